@@ -1,0 +1,92 @@
+"""The `Article` record: what every reader yields and the indexer consumes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+#: Field names of `Article`, in order; JSONL and CSV readers map onto these.
+ARTICLE_FIELDS = (
+    "id",
+    "title",
+    "body",
+    "date",
+    "tags",
+    "source",
+    "url",
+    "author",
+    "views",
+    "origin",
+)
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article, normalised.
+
+    ``date`` is timezone-aware UTC or None; ``tags`` is a tuple of distinct
+    strings in their original order; ``origin`` says where it was read from
+    (a path, plus ``#line`` or an archive member where that applies).
+    """
+
+    id: str
+    title: str
+    body: str
+    date: datetime | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    source: str = ""
+    url: str = ""
+    author: str = ""
+    views: int | None = None
+    origin: str = ""
+
+    def __post_init__(self) -> None:
+        if self.date is not None and (
+            self.date.tzinfo is None or self.date.utcoffset() != timezone.utc.utcoffset(None)
+        ):
+            raise ValueError(f"Article.date must be aware UTC, got {self.date!r}")
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (date as ISO 8601 with ``Z``, tags as a list)."""
+        data = asdict(self)
+        data["date"] = format_utc(self.date)
+        data["tags"] = list(self.tags)
+        return data
+
+
+def format_utc(value: datetime | None) -> str | None:
+    """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def normalize_text(text: str) -> str:
+    """Collapse all whitespace runs to one space and strip the ends."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def clean_tags(values: Any) -> tuple[str, ...]:
+    """Turn a list or comma-separated string of tags into distinct, trimmed tags."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = values.split(",")
+    seen: dict[str, None] = {}
+    for value in values:
+        tag = normalize_text(str(value))
+        if tag and tag.lower() not in {t.lower() for t in seen}:
+            seen[tag] = None
+    return tuple(seen)
+
+
+def content_id(origin: str, title: str, body: str) -> str:
+    """A stable id for an article that has none: origin plus a content hash."""
+    digest = hashlib.sha1(f"{origin}\n{title}\n{body}".encode()).hexdigest()[:12]
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", origin).strip("-.")[:60]
+    return f"{stem}-{digest}" if stem else digest

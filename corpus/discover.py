@@ -1,0 +1,162 @@
+"""From paths to articles: walk folders and archives, pick a reader, drop duplicates."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from corpus.article import Article, normalize_text
+from corpus.jsonl import read_jsonl
+from corpus.report import ReadReport
+from corpus.scraped_text import read_scraped_text
+
+Reader = Callable[[bytes, str, ReadReport], Iterator[Article]]
+
+#: Format name -> reader. ``--format`` takes these names.
+READERS: dict[str, Reader] = {
+    "text": read_scraped_text,
+    "jsonl": read_jsonl,
+}
+#: File extension -> format name (after a ``.gz`` suffix is removed).
+EXTENSIONS: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+#: Files (and decompressed members) larger than this are skipped and reported.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """Pick a format name from the file name, else from the first bytes."""
+    lowered = name.lower().removesuffix(".gz")
+    for extension, fmt in EXTENSIONS.items():
+        if lowered.endswith(extension):
+            return fmt
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
+        return "jsonl"
+    return "text"
+
+
+def _read_limited(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"file too large: over {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def _gunzip_limited(data: bytes) -> bytes:
+    with gzip.GzipFile(fileobj=__import__("io").BytesIO(data)) as stream:
+        out = stream.read(MAX_FILE_BYTES + 1)
+    if len(out) > MAX_FILE_BYTES:
+        raise ValueError(f"decompressed size over {MAX_FILE_BYTES} bytes")
+    return out
+
+
+def iter_files(paths: Iterable[str | Path], report: ReadReport) -> Iterator[Path]:
+    """Yield the regular files under ``paths`` in a stable order, reporting the missing."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path, followlinks=False, onerror=None):
+                dirs.sort()
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(folder) / name
+        elif path.is_file():
+            yield path
+        else:
+            report.add_problem(str(path), "not found (no such file or folder)")
+
+
+def iter_inputs(paths: Iterable[str | Path], report: ReadReport) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(origin, bytes)`` for every readable input, unpacking ``.gz`` and ``.zip``."""
+    for path in iter_files(paths, report):
+        origin = str(path)
+        report.files_seen += 1
+        try:
+            data = _read_limited(path)
+        except OSError as error:
+            report.add_problem(origin, f"unreadable: {error.strerror or error}")
+            continue
+        except ValueError as error:
+            report.add_problem(origin, str(error))
+            continue
+        if origin.lower().endswith(".gz"):
+            try:
+                data = _gunzip_limited(data)
+            except (OSError, EOFError, ValueError) as error:
+                report.add_problem(origin, f"bad gzip: {error}")
+                continue
+        if origin.lower().endswith(".zip"):
+            yield from _iter_zip(data, origin, report)
+            continue
+        yield origin, data
+
+
+def _iter_zip(data: bytes, origin: str, report: ReadReport) -> Iterator[tuple[str, bytes]]:
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        report.add_problem(origin, f"bad zip: {error}")
+        return
+    for info in archive.infolist():
+        member = f"{origin}!{info.filename}"
+        if info.is_dir() or Path(info.filename).name.startswith("."):
+            continue
+        if info.file_size > MAX_FILE_BYTES:
+            report.add_problem(member, f"file too large: over {MAX_FILE_BYTES} bytes")
+            continue
+        try:
+            with archive.open(info) as stream:
+                content = stream.read(MAX_FILE_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
+            report.add_problem(member, f"bad zip member: {error}")
+            continue
+        if len(content) > MAX_FILE_BYTES:
+            report.add_problem(member, f"file too large: over {MAX_FILE_BYTES} bytes")
+            continue
+        yield member, content
+
+
+def body_fingerprint(article: Article) -> str:
+    """Hash of the normalised, case-folded body: equal for exact duplicates."""
+    return hashlib.sha1(normalize_text(article.body).casefold().encode()).hexdigest()
+
+
+def read_paths(
+    paths: Iterable[str | Path], report: ReadReport, fmt: str | None = None
+) -> Iterator[Article]:
+    """Yield every article under ``paths``, each id and each body text once.
+
+    ``fmt`` forces a format name from `READERS`; otherwise it is detected per file.
+    Problems and duplicate counts go to ``report``; nothing raises for bad input.
+    """
+    if fmt is not None and fmt not in READERS:
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(READERS)}")
+    seen_ids: set[str] = set()
+    seen_bodies: set[str] = set()
+    for origin, data in iter_inputs(paths, report):
+        reader = READERS[fmt or detect_format(origin, data)]
+        for article in reader(data, origin, report):
+            if article.id in seen_ids:
+                report.add_problem(article.origin, f"duplicate id {article.id!r} (first kept)")
+                continue
+            fingerprint = body_fingerprint(article)
+            if fingerprint in seen_bodies:
+                report.duplicates += 1
+                continue
+            seen_ids.add(article.id)
+            seen_bodies.add(fingerprint)
+            report.articles_read += 1
+            yield article
