@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 #: Field names of `Article`, in order; JSONL and CSV readers map onto these.
@@ -20,6 +20,7 @@ ARTICLE_FIELDS = (
     "author",
     "views",
     "origin",
+    "language",
 )
 
 _SPACE = re.compile(r"\s+")
@@ -31,7 +32,8 @@ class Article:
 
     ``date`` is timezone-aware UTC or None; ``tags`` is a tuple of distinct
     strings in their original order; ``origin`` says where it was read from
-    (a path, plus ``#line`` or an archive member where that applies).
+    (a path, plus ``#line`` or an archive member where that applies);
+    ``language`` is a BCP 47 tag such as ``en`` or ``pt-BR`` when the source says.
     """
 
     id: str
@@ -44,10 +46,11 @@ class Article:
     author: str = ""
     views: int | None = None
     origin: str = ""
+    language: str = ""
 
     def __post_init__(self) -> None:
         if self.date is not None and (
-            self.date.tzinfo is None or self.date.utcoffset() != timezone.utc.utcoffset(None)
+            self.date.tzinfo is None or self.date.utcoffset() != UTC.utcoffset(None)
         ):
             raise ValueError(f"Article.date must be aware UTC, got {self.date!r}")
 
@@ -63,7 +66,7 @@ def format_utc(value: datetime | None) -> str | None:
     """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix."""
     if value is None:
         return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def normalize_text(text: str) -> str:
@@ -79,7 +82,8 @@ def clean_tags(values: Any) -> tuple[str, ...]:
         values = values.split(",")
     seen: dict[str, None] = {}
     for value in values:
-        tag = normalize_text(str(value))
+        # Commas separate tags in the index's keyword field, so none may hold one.
+        tag = normalize_text(str(value).replace(",", " "))
         if tag and tag.lower() not in {t.lower() for t in seen}:
             seen[tag] = None
     return tuple(seen)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 import re
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 _FIXED_FORMATS = (
@@ -28,8 +28,8 @@ _HAS_DIGIT_OR_WORD = re.compile(r"\d|[A-Za-z]{3}")
 
 def _as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def _try_stdlib(text: str) -> datetime | None:
@@ -72,7 +72,7 @@ def parse_date(text: str | None, *, relative_base: datetime | None = None) -> da
     parsed = _try_stdlib(text)
     if parsed is not None:
         return _as_utc(parsed)
-    base = relative_base or datetime.now(timezone.utc)
+    base = relative_base or datetime.now(UTC)
     settings = {
         "TIMEZONE": "UTC",
         "TO_TIMEZONE": "UTC",

@@ -5,13 +5,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from corpus.article import Article, normalize_text
+from corpus.csv_reader import read_csv
+from corpus.feeds import read_feed
+from corpus.html_reader import read_html
 from corpus.jsonl import read_jsonl
 from corpus.report import ReadReport
+from corpus.reuters import read_reuters
 from corpus.scraped_text import read_scraped_text
 
 Reader = Callable[[bytes, str, ReadReport], Iterator[Article]]
@@ -20,6 +25,10 @@ Reader = Callable[[bytes, str, ReadReport], Iterator[Article]]
 READERS: dict[str, Reader] = {
     "text": read_scraped_text,
     "jsonl": read_jsonl,
+    "html": read_html,
+    "csv": read_csv,
+    "feed": read_feed,
+    "reuters": read_reuters,
 }
 #: File extension -> format name (after a ``.gz`` suffix is removed).
 EXTENSIONS: dict[str, str] = {
@@ -27,21 +36,66 @@ EXTENSIONS: dict[str, str] = {
     ".text": "text",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".shtml": "html",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".sgm": "reuters",
+    ".sgml": "reuters",
 }
+#: Extensions too generic to decide by: the content decides.
+GENERIC_EXTENSIONS = (".xml", ".dat", ".out")
+_LEADING_XML = re.compile(rb"^(?:\s|<\?xml[^>]*\?>|<!--.*?-->)*", re.S)
+_CSV_HEADER = re.compile(
+    r"^[\ufeff\"']?(?:id|title|headline|body|text|content|url|link|date)[\"']?\s*[,;\t|]", re.I
+)
 #: Files (and decompressed members) larger than this are skipped and reported.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def detect_format(name: str, data: bytes) -> str:
-    """Pick a format name from the file name, else from the first bytes."""
-    lowered = name.lower().removesuffix(".gz")
-    for extension, fmt in EXTENSIONS.items():
-        if lowered.endswith(extension):
-            return fmt
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+def sniff_format(data: bytes) -> str | None:
+    """Pick a format from the first bytes alone, or None when they say nothing."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{"):
         return "jsonl"
-    return "text"
+    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        head = data[:4096].decode("utf-16", errors="ignore").encode("utf-8")
+    body = _LEADING_XML.sub(b"", head, count=1)[:200].lower()
+    if body.startswith((b"<!doctype lewis", b"<reuters")):
+        return "reuters"
+    if body.startswith((b"<rss", b"<feed", b"<rdf:rdf", b"<rdf")):
+        return "feed"
+    if body.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")):
+        return "html"
+    if b"<html" in head.lower() or b"<body" in head.lower():
+        return "html"
+    first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="ignore")
+    if _CSV_HEADER.match(first_line):
+        return "csv"
+    return None
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """Pick a format name from the file name's extension, else from the first bytes.
+
+    Known extensions win (``.html``, ``.csv``, ``.rss``, ``.sgm`` ...); for others
+    (``.xml``, none) the content decides: ``<rss``/``<feed`` -> feed, ``<!DOCTYPE
+    lewis``/``<REUTERS`` -> reuters, ``<html`` -> html, ``{`` -> jsonl, a header line
+    naming article fields -> csv; anything else is read as scraped text.
+    """
+    lowered = name.lower().removesuffix(".gz")
+    if "!" in lowered:  # an archive member: only its own name counts
+        lowered = lowered.rsplit("!", 1)[1]
+    for extension, fmt in EXTENSIONS.items():
+        if lowered.endswith(extension):
+            if fmt == "text" and sniff_format(data) in ("html", "reuters", "feed"):
+                break  # a .txt holding a saved page or a feed
+            return fmt
+    return sniff_format(data) or "text"
 
 
 def _read_limited(path: Path) -> bytes:

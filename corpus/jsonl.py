@@ -15,6 +15,7 @@ from typing import Any
 from corpus.article import Article, clean_tags, content_id, normalize_text
 from corpus.dates import parse_date
 from corpus.decode import decode_text
+from corpus.html_text import fragment_to_text, looks_like_markup
 from corpus.report import ReadReport
 
 #: Bodies longer than this are cut here (and the cut reported), to bound memory.
@@ -38,13 +39,19 @@ def _views(value: Any) -> int | None:
     return views if views is not None and views >= 0 else None
 
 
-def article_from_record(record: Mapping[str, Any], origin: str, report: ReadReport) -> Article | None:
+def article_from_record(
+    record: Mapping[str, Any], origin: str, report: ReadReport
+) -> Article | None:
     """Build an Article from a field-name mapping; report and return None if unusable.
 
-    Shared by the JSONL and CSV readers.
+    Shared by the JSONL, CSV and feed readers. HTML in the body or title is turned
+    into plain text (scripts dropped with their content).
     """
     body = _text(record.get("body")).strip()
-    title = normalize_text(_text(record.get("title")))
+    if looks_like_markup(body):
+        body = fragment_to_text(body)  # never markup (nor script text) in an Article
+    title = _text(record.get("title"))
+    title = normalize_text(fragment_to_text(title) if looks_like_markup(title) else title)
     if not body:
         report.add_problem(origin, "no article text")
         return None
@@ -70,6 +77,7 @@ def article_from_record(record: Mapping[str, Any], origin: str, report: ReadRepo
         author=normalize_text(_text(record.get("author"))),
         views=_views(record.get("views")),
         origin=origin,
+        language=normalize_text(_text(record.get("language"))),
     )
 
 
@@ -85,7 +93,10 @@ def read_jsonl(data: bytes, origin: str, report: ReadReport) -> Iterator[Article
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, RecursionError) as error:
-            report.add_problem(where, f"invalid JSON line: {error.msg if hasattr(error, 'msg') else 'too deeply nested'}")
+            report.add_problem(
+                where,
+                f"invalid JSON line: {error.msg if hasattr(error, 'msg') else 'too deeply nested'}",
+            )
             continue
         if not isinstance(record, dict):
             report.add_problem(where, "invalid JSON line: not an object")

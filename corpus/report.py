@@ -32,6 +32,10 @@ class ReadReport:
         """Record that ``origin`` was skipped (or partly read) for ``reason``."""
         self.problems.append(Problem(origin, reason))
 
+    def problems_jsonl(self) -> str:
+        """All problems as JSON lines (one object a line, newline-terminated)."""
+        return "".join(problem.to_json() + "\n" for problem in self.problems)
+
     def summary(self) -> str:
         """A one-paragraph human summary of the run."""
         lines = [

@@ -1,0 +1,110 @@
+"""The torture folder: every good article read, every bad input named, nothing raises."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import zipfile
+from pathlib import Path
+
+from corpus import ReadReport, read_paths
+from corpus.jsonl import MAX_BODY_CHARS
+
+TORTURE = Path(__file__).parent / "data" / "corpus" / "torture"
+
+
+def _reasons(report: ReadReport) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for problem in report.problems:
+        found.setdefault(Path(problem.origin.split(":")[0].split("#")[0]).name, []).append(
+            problem.reason
+        )
+    return found
+
+
+def _big_page(path: Path) -> None:
+    paragraph = (
+        "<p>"
+        + "The council met again today and talked about the budget, roads and parks. " * 12
+        + "</p>\n"
+    )
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("<!DOCTYPE html><html><head><title>Huge page</title></head><body><article>")
+        while handle.tell() < 5 * 1024 * 1024:
+            handle.write(paragraph)
+        handle.write("</article></body></html>")
+
+
+def test_torture_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "torture"
+    shutil.copytree(TORTURE, folder)
+    _big_page(folder / "huge.html")
+    report = ReadReport()
+    articles = {
+        Path(a.origin.split(":")[0].split("#")[0]).name: a for a in read_paths([folder], report)
+    }
+    reasons = _reasons(report)
+
+    assert set(articles) == {
+        "good.txt",
+        "lines.jsonl",
+        "missing-columns.csv",
+        "entity-error.rss",
+        "wrong-charset.html",
+        "truncated.html",
+        "huge.html",
+    }
+    assert reasons["empty.txt"] == ["empty file"]
+    assert reasons["image.png"] == ["binary file"]
+    assert any(r.startswith("invalid JSON line") for r in reasons["lines.jsonl"])
+    assert "no article text" in reasons["lines.jsonl"]
+    assert any(r.startswith("short row") for r in reasons["missing-columns.csv"])
+    assert reasons["no-body-column.csv"][0].startswith("no article text")
+    assert reasons["no-article.html"][0].startswith("no article text")
+    assert reasons["truncated.html"][0].startswith("truncated")
+    assert reasons["entity-error.rss"][0].startswith("entity error")
+    assert reasons["huge.html"] == [f"oversized body truncated at {MAX_BODY_CHARS} characters"]
+
+    assert articles["wrong-charset.html"].title == "Café prices rise"
+    assert "anyway – for now" in articles["wrong-charset.html"].body
+    assert articles["entity-error.rss"].title == "Prices fall at M&S"
+    assert "2 percent — a surprise" in articles["entity-error.rss"].body
+    assert len(articles["huge.html"].body) <= MAX_BODY_CHARS
+    assert report.files_seen == 11
+
+
+def test_archives_and_duplicates(tmp_path: Path) -> None:
+    good = (TORTURE / "good.txt").read_bytes()
+    (tmp_path / "one.txt.gz").write_bytes(gzip.compress(good))
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as archive:
+        archive.writestr("inner/copy.txt", good)
+        archive.writestr("inner/lines.jsonl", (TORTURE / "lines.jsonl").read_bytes())
+    (tmp_path / "broken.gz").write_bytes(b"not gzip at all")
+    report = ReadReport()
+    articles = list(read_paths([tmp_path], report))
+    assert len(articles) == 2  # the scraped article once, the valid JSON line
+    assert report.duplicates == 1
+    assert any(p.reason.startswith("bad gzip") for p in report.problems)
+    assert any("bundle.zip!inner/lines.jsonl" in p.origin for p in report.problems)
+
+
+def test_missing_path_is_reported(tmp_path: Path) -> None:
+    report = ReadReport()
+    assert list(read_paths([tmp_path / "nope"], report)) == []
+    assert report.problems[0].reason.startswith("not found")
+
+
+def test_script_in_html_page_never_reaches_body() -> None:
+    from corpus.html_reader import read_html
+
+    page = (
+        b"<html><body><article><p>Real words of the story are here, long enough to count.</p>"
+        b"<p>&lt;script&gt;alert(1)&lt;/script&gt; was written in the text as an example.</p>"
+        b"<script>document.write('injected')</script></article></body></html>"
+    )
+    report = ReadReport()
+    [article] = list(read_html(page, "page.html", report))
+    assert "injected" not in article.body
+    assert (
+        "<script>alert(1)</script> was written in the text" in article.body
+    )  # literal text, escaped later
