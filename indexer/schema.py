@@ -1,0 +1,99 @@
+"""The one Whoosh schema: every indexed and stored field, documented in one place.
+
+Stored fields (what a hit can show without reading the source again):
+``id``, ``title``, ``body`` (for snippets), ``date``, ``tag_list`` (the tags as a
+list, in their original case), ``source_exact``, ``author``, ``url``, ``views``,
+``origin``.
+
+Searchable fields (also the query language's field names): ``title``, ``body``
+(English Snowball stemming: Whoosh's own Porter `StemmingAnalyzer` never
+undoubles consonants, so "shipping" became "shipp"), ``tag``, ``source``,
+``author`` (lowercased words, no stemming).
+
+Filter and facet fields (exact values, not analysed): ``tag_exact``
+(comma-separated keywords, original case), ``source_exact`` (sortable column),
+``date`` (naive UTC, sortable column), ``dated`` (1 or 0, so undated articles
+sort last either way), ``views`` (sortable column; -1 when unknown, read back as None), ``origin``
+(the file an article came from, for incremental updates).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from corpus.article import Article
+
+#: English analyzer: tokenize, lowercase, stop words, Snowball stemmer.
+TEXT_ANALYZER = LanguageAnalyzer("en")
+#: Names and short labels: tokenize and lowercase, no stemming.
+NAME_ANALYZER = StandardAnalyzer(stoplist=None)
+
+#: Fields a user may name in a query (``field:value``).
+QUERY_FIELDS = ("title", "body", "tag", "source", "author")
+#: Fields searched when a query names none, with their BM25F boosts.
+DEFAULT_FIELD_BOOSTS = {"title": 2.5, "body": 1.0}
+
+#: Schema version; bump when fields change (readers refuse an index of another version).
+SCHEMA_VERSION = 1
+
+
+def build_schema() -> Schema:
+    """Return a fresh Schema instance (Whoosh schemas are mutable, so never share one)."""
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        title=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True),
+        body=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True, spelling=True),
+        tag=TEXT(analyzer=NAME_ANALYZER),
+        tag_exact=KEYWORD(commas=True, lowercase=False, scorable=False),
+        tag_list=STORED(),
+        source=TEXT(analyzer=NAME_ANALYZER),
+        source_exact=ID(stored=True, sortable=True),
+        author=TEXT(analyzer=NAME_ANALYZER, stored=True),
+        date=DATETIME(stored=True, sortable=True),
+        dated=NUMERIC(bits=8, sortable=True),
+        views=NUMERIC(stored=True, sortable=True, bits=64),
+        url=STORED(),
+        origin=ID(stored=True),
+    )
+
+
+def to_whoosh_date(value: datetime | None) -> datetime | None:
+    """Whoosh DATETIME drops tzinfo: store naive UTC."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_whoosh_date(value: datetime | None) -> datetime | None:
+    """Inverse of `to_whoosh_date`: naive UTC back to aware UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC)
+
+
+def article_to_document(article: Article) -> dict[str, Any]:
+    """Map an Article to the keyword arguments of ``writer.add_document``."""
+    document: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "tag": " ".join(article.tags),
+        "tag_list": list(article.tags),
+        "source": article.source,
+        "source_exact": article.source,
+        "author": article.author,
+        "url": article.url,
+        "origin": article.origin,
+        "dated": int(article.date is not None),
+        # Always written, so unknown views (-1) sort below every known count.
+        "views": article.views if article.views is not None else -1,
+    }
+    if article.tags:
+        document["tag_exact"] = ",".join(article.tags)
+    if article.date is not None:
+        document["date"] = to_whoosh_date(article.date)
+    return {key: value for key, value in document.items() if value not in ("", None)}
