@@ -1,0 +1,21 @@
+"""Search: `SearchRequest` in, ranked `SearchResponse` out (query language, facets, snippets).
+
+`SearchService` is the one entry point for the HTML views, the JSON API and the CLI.
+Only reads the index built by `indexer`. Must not import flask.
+"""
+
+from search.engine import SearchService, validate
+from search.errors import IndexUnavailable, InvalidParameter, SearchError
+from search.models import FacetValue, Hit, SearchRequest, SearchResponse
+
+__all__ = [
+    "FacetValue",
+    "Hit",
+    "IndexUnavailable",
+    "InvalidParameter",
+    "SearchError",
+    "SearchRequest",
+    "SearchResponse",
+    "SearchService",
+    "validate",
+]

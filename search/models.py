@@ -1,0 +1,117 @@
+"""Typed records of the search entry point: `SearchRequest` in, `SearchResponse` out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from corpus.article import format_utc
+
+SORTS = ("relevance", "newest", "oldest", "views")
+OPERATORS = ("and", "or")
+MAX_PER_PAGE = 100
+#: Deepest result reachable by paging (page * per_page); beyond it ask for a narrower query.
+MAX_WINDOW = 10_000
+FACET_NAMES = ("tags", "source", "year")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """One search: query text, filters, sort and page. Validated by `validate`."""
+
+    q: str = ""
+    page: int = 1
+    per_page: int = 10
+    sort: str = "relevance"
+    op: str = "and"
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    snippets: bool = True
+    facets: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked article with its highlighted snippet (safe HTML: text escaped, `<mark>`)."""
+
+    id: str
+    title: str
+    url: str
+    date: datetime | None
+    source: str
+    author: str
+    tags: tuple[str, ...]
+    views: int | None
+    score: float
+    snippet: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON API's shape of a hit."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "date": format_utc(self.date),
+            "source": self.source,
+            "author": self.author,
+            "tags": list(self.tags),
+            "views": self.views,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """A facet value, how many hits have it, and whether the request selected it."""
+
+    value: str
+    count: int
+    selected: bool
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``{"value", "count", "selected"}``."""
+        return {"value": self.value, "count": self.count, "selected": self.selected}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResponse:
+    """The ranked page of hits, facet counts and what was done to the query."""
+
+    request: SearchRequest
+    total: int
+    took_ms: float
+    hits: tuple[Hit, ...]
+    facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
+    suggestion: str | None = None
+    relaxed: bool = False
+    notices: tuple[str, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        """Number of pages reachable for this total and page size."""
+        reachable = min(self.total, MAX_WINDOW)
+        return max(1, -(-reachable // self.request.per_page))
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The ``/api/search`` contract."""
+        return {
+            "query": self.request.q,
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "pages": self.pages,
+            "took_ms": round(self.took_ms, 2),
+            "relaxed": self.relaxed,
+            "notices": list(self.notices),
+            "results": [hit.to_json_dict() for hit in self.hits],
+            "facets": {
+                name: [value.to_json_dict() for value in values]
+                for name, values in self.facets.items()
+            },
+            "suggestion": self.suggestion,
+        }

@@ -1,0 +1,146 @@
+"""Highlighted snippets: article text HTML-escaped, query matches wrapped in ``<mark>``.
+
+The body is analysed with the index's own analyzer (so "elections" matches the
+query stem "elect"), then the window of whole sentences up to `SNIPPET_CHARS`
+with the most distinct matched terms (then the most matches) is chosen. Terms
+under a NOT are never highlighted. Work per hit is bounded by
+`MAX_ANALYZED_CHARS`. When nothing in the body matches (a title-only match),
+the snippet is the article's lead, never empty.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import html
+import re
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.analysis import Analyzer
+
+#: Longest snippet, in characters of article text (markup not counted).
+SNIPPET_CHARS = 300
+#: Only this much of a long body is analysed for matches (bounded work per hit).
+MAX_ANALYZED_CHARS = 50_000
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+|\n\s*\n")
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatcher:
+    """The body terms of a query: exact stems plus prefix and wildcard patterns."""
+
+    terms: frozenset[str]
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def from_query(cls, query: wq.Query, field: str = "body") -> TermMatcher:
+        """Collect ``field`` terms from ``query``, skipping everything under a NOT."""
+        terms: set[str] = set()
+        patterns: list[str] = []
+
+        def walk(node: wq.Query) -> None:
+            if isinstance(node, wq.Not):
+                return
+            if isinstance(node, wq.AndNot):
+                walk(node.a)
+                return
+            if isinstance(node, (wq.Prefix, wq.Wildcard)) and node.fieldname == field:
+                text = node.text if isinstance(node.text, str) else node.text.decode()
+                patterns.append(text + "*" if isinstance(node, wq.Prefix) else text)
+                return
+            if isinstance(node, wq.Term) and node.fieldname == field:
+                terms.add(node.text if isinstance(node.text, str) else node.text.decode())
+                return
+            if isinstance(node, wq.Phrase) and node.fieldname == field:
+                terms.update(node.words)
+                return
+            for child in node.children():
+                walk(child)
+
+        walk(query)
+        return cls(frozenset(terms), tuple(patterns))
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.patterns)
+
+    def matches(self, stem: str) -> bool:
+        """True when an analysed body token is one of the query's terms."""
+        return stem in self.terms or any(fnmatch.fnmatchcase(stem, p) for p in self.patterns)
+
+
+def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> str:
+    """The article's opening words, escaped: the snippet when no body word matched."""
+    text = " ".join(body[: chars * 2].split())
+    if len(text) > chars:
+        text = text[:chars].rsplit(" ", 1)[0] + " …"
+    return html.escape(text, quote=False)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _best_window(
+    sentences: list[tuple[int, int]], hits: list[tuple[int, int, str]]
+) -> tuple[int, int]:
+    best, best_score = sentences[0], (-1, -1)
+    for first in range(len(sentences)):
+        start = sentences[first][0]
+        for last in range(first, len(sentences)):
+            end = sentences[last][1]
+            if end - start > SNIPPET_CHARS and last > first:
+                break
+            inside = [h for h in hits if start <= h[0] < end]
+            score = (len({h[2] for h in inside}), len(inside))
+            if score > best_score:
+                best, best_score = (start, end), score
+    return best
+
+
+def _trim(start: int, end: int, hits: list[tuple[int, int, str]], text: str) -> tuple[int, int]:
+    """Cut a window longer than SNIPPET_CHARS around its first match, at spaces."""
+    if end - start <= SNIPPET_CHARS:
+        return start, end
+    inside = [h for h in hits if start <= h[0] < end]
+    anchor = inside[0][0] if inside else start
+    new_start = max(start, anchor - SNIPPET_CHARS // 3)
+    if new_start > start:
+        space = text.find(" ", new_start)
+        new_start = space + 1 if 0 <= space < anchor else new_start
+    new_end = min(end, new_start + SNIPPET_CHARS)
+    if new_end < end:
+        space = text.rfind(" ", new_start, new_end)
+        new_end = space if space > anchor else new_end
+    return new_start, new_end
+
+
+def make_snippet(body: str, matcher: TermMatcher, analyzer: Analyzer) -> str:
+    """Safe HTML snippet of ``body`` with the ``matcher`` terms in ``<mark>``."""
+    if not body:
+        return ""
+    text = body[:MAX_ANALYZED_CHARS]
+    hits: list[tuple[int, int, str]] = []
+    if matcher:
+        for token in analyzer(text, chars=True, removestops=True, mode="index"):
+            if matcher.matches(token.text):
+                hits.append((token.startchar, token.endchar, token.text))
+    if not hits:
+        return lead_snippet(body)
+    start, end = _trim(*_best_window(_sentences(text), hits), hits, text)
+    pieces, cursor = [], start
+    for hit_start, hit_end, _ in hits:
+        if hit_start < start or hit_end > end:
+            continue
+        pieces.append(html.escape(text[cursor:hit_start], quote=False))
+        pieces.append(f"<mark>{html.escape(text[hit_start:hit_end], quote=False)}</mark>")
+        cursor = hit_end
+    pieces.append(html.escape(text[cursor:end], quote=False))
+    snippet = " ".join("".join(pieces).split())
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(body) else ""
+    return f"{prefix}{snippet}{suffix}"
