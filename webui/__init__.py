@@ -1,0 +1,42 @@
+"""Web UI and JSON API: HTTP in, `search.SearchService` calls, HTML or JSON out.
+
+Holds no search logic: views parse arguments (`webui.params`), call the service,
+and render. Configuration (``create_app``): defaults, then ``BROADSHEET_*``
+environment variables (``BROADSHEET_INDEX_DIR``), then the mapping passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from search import SearchService
+
+SERVICE_KEY = "broadsheet.search"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the Flask app; ``config`` overrides defaults and the environment."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        INDEX_DIR="var/index",
+        REFRESH_SECONDS=2.0,
+        PER_PAGE=10,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.from_prefixed_env("BROADSHEET")
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False
+    app.extensions[SERVICE_KEY] = SearchService(
+        app.config["INDEX_DIR"], refresh_seconds=float(app.config["REFRESH_SECONDS"])
+    )
+
+    from webui import api, errors, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    return app

@@ -1,0 +1,3 @@
+from webui import create_app
+
+app = create_app()
