@@ -1,0 +1,54 @@
+# Broadsheet: `make run` serves the demo search, `make test` runs every check.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+WORKERS ?= 2
+export BROADSHEET_INDEX_DIR ?= var/index
+DEMO_CORPUS = corpus/demo/wikinews_en_tosca.jsonl.gz
+
+.PHONY: run test lint format index demo-index bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## run: build the demo index if there is none, then serve it under gunicorn
+run: $(VENV)/.runtime demo-index
+	@echo "Broadsheet: http://$(HOST):$(PORT)/  (index: $(BROADSHEET_INDEX_DIR))"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --no-control-socket \
+		--access-logfile - wsgi:app
+
+demo-index: $(VENV)/.runtime
+	@if [ -f "$(BROADSHEET_INDEX_DIR)/CURRENT" ]; then \
+		echo "index found at $(BROADSHEET_INDEX_DIR) (make index rebuilds it)"; \
+	else $(BIN)/python -m indexer build $(DEMO_CORPUS) --index $(BROADSHEET_INDEX_DIR); fi
+
+## index: rebuild the demo index
+index: $(VENV)/.runtime
+	$(BIN)/python -m indexer build $(DEMO_CORPUS) --index $(BROADSHEET_INDEX_DIR)
+
+## test: lint, format check and the whole pytest suite
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,132 @@
+"""Indexer: builds, atomic generations, the single-writer lock and the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from conftest import ARTICLES, REPO, SEED, build_from, shared_path
+from corpus import Article, ReadReport, read_paths
+from indexer import IndexBusy, build_index, current_generation
+from indexer.generations import writer_lock
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def stored_ids(index_dir: Path) -> set[str]:
+    ix = whoosh_index.open_dir(str(current_generation(index_dir)))
+    with ix.searcher() as searcher:
+        return {fields["id"] for fields in searcher.all_stored_fields()}
+
+
+def test_build_indexes_every_article_and_serves_it(tmp_path: Path) -> None:
+    index_dir = build_from([ARTICLES], tmp_path / "ix")
+    generation = current_generation(index_dir)
+    assert generation is not None and generation.parent == index_dir
+    assert len(stored_ids(index_dir)) == 12
+    assert (generation / "broadsheet.json").is_file()
+
+
+def test_rebuild_swaps_generation_and_keeps_only_the_previous_one(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    first = current_generation(build_from([ARTICLES], index_dir))
+    second = current_generation(build_from([ARTICLES], index_dir))
+    third = current_generation(build_from([ARTICLES], index_dir))
+    assert len({first, second, third}) == 3
+    generations = sorted(p.name for p in index_dir.iterdir() if p.name.startswith("gen-"))
+    assert generations == sorted([second.name, third.name])
+
+
+def test_failed_build_leaves_the_served_index_untouched(tmp_path: Path) -> None:
+    index_dir = build_from([ARTICLES], tmp_path / "ix")
+    served = current_generation(index_dir)
+
+    def exploding() -> object:
+        yield Article(id="a", title="A", body="first")
+        raise RuntimeError("reader crashed")
+
+    with pytest.raises(RuntimeError):
+        build_index(exploding(), index_dir)
+    assert current_generation(index_dir) == served
+    assert [p for p in index_dir.iterdir() if p.name.startswith("gen-")] == [served]
+    assert len(stored_ids(index_dir)) == 12
+
+
+def test_second_writer_is_refused_with_the_holder_named(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    with writer_lock(index_dir):
+        with pytest.raises(IndexBusy, match=r"pid \d+"):
+            build_index(iter(()), index_dir)
+
+
+def test_seed_article_is_indexed_and_found(tmp_path: Path) -> None:
+    seed = shared_path("seeds", SEED.name)
+    from search import SearchRequest, SearchService
+
+    index_dir = build_from([seed], tmp_path / "ix")
+    service = SearchService(index_dir)
+    response = service.search(SearchRequest(q="Kerry methane"))
+    service.close()
+    assert response.total == 1
+    hit = response.hits[0]
+    assert hit.views == 4946
+    assert hit.date.isoformat() == "2023-07-12T03:58:00+00:00"
+    assert "kerry" in hit.tags and "climate" in hit.tags
+    assert "<mark>methane</mark>" in hit.snippet
+
+
+def test_cli_build_reports_bad_files_and_exits_3(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(
+        "Harbour reopens after storm\nViews: 12\n2024-02-01 10:00\n"
+        "The harbour reopened on Thursday.\n\nThe harbour reopened on Thursday.\n\n"
+        "Fishing boats returned at dawn.\n\nTags harbour storm\n",
+        encoding="utf-8",
+    )
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    (folder / "empty.txt").write_bytes(b"")
+    result = run_cli("build", str(folder), "--index", str(tmp_path / "ix"))
+    assert result.returncode == 3, result.stderr
+    assert "indexed 1 articles" in result.stderr
+    assert "binary.txt: binary file" in result.stderr
+    assert "empty.txt: empty file" in result.stderr
+    assert stored_ids(tmp_path / "ix") and len(stored_ids(tmp_path / "ix")) == 1
+
+
+def test_cli_build_with_nothing_readable_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = run_cli("build", str(tmp_path / "empty.txt"), "--index", str(tmp_path / "ix"))
+    assert result.returncode == 1
+    assert "no readable article" in result.stderr
+
+
+def test_cli_index_defaults_to_environment(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "BROADSHEET_INDEX_DIR": str(tmp_path / "from-env")}
+    result = run_cli("build", str(ARTICLES), env=env)
+    assert result.returncode == 0, result.stderr
+    assert current_generation(tmp_path / "from-env") is not None
+
+
+def test_reading_report_counts_duplicates(tmp_path: Path) -> None:
+    twin = tmp_path / "twin.jsonl"
+    twin.write_text(ARTICLES.read_text(encoding="utf-8").replace('"id": "t-', '"id": "copy-'))
+    report = ReadReport()
+    articles = list(read_paths([ARTICLES, twin], report))
+    assert len(articles) == 12
+    assert report.duplicates == 12
