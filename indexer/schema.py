@@ -3,7 +3,7 @@
 Stored fields (what a hit can show without reading the source again):
 ``id``, ``title``, ``body`` (for snippets), ``date``, ``tag_list`` (the tags as a
 list, in their original case), ``source_exact``, ``author``, ``url``, ``views``,
-``origin``.
+``origin``, ``language``.
 
 Searchable fields (also the query language's field names): ``title``, ``body``
 (English Snowball stemming: Whoosh's own Porter `StemmingAnalyzer` never
@@ -14,11 +14,13 @@ Filter and facet fields (exact values, not analysed): ``tag_exact``
 (comma-separated keywords, original case), ``source_exact`` (sortable column),
 ``date`` (naive UTC, sortable column), ``dated`` (1 or 0, so undated articles
 sort last either way), ``views`` (sortable column; -1 when unknown, read back as None), ``origin``
-(the file an article came from, for incremental updates).
+(the file an article came from, for incremental updates), ``title_words``
+(lowercased title words, unstemmed, for autocomplete).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,13 +34,15 @@ TEXT_ANALYZER = LanguageAnalyzer("en")
 #: Names and short labels: tokenize and lowercase, no stemming.
 NAME_ANALYZER = StandardAnalyzer(stoplist=None)
 
+_WORD = re.compile(r"\w{2,}", re.UNICODE)
+
 #: Fields a user may name in a query (``field:value``).
 QUERY_FIELDS = ("title", "body", "tag", "source", "author")
 #: Fields searched when a query names none, with their BM25F boosts.
 DEFAULT_FIELD_BOOSTS = {"title": 2.5, "body": 1.0}
 
 #: Schema version; bump when fields change (readers refuse an index of another version).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def build_schema() -> Schema:
@@ -58,6 +62,8 @@ def build_schema() -> Schema:
         views=NUMERIC(stored=True, sortable=True, bits=64),
         url=STORED(),
         origin=ID(stored=True),
+        language=STORED(),
+        title_words=KEYWORD(lowercase=True, scorable=False),
     )
 
 
@@ -88,6 +94,8 @@ def article_to_document(article: Article) -> dict[str, Any]:
         "author": article.author,
         "url": article.url,
         "origin": article.origin,
+        "language": article.language,
+        "title_words": " ".join(_WORD.findall(article.title.lower())),
         "dated": int(article.date is not None),
         # Always written, so unknown views (-1) sort below every known count.
         "views": article.views if article.views is not None else -1,

@@ -20,6 +20,7 @@ from whoosh import query as wq
 from whoosh import sorting
 from whoosh.searching import Searcher
 
+from corpus.article import Article
 from indexer.generations import current_generation
 from indexer.schema import from_whoosh_date, to_whoosh_date
 from search.errors import IndexUnavailable, InvalidParameter
@@ -35,7 +36,7 @@ from search.models import (
     SearchResponse,
 )
 from search.query import parse_query
-from search.snippets import TermMatcher, make_snippet
+from search.snippets import TermMatcher, lead_snippet, make_snippet
 
 #: A query with fewer hits than this gets a "did you mean" check.
 SUGGEST_BELOW = 5
@@ -109,6 +110,37 @@ def _known_views(value: int | None) -> int | None:
     return value if value is not None and value >= 0 else None
 
 
+def _hit_from_fields(fields: dict[str, Any], score: float, snippet: str) -> Hit:
+    return Hit(
+        id=fields["id"],
+        title=fields.get("title", ""),
+        url=fields.get("url", ""),
+        date=from_whoosh_date(fields.get("date")),
+        source=fields.get("source_exact", ""),
+        author=fields.get("author", ""),
+        tags=tuple(fields.get("tag_list") or ()),
+        views=_known_views(fields.get("views")),
+        score=score,
+        snippet=snippet,
+    )
+
+
+def _article_from_fields(fields: dict[str, Any]) -> Article:
+    return Article(
+        id=fields["id"],
+        title=fields.get("title", ""),
+        body=fields.get("body", ""),
+        date=from_whoosh_date(fields.get("date")),
+        tags=tuple(fields.get("tag_list") or ()),
+        source=fields.get("source_exact", ""),
+        url=fields.get("url", ""),
+        author=fields.get("author", ""),
+        views=_known_views(fields.get("views")),
+        origin=fields.get("origin", ""),
+        language=fields.get("language", ""),
+    )
+
+
 def _combine(*queries: wq.Query | None) -> wq.Query | None:
     present = [query for query in queries if query is not None]
     if not present:
@@ -174,6 +206,55 @@ class SearchService:
                 self._snapshot.searcher.close()
                 self._snapshot = None
 
+    # -- single articles -------------------------------------------------------
+
+    def get_article(self, article_id: str) -> Article | None:
+        """The stored article with this id, or None."""
+        with self._lock:
+            searcher = self._current().searcher
+            fields = searcher.document(id=article_id)
+        return _article_from_fields(fields) if fields else None
+
+    def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
+        """Articles most like this one (by its key body terms), excluding itself and
+        exact-text duplicates."""
+        with self._lock:
+            searcher = self._current().searcher
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                return ()
+            own_body = " ".join(searcher.stored_fields(docnum).get("body", "").split())
+            results = searcher.more_like(docnum, "body", top=limit + 5, normalize=True)
+            hits = []
+            for hit in results:
+                fields = hit.fields()
+                if " ".join(fields.get("body", "").split()) == own_body:
+                    continue
+                hits.append(
+                    _hit_from_fields(fields, hit.score, lead_snippet(fields.get("body", "")))
+                )
+                if len(hits) == limit:
+                    break
+        return tuple(hits)
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Title words starting with the last word of ``prefix``, most frequent first,
+        completed onto the rest of ``prefix`` (for autocomplete)."""
+        head, _, last = prefix.lower().rpartition(" ")
+        last = last.strip()
+        if len(last) < 2 or len(prefix) > 200:
+            return []
+        with self._lock:
+            reader = self._current().searcher.reader()
+            words = []
+            for term in reader.expand_prefix("title_words", last):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                words.append((reader.doc_frequency("title_words", word), word))
+                if len(words) >= 500:
+                    break
+        words.sort(key=lambda item: (-item[0], item[1]))
+        return [f"{head} {word}".strip() for _, word in words[:limit]]
+
     # -- searching -------------------------------------------------------------
 
     def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
@@ -237,20 +318,9 @@ class SearchService:
         for hit in results[start : start + request.per_page]:
             fields = hit.fields()
             body = fields.get("body", "")
-            hits.append(
-                Hit(
-                    id=fields["id"],
-                    title=fields.get("title", ""),
-                    url=fields.get("url", ""),
-                    date=from_whoosh_date(fields.get("date")),
-                    source=fields.get("source_exact", ""),
-                    author=fields.get("author", ""),
-                    tags=tuple(fields.get("tag_list") or ()),
-                    views=_known_views(fields.get("views")),
-                    score=hit.score if isinstance(hit.score, float) else 0.0,
-                    snippet=make_snippet(body, matcher, analyzer) if request.snippets else "",
-                )
-            )
+            snippet = make_snippet(body, matcher, analyzer) if request.snippets else ""
+            score = hit.score if isinstance(hit.score, float) else 0.0
+            hits.append(_hit_from_fields(fields, score, snippet))
         return tuple(hits)
 
     def _facets(self, snapshot: _Snapshot, query: wq.Query, request: SearchRequest):  # noqa: ANN202
