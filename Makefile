@@ -25,8 +25,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 ## run: build the demo index if there is none, then serve it under gunicorn
 run: $(VENV)/.runtime demo-index
 	@echo "Broadsheet: http://$(HOST):$(PORT)/  (index: $(BROADSHEET_INDEX_DIR))"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --no-control-socket \
-		--access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--no-control-socket wsgi:app
 
 demo-index: $(VENV)/.runtime
 	@if [ -f "$(BROADSHEET_INDEX_DIR)/CURRENT" ]; then \

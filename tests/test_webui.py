@@ -1,105 +1,266 @@
-"""Web UI and JSON API through Flask's test client."""
+"""The HTML search and article pages through Flask's test client (no JavaScript)."""
 
 from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
 
-API_KEYS = {"query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
-HIT_KEYS = {"id", "title", "url", "date", "source", "author", "tags", "views", "score", "snippet"}
+from corpus import Article, ReadReport, read_paths
+from indexer import build_index
+from search import FacetValue, SearchRequest, SearchResponse
+from webui import SERVICE_KEY, create_app
+
+EXTRA = Path(__file__).parent / "data" / "webui" / "extra.jsonl"
 
 
 def soup(response) -> BeautifulSoup:  # noqa: ANN001
+    """Parse an HTML response."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
-def test_api_search_contract(client) -> None:  # noqa: ANN001
-    response = client.get("/api/search?q=election&per_page=1")
-    assert response.status_code == 200 and response.is_json
-    payload = response.get_json()
-    assert API_KEYS <= set(payload)
-    assert payload["total"] == 2 and payload["per_page"] == 1 and len(payload["results"]) == 1
-    hit = payload["results"][0]
-    assert set(hit) == HIT_KEYS
-    assert hit["date"].endswith("Z") and "<mark>" in hit["snippet"]
-    for name in ("tags", "year"):
-        assert all(set(v) == {"value", "count", "selected"} for v in payload["facets"][name])
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
+def extra_articles() -> Iterator[Article]:
+    """tests/data/webui/extra.jsonl as Articles, built directly: the corpus readers strip
+    markup, and these tests need stored text that contains ``<script>`` and tags."""
+    for line in EXTRA.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        record["date"] = datetime.fromisoformat(record["date"].replace("Z", "+00:00"))
+        record["tags"] = tuple(record["tags"])
+        yield Article(**record)
 
 
-def test_api_filters_by_tag_source_and_dates(client) -> None:  # noqa: ANN001
-    payload = client.get("/api/search?tag=Economy&tag=Education&source=Harbour+Times").get_json()
-    assert {hit["id"] for hit in payload["results"]} == {"t-shipping", "t-budget-old"}
-    payload = client.get("/api/search?from=2023-12-31&to=2023-12-31").get_json()
-    assert [hit["id"] for hit in payload["results"]] == ["t-election-1"]
+def build_webui_index(index_dir: Path) -> Path:
+    """Index the 12 test articles plus the extra ones (hostile markup, more elections)."""
+    from conftest import ARTICLES
+
+    build_index([*read_paths([ARTICLES], ReadReport()), *extra_articles()], index_dir)
+    return index_dir
 
 
-@pytest.mark.parametrize(
-    ("query", "param", "code"),
-    [
-        ("page=abc", "page", "invalid_parameter"),
-        ("per_page=500", "per_page", "invalid_parameter"),
-        ("sort=sideways", "sort", "invalid_parameter"),
-        ("from=not-a-date", "from", "invalid_date"),
-        ("to=31/31/2023", "to", "invalid_date"),
-        ("page=100000", "page", "invalid_parameter"),
-    ],
-)
-def test_api_errors_have_one_json_shape(client, query: str, param: str, code: str) -> None:  # noqa: ANN001
-    response = client.get(f"/api/search?q=x&{query}")
-    assert response.status_code == 400 and response.is_json
-    error = response.get_json()["error"]
-    assert error["param"] == param and error["code"] == code and error["message"]
+@pytest.fixture(scope="module")
+def webui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The extended test index."""
+    return build_webui_index(tmp_path_factory.mktemp("webui") / "ix")
 
 
-def test_api_unknown_route_is_json_404(client) -> None:  # noqa: ANN001
-    response = client.get("/api/nothing-here")
-    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+@pytest.fixture()
+def wclient(webui_index: Path):  # noqa: ANN201
+    """A test client over the extended index."""
+    return create_app({"TESTING": True, "INDEX_DIR": str(webui_index)}).test_client()
 
 
-@pytest.mark.parametrize("q", ["(", '"', "http://x", "a AND", "\\", "[", "{", "*", "title:"])
-def test_hostile_queries_answer_200(client, q: str) -> None:  # noqa: ANN001
-    assert client.get("/api/search", query_string={"q": q}).status_code == 200
-    assert client.get("/", query_string={"q": q}).status_code == 200
-
-
-def test_search_page_renders_results_facets_and_pager(client) -> None:  # noqa: ANN001
+def test_search_page_structure(client) -> None:  # noqa: ANN001
     page = soup(client.get("/?q=politics OR election OR budget&op=or&per_page=2"))
     assert len(page.find_all("h1")) == 1
     assert page.find("label", attrs={"for": "q"}) is not None
+    heading = page.select_one('[aria-live="polite"] h1').get_text()
+    assert re.match(r"\d+ results for “politics OR election OR budget”", heading)
     hits = page.select("ol.hits > li")
     assert len(hits) == 2 and hits[0].find("mark") is not None
+    first = hits[0]
+    assert first.select_one("h2 a")["href"].startswith("/articles/")
+    assert first.select_one("time")["datetime"].endswith("Z")
+    assert first.select_one(".source") is not None and first.select(".tag")
     assert page.select_one('.pager a[aria-current="page"]').get_text(strip=True) == "1"
-    facet_links = [a["href"] for a in page.select(".facet a")]
-    assert any("tag=Politics" in href for href in facet_links)
+    assert page.select_one('.pager a[rel="next"]')["href"].endswith("page=2")
     assert "Wikinews" in page.select_one("footer").get_text()
 
 
-def test_facet_link_filters_and_shows_selection(client) -> None:  # noqa: ANN001
-    page = soup(client.get("/?q=&tag=Sport"))
-    assert [li.find("h2").get_text(strip=True) for li in page.select("ol.hits > li")] == [
-        "Local team wins the cup"
+def test_facets_are_checkboxes_with_counts_in_a_get_form(client) -> None:  # noqa: ANN001
+    page = soup(client.get("/?q=&tag=Politics&sort=newest"))
+    form = page.select_one("form.filters")
+    assert form["method"] == "get"
+    boxes = {(box["name"], box["value"]): box for box in form.select("input[type=checkbox]")}
+    assert boxes[("tag", "Politics")].has_attr("checked")
+    assert not boxes[("tag", "Sport")].has_attr("checked")
+    label = boxes[("tag", "Sport")].find_parent("label")
+    assert label.select_one(".count").get_text(strip=True) == "1"
+    assert ("year", "2023") in boxes and ("source", "Harbour Times") in boxes
+    hidden = {(i["name"], i["value"]) for i in form.select("input[type=hidden]")}
+    assert ("sort", "newest") in hidden and ("q", "") in hidden
+    assert not any(name == "tag" for name, _ in hidden)  # the checkboxes carry the tags
+    clear = page.select_one("a.clear")["href"]
+    assert "tag=" not in clear and "sort=newest" in clear
+
+
+def test_two_facets_combine_and_show_as_chips(client) -> None:  # noqa: ANN001
+    page = soup(client.get("/?tag=Economy&tag=Education&source=Harbour+Times"))
+    titles = {h2.get_text(strip=True) for h2 in page.select("ol.hits h2")}
+    assert titles == {"Shipping rates fall", "Budget surplus reported"}
+    chips = [a.get_text(" ", strip=True) for a in page.select(".chips a")]
+    assert "tag: Economy ×" in chips and "source: Harbour Times ×" in chips and "Clear all" in chips
+
+
+def test_date_range_inputs_and_presets(client) -> None:  # noqa: ANN001
+    page = soup(client.get("/?q=&from=2023-06-01&to=2023-06-30"))
+    assert page.select_one("input#from")["value"] == "2023-06-01"
+    assert page.select_one("input#to")["type"] == "date"
+    assert page.find("label", attrs={"for": "from"}) is not None
+    assert {h2.get_text(strip=True) for h2 in page.select("ol.hits h2")} == {
+        "Climate change talks resume in Bonn",
+        "Change of plan for the city park",
+    }
+    presets = {a.get_text(strip=True): a["href"] for a in page.select(".presets a")}
+    assert set(presets) == {"Past week", "Past month", "Past year"}
+    assert all("from=" in href and "to=" not in href for href in presets.values())
+
+
+def test_sort_selector_keeps_the_other_state(client) -> None:  # noqa: ANN001
+    page = soup(client.get("/?q=budget&tag=Economy&sort=oldest"))
+    form = page.select_one("form.controls")
+    assert form.select_one("select#sort option[selected]")["value"] == "oldest"
+    assert page.find("label", attrs={"for": "sort"}) is not None
+    hidden = {(i["name"], i["value"]) for i in form.select("input[type=hidden]")}
+    assert hidden == {("q", "budget"), ("tag", "Economy")}
+    dates = [t["datetime"] for t in page.select("ol.hits time")]
+    assert dates == sorted(dates)
+
+
+def test_did_you_mean_and_no_results_advice(client) -> None:  # noqa: ANN001
+    page = soup(client.get("/?q=elecion"))
+    suggestion = page.select_one(".suggestion a")
+    assert suggestion is not None and "q=election" in suggestion["href"]
+    page = soup(client.get("/?q=zzzqqq&tag=Sport"))
+    advice = page.select_one(".noresults")
+    assert advice is not None and "without filters" in advice.get_text()
+    assert page.select_one("h1").get_text(strip=True).startswith("0 results")
+
+
+def test_relaxed_query_is_explained(client) -> None:  # noqa: ANN001
+    page = soup(client.get("/?q=shipping zeppelin"))
+    assert page.select("ol.hits > li")
+    assert "any of them" in page.select_one(".notice.relaxed").get_text()
+
+
+def test_article_page(wclient) -> None:  # noqa: ANN001
+    page = soup(wclient.get("/articles/w-election-3"))
+    assert [h1.get_text(strip=True) for h1 in page.find_all("h1")] == [
+        "Election turnout breaks records"
     ]
-    selected = page.select('.facet a[aria-pressed="true"]')
-    assert [a.get_text(" ", strip=True).split()[1] for a in selected] == ["Sport"]
+    assert "highest ever recorded" in page.select_one(".article-body").get_text()
+    tag_links = [a["href"] for a in page.select(".article-meta a.tag")]
+    assert any(href.endswith("?tag=Elections") for href in tag_links)
+    source = page.select_one(".article-meta a[href$='?source=Daily+Ledger']")
+    assert source is not None and source.get_text() == "Daily Ledger"
+    assert page.select_one("a.original")["href"] == "https://example.org/turnout"
+    related = [a["href"] for a in page.select(".related-list a")]
+    assert related and all(href.startswith("/articles/") for href in related)
+    assert "/articles/w-election-3" not in related
 
 
-def test_bad_parameter_on_html_page_is_a_400_page(client) -> None:  # noqa: ANN001
-    response = client.get("/?page=-3")
+def test_unknown_article_is_a_404_page(client) -> None:  # noqa: ANN001
+    response = client.get("/articles/no-such-id")
+    assert response.status_code == 404 and "text/html" in response.content_type
+    assert len(soup(response).find_all("h1")) == 1
+
+
+def test_hostile_article_and_query_are_escaped(wclient) -> None:  # noqa: ANN001
+    response = wclient.get("/articles/w-xss")
+    html = response.get_data(as_text=True)
+    page = soup(response)
+    assert "<script>window" not in html and "<img src=x" not in html
+    assert "<script>window.__xss=1</script>" in page.select_one("h1").get_text()
+    assert "<b>Security</b>" in page.select_one(".article-meta").get_text()
+    assert page.select_one("a.original") is None  # javascript: URL is not linked
+    assert all(s.get("src") for s in page.find_all("script"))  # no inline script at all
+    q = '<script>window.__xss=1</script>"><img src=x onerror=alert(1)>'
+    response = wclient.get("/", query_string={"q": q})
+    html = response.get_data(as_text=True)
+    assert "<script>window" not in html and "<img src=x" not in html
+    assert soup(response).select_one("input#q")["value"] == q
+
+
+def test_search_snippets_are_the_only_markup_from_data(wclient) -> None:  # noqa: ANN001
+    page = soup(wclient.get("/?q=forum"))
+    snippet = page.select_one("ol.hits .snippet")
+    assert {tag.name for tag in snippet.find_all(True)} <= {"mark"}
+    assert "<script>" in snippet.get_text() or "forum" in snippet.get_text().lower()
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=election", "/articles/t-election-1", "/nope"])
+def test_every_page_has_search_link_and_no_external_assets(client, path: str) -> None:  # noqa: ANN001
+    response = client.get(path)
+    page = soup(response)
+    link = page.select_one('link[rel="search"]')
+    assert link["type"] == "application/opensearchdescription+xml"
+    assert link["href"] == "/opensearch.xml"
+    for tag, attr in (("script", "src"), ("link", "href"), ("img", "src")):
+        for element in page.find_all(tag):
+            if element.get(attr):
+                assert element[attr].startswith("/"), element
+    assert not page.find_all(style=True) and not page.find_all("style")
+    assert not re.search(r"\son[a-z]+=", response.get_data(as_text=True))
+    assert len(page.find_all("h1")) == 1
+
+
+def test_security_headers(client) -> None:  # noqa: ANN001
+    for path in ("/", "/api/search?q=x", "/articles/nope", "/search.atom"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_static_assets_are_served(client) -> None:  # noqa: ANN001
+    for name, kind in (("app.js", "javascript"), ("style.css", "css"), ("favicon.svg", "svg")):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200 and kind in response.content_type
+        response.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [("page=-3", "page"), ("per_page=500", "per_page"), ("page=5000&per_page=100", "page")],
+)
+def test_limits_on_the_html_page_are_a_clear_400(client, query: str, param: str) -> None:  # noqa: ANN001
+    response = client.get(f"/?{query}")
     assert response.status_code == 400 and "text/html" in response.content_type
-    assert "page" in response.get_data(as_text=True)
+    assert f"<code>{param}</code>" in response.get_data(as_text=True)
 
 
-def test_healthz(client) -> None:  # noqa: ANN001
-    assert client.get("/healthz").get_json() == {"status": "ok", "docs": 12}
+def test_overlong_query_is_a_clear_400(client) -> None:  # noqa: ANN001
+    response = client.get("/", query_string={"q": "a" * 10_001})
+    assert response.status_code == 400
+    assert "longer than" in soup(response).select_one(".error").get_text()
 
 
-def test_missing_index_is_503_not_500(tmp_path) -> None:  # noqa: ANN001
-    from webui import create_app
+def fake_response(months: list[tuple[str, int]], **extra: object) -> SearchResponse:
+    """A response with a month facet and a hit with collapsed duplicates."""
+    hit = SimpleNamespace(
+        id="x1", title="Wire story", url="https://example.org/x1", date=None, source="Wire",
+        author="", tags=("Politics",), views=None, score=1.0, snippet="a <mark>b</mark>",
+        duplicates=3, duplicate_ids=("x2", "x3", "x4"),
+    )  # fmt: skip
+    facets = {"month": tuple(FacetValue(month, count, False) for month, count in months)}
+    return SearchResponse(
+        request=SearchRequest(q="wire"), total=7, took_ms=1.0, hits=(hit,), facets=facets,
+        **extra,
+    )  # fmt: skip
 
-    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
-    response = client.get("/api/search?q=x")
-    assert (
-        response.status_code == 503 and response.get_json()["error"]["code"] == "index_unavailable"
-    )
-    assert client.get("/healthz").status_code == 503
+
+def test_timeline_similar_stories_and_estimates(app, monkeypatch) -> None:  # noqa: ANN001
+    response = fake_response([("2023-11", 2), ("2023-12", 0), ("2024-01", 5)], total_exact=False)
+    service = app.extensions[SERVICE_KEY]
+    monkeypatch.setattr(service, "search", lambda request: response)
+    page = soup(app.test_client().get("/?q=wire&sort=newest"))
+    svg = page.select_one("figure.timeline svg")
+    links = svg.find_all("a")
+    assert len(links) == 3
+    assert links[0]["aria-label"] == "November 2023: 2 results"
+    assert "from=2023-11-01" in links[0]["href"] and "to=2023-11-30" in links[0]["href"]
+    assert "sort=newest" in links[2]["href"]
+    assert len(svg.select("rect.bar")) == 2  # the empty month has no visible bar
+    heights = [float(rect["height"]) for rect in svg.select("rect.bar")]
+    assert heights[1] > heights[0]
+    similar = page.select_one(".similar a")
+    assert similar.get_text(strip=True) == "3 similar stories" and "collapse=0" in similar["href"]
+    assert page.select_one("h1").get_text(strip=True) == "About 7 results for “wire”"
+    months = [box["value"] for box in page.select('input[name="month"]')]
+    assert months == ["2023-11", "2024-01"]

@@ -1,4 +1,4 @@
-"""Web UI and JSON API: HTTP in, `search.SearchService` calls, HTML or JSON out.
+"""Web UI and JSON API: HTTP in, `search.SearchService` calls, HTML, JSON or Atom out.
 
 Holds no search logic: views parse arguments (`webui.params`), call the service,
 and render. Configuration (``create_app``): defaults, then ``BROADSHEET_*``
@@ -25,6 +25,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         REFRESH_SECONDS=2.0,
         PER_PAGE=10,
         JSON_SORT_KEYS=False,
+        FEED_MAX_ENTRIES=50,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.config.from_prefixed_env("BROADSHEET")
     if config:
@@ -34,9 +36,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["INDEX_DIR"], refresh_seconds=float(app.config["REFRESH_SECONDS"])
     )
 
-    from webui import api, errors, views
+    from webui import api, errors, feeds, ops, security, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(ops.bp)
     errors.register(app)
+    security.register(app)
+    ops.register(app)
     return app

@@ -1,25 +1,78 @@
-"""JSON API: ``GET /api/search`` answers the same `SearchResponse` the HTML page renders."""
+"""JSON API under ``/api/``: search, single articles, suggestions and the OpenAPI document.
+
+Every answer is JSON, errors included (`webui.errors`); GET is open to any origin.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from typing import Any
 
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from search import InvalidParameter
 from webui import SERVICE_KEY
+from webui.openapi import openapi_document
 from webui.params import request_to_search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+#: Suggestions returned by /api/suggest at most, and the longest prefix accepted.
+SUGGEST_LIMIT = 10
+MAX_SUGGEST_CHARS = 200
+RELATED_LIMIT = 5
+
 
 @bp.get("/search")
-def search():  # noqa: ANN201
-    """Search; see README "JSON API" for the contract."""
+def search() -> Response:
+    """Search; see README "JSON API" and /api/openapi.json for the contract."""
     service = current_app.extensions[SERVICE_KEY]
     response = service.search(request_to_search_request(request.args))
     return jsonify(response.to_json_dict())
 
 
+def article_json(article: Any, related: tuple[Any, ...]) -> dict[str, Any]:
+    """The ``/api/articles/<id>`` shape: the article (without its server-side origin)
+    and its related articles as search hits."""
+    data = article.to_json_dict()
+    data.pop("origin", None)
+    data["related"] = [hit.to_json_dict() for hit in related]
+    return data
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id: str) -> Response:
+    """One stored article with its related articles; 404 in the JSON error shape."""
+    service = current_app.extensions[SERVICE_KEY]
+    found = service.get_article(article_id)
+    if found is None:
+        abort(404, description=f"no article with id {article_id!r}")
+    return jsonify(article_json(found, service.related(article_id, RELATED_LIMIT)))
+
+
+@bp.get("/suggest")
+def suggest() -> Response:
+    """Autocomplete in the OpenSearch suggestions format: ``[query, [completions...]]``."""
+    prefix = request.args.get("q", "")
+    if len(prefix) > MAX_SUGGEST_CHARS:
+        raise InvalidParameter("q", f"q must be at most {MAX_SUGGEST_CHARS} characters")
+    service = current_app.extensions[SERVICE_KEY]
+    completions = service.suggest(prefix, SUGGEST_LIMIT) if prefix.strip() else []
+    response = jsonify([prefix, completions])
+    response.mimetype = "application/x-suggestions+json"
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document(request.host_url.rstrip("/")))
+
+
 @bp.after_request
-def allow_cross_origin(response):  # noqa: ANN001, ANN201
+def allow_cross_origin(response: Response) -> Response:
     """Integrations may call the read-only API from any origin."""
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
     return response

@@ -1,4 +1,10 @@
-"""One error handler: the JSON error shape under /api/, an HTML page elsewhere."""
+"""One error handler: the JSON error shape under /api/, an HTML page elsewhere.
+
+Status codes: 400 for a parameter that is malformed or out of its limits, 422 for
+well-formed parameters that cannot be served together (codes in `UNPROCESSABLE`,
+or a ``status`` attribute on the search error), 404 for unknown ids and routes,
+405 for methods other than GET, 503 while no index can be opened.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,38 @@ from werkzeug.exceptions import HTTPException
 
 from search import IndexUnavailable, InvalidParameter
 
+#: Error codes of `InvalidParameter` answered with 422 Unprocessable Content.
+UNPROCESSABLE = frozenset({"invalid_range", "conflicting_parameters"})
+
 
 def error_payload(code: str, message: str, param: str | None = None) -> dict:
     """The one JSON error shape."""
     return {"error": {"code": code, "message": message, "param": param}}
 
 
+def wants_json() -> bool:
+    """True for API paths (and feeds' machine clients never get an HTML page there)."""
+    return request.path.startswith("/api/")
+
+
 def _respond(
     status: int, code: str, message: str, param: str | None = None
 ) -> tuple[Response, int] | tuple[str, int]:
-    if request.path.startswith("/api/"):
-        return jsonify(error_payload(code, message, param)), status
-    return render_template("error.html", status=status, message=message, param=param), status
+    if wants_json():
+        response = jsonify(error_payload(code, message, param))
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response, status
+    return render_template(
+        "error.html", status=status, message=message, param=param, args=request.args
+    ), status
+
+
+def status_of(error: InvalidParameter) -> int:
+    """400, or 422 for parameters that are valid alone but not together."""
+    explicit = getattr(error, "status", None)
+    if isinstance(explicit, int) and 400 <= explicit < 500:
+        return explicit
+    return 422 if error.code in UNPROCESSABLE else 400
 
 
 def register(app: Flask) -> None:
@@ -26,7 +52,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(InvalidParameter)
     def invalid_parameter(error: InvalidParameter):  # noqa: ANN202
-        return _respond(400, error.code, error.message, error.param)
+        return _respond(status_of(error), error.code, error.message, error.param)
 
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(error: IndexUnavailable):  # noqa: ANN202
@@ -36,3 +62,10 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):  # noqa: ANN202
         code = (error.name or "error").lower().replace(" ", "_")
         return _respond(error.code or 500, code, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):  # noqa: ANN202
+        if isinstance(error, HTTPException):  # pragma: no cover - handled above
+            return http_error(error)
+        app.logger.exception("unhandled error on %s", request.path)
+        return _respond(500, "internal_error", "Something went wrong on our side.")

@@ -1,58 +1,62 @@
-"""HTML pages: the search page (every state in the URL) and a health check."""
+"""HTML pages: the search page (every state in the URL) and the article page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
+from datetime import UTC, datetime
 
-from search import IndexUnavailable
-from webui import SERVICE_KEY
+from flask import Blueprint, abort, current_app, render_template, request
+
+from webui import SERVICE_KEY, presenters
 from webui.params import request_to_search_request
 
 bp = Blueprint("views", __name__)
 
+#: Related articles shown under an article.
+RELATED_LIMIT = 5
 
-def search_url(args: MultiDict, **changes: object) -> str:
-    """URL of the search page with ``args`` changed: a value of None removes the key.
 
-    ``toggle=(name, value)`` adds or removes one value of a repeatable parameter.
-    Any change but ``page`` goes back to page 1.
-    """
-    params = MultiDict(args)
-    toggle = changes.pop("toggle", None)
-    if toggle is not None:
-        name, value = toggle
-        values = params.getlist(name)
-        params.setlist(
-            name, [v for v in values if v != value] if value in values else [*values, value]
-        )
-    for name, value in changes.items():
-        if value is None:
-            params.pop(name, None)
-        else:
-            params[name] = str(value)
-    if "page" not in changes:
-        params.pop("page", None)
-    return url_for("views.search_page", **{k: params.getlist(k) for k in params})
+bp.add_app_template_filter(presenters.web_url, "web_url")
+
+
+@bp.app_context_processor
+def template_helpers() -> dict[str, object]:
+    """Helpers every template may use."""
+    return {
+        "search_url": presenters.search_url,
+        "month_label": presenters.month_label,
+    }
 
 
 @bp.get("/")
 @bp.get("/search")
-def search_page():  # noqa: ANN201
+def search_page() -> str:
     """The search page; without ``q`` or filters it shows the newest articles."""
     service = current_app.extensions[SERVICE_KEY]
     search_request = request_to_search_request(request.args)
     response = service.search(search_request)
+    months = response.facets.get("month", ())
     return render_template(
-        "search.html", response=response, args=request.args, search_url=search_url
+        "search.html",
+        response=response,
+        args=request.args,
+        timeline=presenters.build_timeline(months),
+        presets=presenters.date_presets(request.args, datetime.now(UTC).date()),
+        has_filters=presenters.has_filters(request.args),
+        clear_url=presenters.clear_filters_url(request.args),
     )
 
 
-@bp.get("/healthz")
-def healthz():  # noqa: ANN201
-    """200 with the article count when the index opens; 503 otherwise."""
+@bp.get("/articles/<path:article_id>")
+def article_page(article_id: str) -> str:
+    """One article in full, with links into the search and related articles."""
     service = current_app.extensions[SERVICE_KEY]
-    try:
-        return jsonify({"status": "ok", "docs": service.doc_count()})
-    except IndexUnavailable as error:
-        return jsonify({"status": "unavailable", "error": str(error)}), 503
+    article = service.get_article(article_id)
+    if article is None:
+        abort(404, description=f"There is no article with the id {article_id!r}.")
+    return render_template(
+        "article.html",
+        article=article,
+        paragraphs=presenters.paragraphs(article.body),
+        related=service.related(article_id, RELATED_LIMIT),
+        args=request.args,
+    )

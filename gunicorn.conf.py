@@ -1,0 +1,66 @@
+"""gunicorn settings for Broadsheet (``gunicorn -c gunicorn.conf.py wsgi:app``).
+
+gunicorn reads this file by default when started from the repository root.
+Command-line flags and ``GUNICORN_CMD_ARGS`` override it. Environment:
+``BROADSHEET_BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` (workers),
+``BROADSHEET_ACCESS_LOG`` (a path, or ``-`` for stdout, the default),
+``PROMETHEUS_MULTIPROC_DIR`` (shared metrics folder; a private temporary one
+is created and removed when unset).
+"""
+
+from __future__ import annotations
+
+import glob
+import multiprocessing
+import os
+import shutil
+import tempfile
+
+bind = os.environ.get("BROADSHEET_BIND", "127.0.0.1:8000")
+# Searches are CPU-bound and each worker holds its own open index: one process per
+# core, plus one, capped so that a big machine does not hold too many index readers.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 8)))
+worker_class = "sync"
+# A search that takes longer than this is a bug; the worker is killed and replaced.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then (with jitter) so slow leaks cannot pile up.
+max_requests = 5000
+max_requests_jitter = 500
+# HTTP limits in front of the app's own parameter limits.
+limit_request_line = 16384
+limit_request_fields = 50
+accesslog = os.environ.get("BROADSHEET_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+errorlog = "-"
+loglevel = os.environ.get("BROADSHEET_LOG_LEVEL", "info")
+proc_name = "broadsheet"
+
+# Prometheus multiprocess mode: every worker writes its counters to files in one
+# folder, and /metrics (answered by any worker) sums them. The variable must be set
+# before a worker imports prometheus_client, i.e. here, in the master.
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="broadsheet-metrics-")
+
+
+def on_starting(server) -> None:  # noqa: ANN001
+    """Start from empty metrics (a reused folder may hold files of dead processes)."""
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    for path in glob.glob(os.path.join(folder, "*.db")):
+        os.remove(path)
+
+
+def child_exit(server, worker) -> None:  # noqa: ANN001
+    """Let the metrics of a finished worker stop counting as live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:  # noqa: ANN001
+    """Remove the temporary metrics folder this config created."""
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

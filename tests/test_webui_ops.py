@@ -1,0 +1,114 @@
+"""Operations: /healthz, /metrics and the gunicorn configuration."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from servers import gunicorn
+from webui import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def metric(text: str, name: str, **labels: str) -> float | None:
+    """The value of one sample in Prometheus text format, or None."""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        match = re.match(r"([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$", line)
+        if not match or match.group(1) != name:
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
+        if all(found.get(key) == value for key, value in labels.items()):
+            return float(match.group(3))
+    return None
+
+
+def test_healthz_reports_count_and_generation(client) -> None:  # noqa: ANN001
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    payload = response.get_json()
+    assert payload["status"] == "ok" and payload["docs"] == 12
+    assert payload["generation"].startswith("gen-")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", payload["last_commit"])
+
+
+def test_healthz_is_503_without_an_index(tmp_path: Path) -> None:
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["status"] == "unavailable"
+
+
+def test_healthz_is_503_when_the_index_cannot_be_opened(tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    (index_dir / "gen-20240101T000000000000-1").mkdir(parents=True)  # no Whoosh files
+    (index_dir / "CURRENT").write_text("gen-20240101T000000000000-1\n", encoding="utf-8")
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and "cannot open" in response.get_json()["error"]
+    assert client.get("/").status_code == 503
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert metric(metrics, "broadsheet_index_up") == 0
+
+
+def test_metrics_count_requests_by_endpoint(client) -> None:  # noqa: ANN001
+    before = client.get("/metrics").get_data(as_text=True)
+    start = metric(before, "broadsheet_http_requests_total", endpoint="api.search") or 0
+    for _ in range(3):
+        client.get("/api/search?q=election")
+    client.get("/api/search?per_page=0")
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    ok = metric(text, "broadsheet_http_requests_total", endpoint="api.search", status="200")
+    assert ok is not None and ok >= start + 3
+    bad = metric(text, "broadsheet_http_requests_total", endpoint="api.search", status="400")
+    assert bad is not None and bad >= 1
+    count = metric(text, "broadsheet_http_request_duration_seconds_count", endpoint="api.search")
+    assert count is not None and count >= 4
+    assert metric(text, "broadsheet_index_up") == 1
+    assert metric(text, "broadsheet_index_docs") == 12
+    assert metric(text, "broadsheet_index_size_bytes") > 0
+    assert metric(text, "broadsheet_index_age_seconds") >= 0
+    assert metric(text, "broadsheet_index_last_commit_timestamp_seconds") > 1.6e9
+
+
+def test_unmatched_paths_do_not_explode_label_cardinality(client) -> None:  # noqa: ANN001
+    for number in range(5):
+        client.get(f"/no/such/page/{number}")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "/no/such" not in text
+    assert metric(text, "broadsheet_http_requests_total", endpoint="unmatched", status="404")
+
+
+def test_gunicorn_config_defaults() -> None:
+    config: dict = {}
+    exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
+    assert config["bind"] == "127.0.0.1:8000"
+    assert 1 <= config["workers"] <= 8 and config["timeout"] > 0 and config["accesslog"]
+
+
+@pytest.mark.slow
+def test_metrics_are_summed_over_gunicorn_workers(small_index: Path, tmp_path: Path) -> None:
+    access_log = tmp_path / "access.log"
+    env = {"BROADSHEET_ACCESS_LOG": str(access_log)}
+    with gunicorn(small_index, workers=2, extra_env=env) as base:
+        for _ in range(20):
+            with urllib.request.urlopen(f"{base}/api/search?q=election", timeout=10) as answer:
+                assert json.loads(answer.read())["total"] == 2
+        totals = set()
+        for _ in range(4):  # whichever worker answers, it reports all workers' requests
+            with urllib.request.urlopen(f"{base}/metrics", timeout=10) as answer:
+                text = answer.read().decode()
+            totals.add(
+                metric(text, "broadsheet_http_requests_total", endpoint="api.search", status="200")
+            )
+        assert totals == {20.0}
+        assert metric(text, "broadsheet_index_docs") == 12
+    lines = access_log.read_text(encoding="utf-8").splitlines()
+    assert sum("GET /api/search?q=election" in line for line in lines) == 20

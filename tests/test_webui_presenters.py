@@ -1,0 +1,75 @@
+"""Presentation helpers: URL changes, date presets, timeline geometry, safe links."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+from werkzeug.datastructures import MultiDict
+
+from search import FacetValue
+from webui.presenters import (
+    build_timeline,
+    clear_filters_url,
+    date_presets,
+    month_range,
+    paragraphs,
+    search_url,
+    web_url,
+)
+
+
+def query(url: str) -> dict[str, list[str]]:
+    """The query string of ``url`` as a dict of lists."""
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
+def test_search_url_toggles_and_resets_the_page(app) -> None:  # noqa: ANN001
+    args = MultiDict([("q", "x"), ("tag", "A"), ("page", "3"), ("endpoint", "evil")])
+    with app.test_request_context():
+        assert query(search_url(args, toggle=("tag", "B"))) == {"q": ["x"], "tag": ["A", "B"]}
+        assert query(search_url(args, toggle=("tag", "A"))) == {"q": ["x"]}
+        assert query(search_url(args, page=4))["page"] == ["4"]
+        assert query(search_url(args, from_="2023-01-01"))["from"] == ["2023-01-01"]
+        assert search_url(args, _external=True).startswith("http://localhost/")
+        cleared = query(clear_filters_url(MultiDict([("q", "x"), ("tag", "A"), ("to", "2023")])))
+        assert cleared == {"q": ["x"]}
+
+
+def test_date_presets_are_relative_to_today(app) -> None:  # noqa: ANN001
+    with app.test_request_context():
+        presets = date_presets(MultiDict([("from", "2024-03-08")]), date(2024, 3, 15))
+    assert [p["label"] for p in presets] == ["Past week", "Past month", "Past year"]
+    assert query(presets[0]["href"])["from"] == ["2024-03-08"] and presets[0]["current"]
+    assert query(presets[2]["href"])["from"] == ["2023-03-15"] and not presets[2]["current"]
+
+
+def test_timeline_geometry() -> None:
+    months = [FacetValue(m, c, False) for m, c in [("2023-12", 1), ("2024-01", 0), ("2024-02", 4)]]
+    timeline = build_timeline(months, width=300, chart_height=100)
+    assert timeline is not None and timeline.peak == 4
+    first, gap, last = timeline.bars
+    assert (last.height, last.y) == (100.0, 0.0) and first.height == 25.0 and gap.height == 0
+    assert first.date_from == "2023-12-01" and first.date_to == "2023-12-31"
+    assert last.date_to == "2024-02-29"  # leap year
+    assert all(bar.x + bar.width <= 300 for bar in timeline.bars)
+    assert [tick.text for tick in timeline.ticks] == ["2023", "2024"]
+    assert build_timeline(months[:1]) is None
+    assert (
+        build_timeline([FacetValue("2023-01", 0, False), FacetValue("2023-02", 0, False)]) is None
+    )
+
+
+def test_many_months_get_few_year_labels() -> None:
+    months = [FacetValue(f"{y}-{m:02d}", 1, False) for y in range(1990, 2020) for m in range(1, 13)]
+    timeline = build_timeline(months)
+    assert timeline is not None and len(timeline.bars) == 360
+    assert 2 <= len(timeline.ticks) <= 8
+
+
+def test_month_range_and_paragraphs_and_web_url() -> None:
+    assert month_range("2023-02") == ("2023-02-01", "2023-02-28")
+    assert paragraphs("One.\n\nTwo.\n\n\n") == ["One.", "Two."]
+    assert paragraphs("a\nb") == ["a", "b"]
+    assert web_url("https://example.org/x") == "https://example.org/x"
+    assert web_url("javascript:alert(1)") == "" and web_url(None) == ""

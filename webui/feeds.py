@@ -1,0 +1,75 @@
+"""Feeds and browser integration: an Atom feed for any search, OpenSearch description.
+
+``/search.atom`` takes the search page's arguments and answers its newest hits
+(at most ``FEED_MAX_ENTRIES``), linking back to the HTML search.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from search.models import SearchResponse
+from webui import SERVICE_KEY
+from webui.params import request_to_search_request
+from webui.presenters import search_url
+
+bp = Blueprint("feeds", __name__)
+
+ATOM_TYPE = "application/atom+xml"
+OPENSEARCH_TYPE = "application/opensearchdescription+xml"
+
+
+def feed_updated(response: SearchResponse) -> datetime:
+    """The feed's ``updated``: the newest hit's date, else now."""
+    dates = [hit.date for hit in response.hits if hit.date is not None]
+    return max(dates) if dates else datetime.now(UTC)
+
+
+@bp.get("/search.atom")
+def search_feed() -> Response:
+    """Atom feed of a search: same arguments as the search page, newest first."""
+    service = current_app.extensions[SERVICE_KEY]
+    search_request = request_to_search_request(request.args)
+    limit = int(current_app.config["FEED_MAX_ENTRIES"])
+    search_request = dataclasses.replace(
+        search_request,
+        sort="newest",
+        page=1,
+        per_page=min(search_request.per_page if "per_page" in request.args else limit, limit),
+    )
+    response = service.search(search_request)
+    feed_args = request.args.copy()
+    feed_args.pop("sort", None)
+    updated = feed_updated(response)
+    body = render_template(
+        "atom.xml",
+        response=response,
+        updated=updated,
+        html_url=search_url(feed_args, _external=True, sort="newest"),
+        self_url=search_url(feed_args, endpoint="feeds.search_feed", _external=True),
+    )
+    return Response(body, mimetype=ATOM_TYPE)
+
+
+@bp.get("/opensearch.xml")
+def opensearch() -> Response:
+    """The OpenSearch description that lets browsers add Broadsheet as a search engine."""
+    body = render_template("opensearch.xml")
+    return Response(body, mimetype=OPENSEARCH_TYPE)
+
+
+@bp.app_template_filter("rfc3339")
+def rfc3339(value: datetime | None) -> str:
+    """An aware datetime as RFC 3339 UTC (``2023-01-10T09:00:00Z``)."""
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.app_template_global("article_url")
+def article_url(article_id: str) -> str:
+    """Absolute URL of an article page (the Atom entry id and link)."""
+    return url_for("views.article_page", article_id=article_id, _external=True)

@@ -1,0 +1,301 @@
+"""The OpenAPI 3.1 document served at ``/api/openapi.json``.
+
+Schemas are JSON Schema 2020-12 (OpenAPI 3.1). ``tests/test_api_openapi.py``
+validates real responses of every route against them, so a field added to a
+response must be described here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+DATE_TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601, UTC"}
+
+HIT = {
+    "type": "object",
+    "required": [
+        "id",
+        "title",
+        "url",
+        "date",
+        "source",
+        "author",
+        "tags",
+        "views",
+        "score",
+        "snippet",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "url": {"type": "string", "description": "the original article's address"},
+        "date": DATE_TIME,
+        "source": {"type": "string"},
+        "author": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "views": {"type": ["integer", "null"], "minimum": 0},
+        "score": {"type": "number"},
+        "snippet": {
+            "type": "string",
+            "description": "HTML: the article text escaped, matches wrapped in <mark>",
+        },
+        "duplicates": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "similar stories collapsed into this hit",
+        },
+        "duplicate_ids": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+FACET_VALUE = {
+    "type": "object",
+    "required": ["value", "count", "selected"],
+    "additionalProperties": False,
+    "properties": {
+        "value": {"type": "string"},
+        "count": {"type": "integer", "minimum": 0},
+        "selected": {"type": "boolean"},
+    },
+}
+
+SEARCH_RESPONSE = {
+    "type": "object",
+    "required": [
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "results",
+        "facets",
+        "suggestion",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "query": {"type": "string"},
+        "total": {"type": "integer", "minimum": 0},
+        "total_exact": {"type": "boolean", "description": "false when total is an estimate"},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "pages": {"type": "integer", "minimum": 1},
+        "took_ms": {"type": "number", "minimum": 0},
+        "relaxed": {
+            "type": "boolean",
+            "description": "true when no article had all the words and any word was used",
+        },
+        "notices": {"type": "array", "items": {"type": "string"}},
+        "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+        "facets": {
+            "type": "object",
+            "description": "tags, source, year and month (chronological, empty months included)",
+            "additionalProperties": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/FacetValue"},
+            },
+        },
+        "suggestion": {**NULLABLE_STRING, "description": "did-you-mean query, or null"},
+    },
+}
+
+ARTICLE = {
+    "type": "object",
+    "required": ["id", "title", "body", "date", "tags", "source", "url", "author", "views"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "body": {"type": "string", "description": "plain text (not HTML)"},
+        "date": DATE_TIME,
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "source": {"type": "string"},
+        "url": {"type": "string"},
+        "author": {"type": "string"},
+        "views": {"type": ["integer", "null"], "minimum": 0},
+        "language": {"type": "string", "description": "BCP 47 tag, or empty"},
+        "related": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+    },
+}
+
+SUGGESTIONS = {
+    "type": "array",
+    "description": "OpenSearch suggestions: the query, then completions",
+    "prefixItems": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+    "minItems": 2,
+    "maxItems": 2,
+}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "param"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string", "examples": ["invalid_parameter", "not_found"]},
+                "message": {"type": "string"},
+                "param": {**NULLABLE_STRING, "description": "the parameter at fault"},
+            },
+        }
+    },
+}
+
+
+def _param(name: str, schema: dict, description: str, repeat: bool = False) -> dict[str, Any]:
+    if repeat:
+        schema = {"type": "array", "items": schema}
+    parameter = {"name": name, "in": "query", "schema": schema, "description": description}
+    if repeat:
+        parameter.update({"style": "form", "explode": True})
+    return parameter
+
+
+SEARCH_PARAMETERS = [
+    _param("q", {"type": "string", "maxLength": 10000}, "query (Whoosh syntax, lenient)"),
+    _param("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
+    _param(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+        "hits per page; page * per_page must stay within 10000",
+    ),
+    _param(
+        "sort",
+        {"enum": ["relevance", "newest", "oldest", "views"], "default": "relevance"},
+        "order of hits",
+    ),
+    _param("op", {"enum": ["and", "or"], "default": "and"}, "default operator between words"),
+    _param("tag", {"type": "string"}, "keep hits with any of these tags", repeat=True),
+    _param("source", {"type": "string"}, "keep hits from any of these sources", repeat=True),
+    _param("year", {"type": "integer"}, "keep hits from any of these years", repeat=True),
+    _param(
+        "month",
+        {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        "keep hits from any of these months (YYYY-MM)",
+        repeat=True,
+    ),
+    _param(
+        "from",
+        {"type": "string", "examples": ["2023-07-01", "2023-07", "2023"]},
+        "earliest date, inclusive (UTC); a month or year means its first day",
+    ),
+    _param(
+        "to",
+        {"type": "string", "examples": ["2023-07-31", "2023-07", "2023"]},
+        "latest date, inclusive (UTC); a day, month or year means its end",
+    ),
+    _param(
+        "collapse",
+        {"enum": ["0", "1", "true", "false", "yes", "no", "on", "off"], "default": "1"},
+        "near-duplicate stories shown as one hit with a count; 0 shows every article",
+    ),
+    _param(
+        "recency",
+        {"enum": ["0", "1", "true", "false", "yes", "no", "on", "off"], "default": "0"},
+        "1 boosts newer articles in relevance ranking",
+    ),
+]
+
+ERRORS = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "422": {"$ref": "#/components/responses/Unprocessable"},
+    "503": {"$ref": "#/components/responses/Unavailable"},
+}
+
+
+def _json(schema_name: str, description: str, media: str = "application/json") -> dict:
+    return {
+        "description": description,
+        "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},
+    }
+
+
+def openapi_document(server_url: str = "") -> dict[str, Any]:
+    """The OpenAPI 3.1 document; ``server_url`` is this server's base URL."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Broadsheet API",
+            "version": "1.0.0",
+            "description": "Read-only search over a news archive. Every error answers "
+            '{"error": {"code", "message", "param"}}. GET is allowed from any origin.',
+        },
+        "servers": [{"url": server_url or "/"}],
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Ranked, faceted, paged search",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {"200": _json("SearchResponse", "one page of hits"), **ERRORS},
+                }
+            },
+            "/api/articles/{id}": {
+                "get": {
+                    "operationId": "getArticle",
+                    "summary": "One article in full, with related articles",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _json("Article", "the article"),
+                        "404": {"$ref": "#/components/responses/NotFound"},
+                        "503": {"$ref": "#/components/responses/Unavailable"},
+                    },
+                }
+            },
+            "/api/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Autocomplete (OpenSearch suggestions format)",
+                    "parameters": [
+                        _param("q", {"type": "string", "maxLength": 200}, "what was typed so far")
+                    ],
+                    "responses": {
+                        "200": _json(
+                            "Suggestions",
+                            "the query and up to 10 completions",
+                            "application/x-suggestions+json",
+                        ),
+                        "400": {"$ref": "#/components/responses/BadRequest"},
+                        "503": {"$ref": "#/components/responses/Unavailable"},
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "SearchResponse": SEARCH_RESPONSE,
+                "Hit": HIT,
+                "FacetValue": FACET_VALUE,
+                "Article": ARTICLE,
+                "Suggestions": SUGGESTIONS,
+                "Error": ERROR,
+            },
+            "responses": {
+                name: _json("Error", description)
+                for name, description in [
+                    ("BadRequest", "a parameter is malformed or outside its limits"),
+                    ("NotFound", "no such article or route"),
+                    ("Unprocessable", "parameters are valid alone but not together"),
+                    ("Unavailable", "the index cannot be opened"),
+                ]
+            },
+        },
+    }

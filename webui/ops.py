@@ -1,0 +1,181 @@
+"""Operations: ``/healthz``, ``/metrics`` (Prometheus) and per-request instrumentation.
+
+Metrics and gunicorn workers: each worker is its own process. When
+``PROMETHEUS_MULTIPROC_DIR`` is set (``gunicorn.conf.py`` sets it up and cleans
+it), request counters and latency histograms are written there by every worker
+and ``/metrics`` sums them, so any worker answers for the whole server. Without
+it (Flask's dev server, tests) the numbers are those of the one process. The
+index gauges are read at scrape time from the index the answering worker serves.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from indexer.generations import current_generation
+from search import IndexUnavailable, SearchService
+from webui import SERVICE_KEY
+
+bp = Blueprint("ops", __name__)
+
+#: Request metrics live in their own registry (not the global one), so that
+#: several apps in one process (tests) share them without duplicate registration.
+REQUEST_REGISTRY = CollectorRegistry(auto_describe=True)
+REQUESTS = Counter(
+    "broadsheet_http_requests",
+    "HTTP requests answered, by endpoint, method and status.",
+    ["endpoint", "method", "status"],
+    registry=REQUEST_REGISTRY,
+)
+LATENCY = Histogram(
+    "broadsheet_http_request_duration_seconds",
+    "Time to answer an HTTP request, by endpoint.",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REQUEST_REGISTRY,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStatus:
+    """What the served index looks like: size, generation and last commit."""
+
+    docs: int
+    generation: str
+    size_bytes: int
+    last_commit: datetime | None
+
+
+def index_status(service: SearchService) -> IndexStatus:
+    """Open (or reuse) the served index and describe it; raises `IndexUnavailable`."""
+    docs = service.doc_count()
+    folder = current_generation(Path(service.index_dir))
+    if folder is None:
+        return IndexStatus(docs, "", 0, None)
+    size, newest = 0, 0.0
+    for path in folder.iterdir():
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # a merge removed it meanwhile
+            continue
+        size += stat.st_size
+        if path.name.endswith(".toc"):
+            newest = max(newest, stat.st_mtime)
+    last_commit = datetime.fromtimestamp(newest, UTC) if newest else None
+    return IndexStatus(docs, folder.name, size, last_commit)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """200 with the article count and index generation; 503 when the index won't open."""
+    service = current_app.extensions[SERVICE_KEY]
+    try:
+        status = index_status(service)
+    except IndexUnavailable as error:
+        return jsonify({"status": "unavailable", "error": str(error)}), 503
+    last = status.last_commit.strftime("%Y-%m-%dT%H:%M:%SZ") if status.last_commit else None
+    return jsonify(
+        {
+            "status": "ok",
+            "docs": status.docs,
+            "generation": status.generation,
+            "last_commit": last,
+        }
+    ), 200
+
+
+class IndexCollector:
+    """Prometheus collector for the index gauges, read when scraped."""
+
+    def __init__(self, service: SearchService) -> None:
+        self.service = service
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield index size, age and availability."""
+        up = GaugeMetricFamily("broadsheet_index_up", "1 when the index opens, else 0.")
+        try:
+            status = index_status(self.service)
+        except IndexUnavailable:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield GaugeMetricFamily(
+            "broadsheet_index_docs", "Articles in the served index.", value=status.docs
+        )
+        yield GaugeMetricFamily(
+            "broadsheet_index_size_bytes",
+            "Bytes on disk of the served index generation.",
+            value=status.size_bytes,
+        )
+        if status.last_commit is not None:
+            stamp = status.last_commit.timestamp()
+            yield GaugeMetricFamily(
+                "broadsheet_index_last_commit_timestamp_seconds",
+                "Unix time of the served index's last commit.",
+                value=stamp,
+            )
+            yield GaugeMetricFamily(
+                "broadsheet_index_age_seconds",
+                "Seconds since the served index's last commit.",
+                value=max(0.0, time.time() - stamp),
+            )
+
+
+class _Forward:
+    """Expose another registry's metrics inside a per-scrape registry."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.registry.collect()
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus text format: request counts and latencies, index gauges."""
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_Forward(REQUEST_REGISTRY))
+    registry.register(IndexCollector(current_app.extensions[SERVICE_KEY]))
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _start_timer() -> None:
+    g.broadsheet_started = time.perf_counter()
+
+
+def _record(response: Response) -> Response:
+    started = g.pop("broadsheet_started", None)
+    if started is None:
+        return response
+    endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
+    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+    return response
+
+
+def register(app: Flask) -> None:
+    """Time and count every request of ``app``."""
+    app.before_request(_start_timer)
+    app.after_request(_record)
