@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -41,6 +42,8 @@ def gunicorn(index_dir: Path, workers: int = 2, extra_env: dict | None = None) -
     """Serve ``wsgi:app`` over ``index_dir``; yield the base URL."""
     port = free_port()
     env = {**os.environ, "BROADSHEET_INDEX_DIR": str(index_dir), **(extra_env or {})}
+    # gunicorn's output goes to a file: a pipe nobody reads would fill up and block it.
+    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -57,13 +60,17 @@ def gunicorn(index_dir: Path, workers: int = 2, extra_env: dict | None = None) -
         ],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{base}/healthz", process)
+        try:
+            wait_until_up(f"{base}/healthz", process)
+        except (RuntimeError, TimeoutError) as error:
+            said = Path(log.name).read_text()[-4000:]
+            raise RuntimeError(f"{error}; gunicorn said:\n{said}") from error
         yield base
     finally:
         if process.poll() is None:
@@ -73,5 +80,5 @@ def gunicorn(index_dir: Path, workers: int = 2, extra_env: dict | None = None) -
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        if process.stdout:
-            process.stdout.close()
+        log.close()
+        os.unlink(log.name)
