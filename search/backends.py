@@ -1,0 +1,75 @@
+"""The search backend interface and the one switch that picks an implementation.
+
+`SearchBackend` is what the web app and the CLI call; `search.SearchService` (Whoosh,
+the default) and `search.typesense_backend.TypesenseSearchService` both provide it.
+`service_from_config` reads the same keys as the web app's config (Flask strips the
+``BROADSHEET_`` prefix): ``BACKEND`` (``whoosh`` | ``typesense``), ``INDEX_DIR``,
+``REFRESH_SECONDS``, ``TYPESENSE_NODES``, ``TYPESENSE_API_KEY``, ``TYPESENSE_ALIAS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from corpus.article import Article
+from search.models import Hit, SearchRequest, SearchResponse
+
+BACKENDS = ("whoosh", "typesense")
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """What every backend answers (the web app and CLI use nothing else)."""
+
+    def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
+        """One ranked page with facets and snippets."""
+        ...
+
+    def get_article(self, article_id: str) -> Article | None:
+        """The stored article, or None."""
+        ...
+
+    def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
+        """Articles like this one."""
+        ...
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Autocomplete completions of ``prefix``."""
+        ...
+
+    def doc_count(self) -> int:
+        """Articles served."""
+        ...
+
+    def close(self) -> None:
+        """Release resources."""
+        ...
+
+
+def service_from_config(config: Mapping[str, Any]) -> SearchBackend:
+    """The backend ``config["BACKEND"]`` names (default ``whoosh``), configured from
+    ``config``. Raises ValueError for an unknown backend or missing Typesense settings."""
+    backend = str(config.get("BACKEND") or "whoosh").strip().lower()
+    if backend == "whoosh":
+        from search.engine import SearchService
+
+        return SearchService(
+            config.get("INDEX_DIR") or "var/index",
+            refresh_seconds=float(config.get("REFRESH_SECONDS", 2.0)),
+        )
+    if backend == "typesense":
+        from indexer.typesense_schema import DEFAULT_ALIAS
+        from search.typesense_backend import TypesenseSearchService
+
+        nodes, api_key = config.get("TYPESENSE_NODES"), config.get("TYPESENSE_API_KEY")
+        if not nodes or not api_key:
+            raise ValueError(
+                "BROADSHEET_BACKEND=typesense needs BROADSHEET_TYPESENSE_NODES and "
+                "BROADSHEET_TYPESENSE_API_KEY"
+            )
+        return TypesenseSearchService(
+            str(nodes), str(api_key), str(config.get("TYPESENSE_ALIAS") or DEFAULT_ALIAS)
+        )
+    raise ValueError(f"BROADSHEET_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")

@@ -1,0 +1,491 @@
+"""Search on a Typesense cluster: the same `SearchRequest` -> `SearchResponse` as Whoosh.
+
+`TypesenseSearchService` has the public methods of `search.SearchService` (``search``,
+``get_article``, ``related``, ``suggest``, ``doc_count``, ``close``) plus ``health``
+and ``generation``. It reads the collection behind an alias (``broadsheet``), which
+`indexer.typesense_writer` swaps on each rebuild.
+
+Mapping: the query text through `search.typesense_query.translate` (what Typesense
+cannot express is refused with `InvalidParameter`); ``query_by`` title and body with
+weights; strict matching by default (``drop_tokens_threshold=0``, ``num_typos=0``,
+``prefix=false``); ``filter_by`` for tags, sources, years and the date range (epoch
+seconds); ``facet_by`` tags, source, year with multi-select counts (one extra search
+per selected facet, all in one ``multi_search`` round trip); ``sort_by`` with the
+Whoosh backend's orders and tie-break. Snippets are built here from the stored body
+(HTML-escaped, matches in ``<mark>``); the server's highlight markup is never used,
+only its list of matched words.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
+
+from corpus.article import Article
+from indexer.schema import DEFAULT_FIELD_BOOSTS
+from indexer.typesense_http import BadRequest, NotFound, TypesenseError
+from indexer.typesense_schema import (
+    DEFAULT_ALIAS,
+    from_epoch,
+    make_client,
+    parse_nodes,
+    to_epoch,
+    ts_document_to_article,
+)
+from search.engine import validate
+from search.errors import IndexUnavailable, InvalidParameter
+from search.models import FACET_NAMES as REQUEST_FACETS
+from search.models import FacetValue, Hit, SearchRequest, SearchResponse
+from search.snippets import TermMatcher, lead_snippet, make_snippet
+from search.typesense_query import STOP_WORDS, translate
+
+#: Values listed per facet (largest counts first), as on Whoosh; years list all.
+FACET_LIMIT = 20
+#: Values asked from Typesense per facet before sorting and cutting to FACET_LIMIT.
+FACET_FETCH = 100
+#: ``drop_tokens_threshold`` that keeps dropping words until every stage has run.
+DROP_ALL = 1_000_000
+#: Facets this backend counts, by response name -> collection field (a request's
+#: ``months`` are honoured when the running `SearchRequest` has them).
+FACET_FIELDS = {"tags": "tags", "source": "source", "year": "year", "month": "month"}
+#: The facets a response lists: those the models name that this backend knows.
+FACET_NAMES = tuple(name for name in REQUEST_FACETS if name in FACET_FIELDS)
+RELAXED_NOTICE = "no article has all the words; showing articles with any of them"
+APPROXIMATE_OR_NOTICE = (
+    "on the Typesense backend, matching any word drops words from the ends of the query, "
+    "so articles that have only a middle word of three or more may be missing"
+)
+EXCLUDED_FIELDS = "title_words,id_sort,date_sort,dated,origin,language"
+_SORTS = {
+    "relevance": "_text_match:desc,id_sort:asc",
+    "newest": "dated:desc,date_sort:desc,id_sort:asc",
+    "oldest": "dated:desc,date_sort:asc,id_sort:asc",
+    "views": "views:desc,id_sort:asc",
+}
+_KEY_WORD = re.compile(r"\w{3,}", re.UNICODE)
+_NON_WORD = re.compile(r"\W+", re.UNICODE)
+_SUGGEST_WORD = re.compile(r"^\w+$", re.UNICODE)
+
+
+class _Normalize(Filter):
+    """Drop inner punctuation as Typesense's tokenizer does ("U.S." -> "us")."""
+
+    def __call__(self, tokens):  # noqa: ANN001, ANN204 - whoosh Filter protocol
+        for token in tokens:
+            token.text = _NON_WORD.sub("", token.text)
+            yield token
+
+
+#: Tokens of the body for highlighting: words with inner punctuation, lowercased.
+SNIPPET_ANALYZER = RegexTokenizer(r"\w+(?:[-'’.&]\w+)*") | LowercaseFilter() | _Normalize()
+
+
+def _quote(param: str, value: str) -> str:
+    if "`" in value:
+        raise InvalidParameter(param, f"{param} values cannot contain a backtick (`)")
+    return f"`{value}`"
+
+
+def _filters(request: SearchRequest, skip: str | None = None) -> str:
+    """``filter_by`` for the request, leaving out the selection of facet ``skip``."""
+    parts = []
+    if request.tags and skip != "tags":
+        parts.append("tags:=[" + ",".join(_quote("tag", tag) for tag in request.tags) + "]")
+    if request.sources and skip != "source":
+        sources = ",".join(_quote("source", source) for source in request.sources)
+        parts.append(f"source:=[{sources}]")
+    if request.years and skip != "year":
+        parts.append("year:=[" + ",".join(str(int(year)) for year in request.years) + "]")
+    months = getattr(request, "months", ())
+    if months and skip != "month":
+        parts.append("month:=[" + ",".join(_quote("month", month) for month in months) + "]")
+    if request.date_from is not None:
+        seconds = request.date_from.timestamp()
+        parts.append(f"date:>={int(-(-seconds // 1))}")
+    if request.date_to is not None:
+        parts.append(f"date:<={to_epoch(request.date_to)}")
+    return " && ".join(parts)
+
+
+def _facet_values(counts: Counter[str], selected: frozenset[str], name: str) -> tuple:
+    if name in ("year", "month"):
+        ordered = sorted(counts.items(), reverse=True)
+    else:
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+        ordered = ordered[:FACET_LIMIT]
+    values = [FacetValue(value, count, value in selected) for value, count in ordered]
+    shown = {value.value for value in values}
+    values.extend(FacetValue(value, 0, True) for value in sorted(selected - shown))
+    return tuple(values)
+
+
+def _counts(result: dict[str, Any], field: str) -> Counter[str]:
+    counter: Counter[str] = Counter()
+    for facet in result.get("facet_counts", ()):
+        if facet.get("field_name") == field:
+            for entry in facet.get("counts", ()):
+                counter[str(entry["value"])] = int(entry["count"])
+    return counter
+
+
+def _selected(request: SearchRequest) -> dict[str, frozenset[str]]:
+    return {
+        "tags": frozenset(request.tags),
+        "source": frozenset(request.sources),
+        "year": frozenset(str(year) for year in request.years),
+        "month": frozenset(getattr(request, "months", ())),
+    }
+
+
+def _hit(document: dict[str, Any], score: float, snippet: str) -> Hit:
+    views = document.get("views")
+    return Hit(
+        id=document["id"],
+        title=document.get("title", ""),
+        url=document.get("url", ""),
+        date=from_epoch(document.get("date")),
+        source=document.get("source", ""),
+        author=document.get("author", ""),
+        tags=tuple(document.get("tags") or ()),
+        views=views if isinstance(views, int) and views >= 0 else None,
+        score=score,
+        snippet=snippet,
+    )
+
+
+def _matcher(hit: dict[str, Any], words: tuple[str, ...]) -> TermMatcher:
+    """The body words to mark: the server's matched tokens plus the required words."""
+    terms = {_NON_WORD.sub("", word.lower()) for word in words}
+    for highlight in hit.get("highlights", ()):
+        if highlight.get("field") == "body":
+            for token in highlight.get("matched_tokens", ()):
+                if isinstance(token, str):
+                    terms.add(_NON_WORD.sub("", token.lower()))
+    terms.discard("")
+    return TermMatcher(frozenset(terms), ())
+
+
+class TypesenseSearchService:
+    """Searches the Typesense collection behind ``alias``; safe to share between threads.
+
+    ``nodes`` is ``"host:port,host:port"`` (or a list); each request fails over to the
+    next node. ``prefix`` and ``num_typos`` loosen matching (off by default, to
+    answer like the Whoosh backend).
+    """
+
+    backend = "typesense"
+
+    def __init__(
+        self,
+        nodes: str | list[str] | tuple[str, ...],
+        api_key: str,
+        alias: str = DEFAULT_ALIAS,
+        *,
+        prefix: bool = False,
+        num_typos: int = 0,
+        timeout: float = 5.0,
+    ) -> None:
+        self.nodes = parse_nodes(nodes)
+        self.alias = alias
+        self.prefix = prefix
+        self.num_typos = num_typos
+        self._api_key = api_key
+        self._client = make_client(nodes, api_key, timeout)
+        self._lock = threading.Lock()
+        weights = [max(1, round(DEFAULT_FIELD_BOOSTS[field] * 2)) for field in ("title", "body")]
+        self._weights = ",".join(str(weight) for weight in weights)
+
+    # -- transport ---------------------------------------------------------------
+
+    def _call(self, action: str, function: Any, *args: Any) -> Any:
+        try:
+            return function(*args)
+        except NotFound as error:
+            raise IndexUnavailable(
+                f"no Typesense collection behind alias {self.alias!r}; build one with "
+                f"`python -m indexer build-typesense PATH` ({error})"
+            ) from error
+        except BadRequest as error:
+            raise InvalidParameter("q", f"Typesense refused the search: {error}") from error
+        except TypesenseError as error:
+            raise IndexUnavailable(f"Typesense {action} failed: {error}") from error
+
+    def _multi_search(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = [{"collection": self.alias, **search} for search in searches]
+        results = self._call("search", self._client.multi_search, body)
+        for result in results:
+            if "error" in result:
+                code = int(result.get("code", 500))
+                if code == 404:
+                    raise IndexUnavailable(f"no Typesense collection behind {self.alias!r}")
+                if code == 400:
+                    raise InvalidParameter("q", f"Typesense refused the search: {result['error']}")
+                raise IndexUnavailable(f"Typesense search failed: {result['error']}")
+        return results
+
+    # -- lifecycle and status ----------------------------------------------------
+
+    def generation(self) -> str | None:
+        """The collection the alias points at now (changes on every rebuild)."""
+        return self._call("alias lookup", self._client.alias_target, self.alias)
+
+    def doc_count(self) -> int:
+        """Number of articles in the served collection."""
+        info = self._call("count", self._client.collection, self.alias)
+        return int(info["num_documents"])
+
+    def health(self) -> dict[str, Any]:
+        """``{"status": "ok"|"degraded"|"unavailable", "backend", "docs", "generation",
+        "nodes": [{"node", "ok"}]}``; "degraded" when some node does not answer."""
+        nodes = [
+            {"node": f"{node['host']}:{node['port']}", "ok": self._client.health(index)}
+            for index, node in enumerate(self.nodes)
+        ]
+        healthy = sum(node["ok"] for node in nodes)
+        docs, generation = None, None
+        if healthy:
+            try:
+                docs, generation = self.doc_count(), self.generation()
+            except IndexUnavailable:
+                healthy = 0
+        status = "ok" if healthy == len(nodes) else "degraded" if healthy else "unavailable"
+        return {
+            "status": status,
+            "backend": self.backend,
+            "docs": docs,
+            "generation": generation,
+            "nodes": nodes,
+        }
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        with self._lock:
+            self._client.close()
+
+    # -- single articles ---------------------------------------------------------
+
+    def get_article(self, article_id: str) -> Article | None:
+        """The stored article with this id, or None."""
+        try:
+            return ts_document_to_article(self._client.document(self.alias, article_id))
+        except NotFound:
+            self.doc_count()  # raises IndexUnavailable when the alias itself is missing
+            return None
+        except TypesenseError as error:
+            raise IndexUnavailable(f"Typesense lookup failed: {error}") from error
+
+    def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
+        """Articles sharing this one's key body words (one search per word, merged by
+        reciprocal rank), excluding itself and exact-text duplicates.
+
+        Typesense 0.24 has no "more like this"; this is the documented substitute.
+        """
+        article = self.get_article(article_id)
+        if article is None:
+            return ()
+        counts = Counter(
+            word
+            for word in _KEY_WORD.findall(article.body[:20_000].lower())
+            if word not in STOP_WORDS and not word.isdigit()
+        )
+        keys = [word for word, _ in sorted(counts.items(), key=lambda i: (-i[1], -len(i[0])))][:5]
+        if not keys:
+            return ()
+        per_word = limit + 5
+        searches = [
+            {
+                "q": word,
+                "query_by": "body",
+                "num_typos": 0,
+                "prefix": False,
+                "drop_tokens_threshold": 0,
+                "per_page": per_word,
+                "exclude_fields": EXCLUDED_FIELDS,
+                "highlight_fields": "none",
+            }
+            for word in keys
+        ]
+        scores: Counter[str] = Counter()
+        documents: dict[str, dict[str, Any]] = {}
+        for result in self._multi_search(searches):
+            for rank, hit in enumerate(result.get("hits", ())):
+                doc = hit["document"]
+                scores[doc["id"]] += 1.0 / (rank + 1)
+                documents[doc["id"]] = doc
+        own_body = " ".join(article.body.split())
+        hits = []
+        for doc_id, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+            doc = documents[doc_id]
+            if doc_id == article_id or " ".join(doc.get("body", "").split()) == own_body:
+                continue
+            hits.append(_hit(doc, round(score / len(keys), 4), lead_snippet(doc.get("body", ""))))
+            if len(hits) == limit:
+                break
+        return tuple(hits)
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Title words starting with the last word of ``prefix``, most frequent first,
+        completed onto the rest of ``prefix`` (a facet query on ``title_words``)."""
+        head, _, last = prefix.lower().rpartition(" ")
+        last = last.strip()
+        if len(last) < 2 or len(prefix) > 200 or not _SUGGEST_WORD.match(last):
+            return []
+        params = {
+            "q": "*",
+            "query_by": "title",
+            "facet_by": "title_words",
+            "facet_query": f"title_words:{last}",
+            "max_facet_values": max(limit * 3, 30),
+            "per_page": 0,
+        }
+        (result,) = self._multi_search([params])
+        counts = _counts(result, "title_words")
+        words = sorted(
+            ((count, word) for word, count in counts.items() if word.startswith(last)),
+            key=lambda item: (-item[0], item[1]),
+        )
+        return [f"{head} {word}".strip() for _, word in words[:limit]]
+
+    # -- searching ---------------------------------------------------------------
+
+    def _params(self, request: SearchRequest, q: str, drop_all: bool) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "q": q,
+            "query_by": "title,body",
+            "query_by_weights": self._weights,
+            "num_typos": self.num_typos,
+            "prefix": self.prefix,
+            "drop_tokens_threshold": DROP_ALL if drop_all else 0,
+            "typo_tokens_threshold": 0 if self.num_typos == 0 else 1,
+            "sort_by": _SORTS[request.sort],
+            "page": request.page,
+            "per_page": request.per_page,
+            "highlight_fields": "body",
+            "exclude_fields": EXCLUDED_FIELDS,
+        }
+        filter_by = _filters(request)
+        if filter_by:
+            params["filter_by"] = filter_by
+        if request.facets:
+            params["facet_by"] = ",".join(FACET_FIELDS[name] for name in FACET_NAMES)
+            params["max_facet_values"] = FACET_FETCH
+        return params
+
+    def _facet_searches(self, request: SearchRequest, q: str, drop_all: bool) -> list[tuple]:
+        extra = []
+        for name, values in _selected(request).items():
+            if not values or not request.facets or name not in FACET_NAMES:
+                continue
+            params = self._params(request, q, drop_all)
+            params.update(
+                facet_by=FACET_FIELDS[name],
+                per_page=0,
+                page=1,
+                highlight_fields="none",
+                include_fields="id",
+            )
+            params.pop("exclude_fields")
+            filter_by = _filters(request, skip=name)
+            if filter_by:
+                params["filter_by"] = filter_by
+            else:
+                params.pop("filter_by", None)
+            extra.append((name, params))
+        return extra
+
+    def _run(self, request: SearchRequest, q: str, drop_all: bool) -> tuple[dict, dict]:
+        extra = self._facet_searches(request, q, drop_all)
+        results = self._multi_search(
+            [self._params(request, q, drop_all)] + [params for _, params in extra]
+        )
+        by_facet = {name: result for (name, _), result in zip(extra, results[1:], strict=True)}
+        return results[0], by_facet
+
+    def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
+        """Run ``request`` and return one ranked page with facets and snippets.
+
+        ``now`` is accepted for the interface (relative dates in the query text are
+        not part of Typesense's language). Raises `InvalidParameter` for query syntax
+        Typesense cannot express and `IndexUnavailable` when no node answers.
+        """
+        validate(request)
+        started = time.perf_counter()
+        translated = translate(request.q, request.op)
+        notices = list(translated.notices)
+        selected = _selected(request)
+        if translated.no_words:
+            facets = {}
+            if request.facets:
+                facets = {
+                    name: _facet_values(Counter(), selected[name], name) for name in FACET_NAMES
+                }
+            return SearchResponse(
+                request=request,
+                total=0,
+                took_ms=(time.perf_counter() - started) * 1000,
+                hits=(),
+                facets=facets,
+                notices=tuple(notices),
+            )
+        any_word = request.op == "or" and translated.positive >= 2
+        main, by_facet = self._run(request, translated.q, drop_all=any_word)
+        relaxed = False
+        if main["found"] == 0 and request.op == "and" and translated.positive >= 2:
+            relaxed_main, relaxed_facets = self._run(request, translated.q, drop_all=True)
+            if relaxed_main["found"]:
+                main, by_facet, relaxed, any_word = relaxed_main, relaxed_facets, True, True
+        hits = []
+        for hit in main.get("hits", ()):
+            document = hit["document"]
+            body = document.get("body", "")
+            snippet = ""
+            if request.snippets:
+                snippet = make_snippet(body, _matcher(hit, translated.words), SNIPPET_ANALYZER)
+            hits.append(_hit(document, float(hit.get("text_match", 0)), snippet))
+        facets = {}
+        if request.facets:
+            for name in FACET_NAMES:
+                source = by_facet.get(name, main)
+                counts = _counts(source, FACET_FIELDS[name])
+                facets[name] = _facet_values(counts, selected[name], name)
+        if relaxed:
+            notices.append(RELAXED_NOTICE)
+        if any_word and translated.positive >= 3:
+            notices.append(APPROXIMATE_OR_NOTICE)
+        return SearchResponse(
+            request=request,
+            total=int(main["found"]),
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=tuple(hits),
+            facets=facets,
+            suggestion=None,
+            relaxed=relaxed,
+            notices=tuple(notices),
+        )
+
+
+def service_from_environment(environ: dict[str, str] | None = None) -> TypesenseSearchService:
+    """A service configured from ``BROADSHEET_TYPESENSE_NODES``,
+    ``BROADSHEET_TYPESENSE_API_KEY`` and ``BROADSHEET_TYPESENSE_ALIAS`` (optional)."""
+    import os
+
+    env = os.environ if environ is None else environ
+    nodes = env.get("BROADSHEET_TYPESENSE_NODES", "")
+    api_key = env.get("BROADSHEET_TYPESENSE_API_KEY", "")
+    if not nodes or not api_key:
+        raise ValueError(
+            "BROADSHEET_BACKEND=typesense needs BROADSHEET_TYPESENSE_NODES and "
+            "BROADSHEET_TYPESENSE_API_KEY"
+        )
+    return TypesenseSearchService(
+        nodes, api_key, env.get("BROADSHEET_TYPESENSE_ALIAS") or DEFAULT_ALIAS
+    )
+
+
+__all__ = ["TypesenseSearchService", "service_from_environment"]

@@ -1,0 +1,347 @@
+"""The search contract on both backends (Whoosh and a real Typesense), plus Typesense's
+own parts: query translation, refusals, the writer (rebuild + alias swap, upsert,
+delete) and its CLI. One Typesense server is started for the module on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typesense_servers import API_KEY, binary_or_reason, typesense_node
+
+from conftest import ARTICLES, REPO
+from corpus import Article, ReadReport, read_paths
+from search import IndexUnavailable, InvalidParameter, SearchRequest
+from search.typesense_query import translate
+
+ALIAS = "broadsheet"
+
+
+def ids(response) -> list[str]:  # noqa: ANN001
+    return [hit.id for hit in response.hits]
+
+
+# -- query translation (no server) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "q"),
+    [
+        ("election turnout", "election turnout"),
+        ("the election", "election"),
+        ('"climate change" Bonn', '"climate change" Bonn'),
+        ("budget NOT surplus", "budget -surplus"),
+        ("budget -surplus +vote", "budget -surplus vote"),
+        ("budget AND vote", "budget vote"),
+        ("(budget vote)", "budget vote"),
+        ("", "*"),
+    ],
+)
+def test_translation_keeps_what_means_the_same(text: str, q: str) -> None:
+    assert translate(text).q == q
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["budget OR vote", "title:budget", "tag:Economy", "budg*", "budget~", '"a b"~3', "x^2"],
+)
+def test_translation_refuses_what_typesense_cannot_express(text: str) -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        translate(text)
+    assert caught.value.param == "q" and caught.value.code == "unsupported_query"
+    assert "Typesense" in caught.value.message
+
+
+def test_translation_drops_dangling_operators_with_a_notice() -> None:
+    result = translate("OR OR")
+    assert result.no_words and result.notices
+
+
+# -- a Typesense server for the module -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def typesense_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Typesense node on loopback with the 12 test articles behind the alias."""
+    binary, reason = binary_or_reason()
+    if binary is None:
+        pytest.skip(reason)
+    from indexer.typesense_schema import make_client
+    from indexer.typesense_writer import rebuild
+
+    with typesense_node(binary, tmp_path_factory.mktemp("typesense")) as node:
+        client = make_client(node.address, API_KEY)
+        try:
+            rebuild(client, read_paths([ARTICLES], ReadReport()), alias=ALIAS)
+        finally:
+            client.close()
+        yield node.address
+
+
+@pytest.fixture()
+def ts_service(typesense_address: str) -> Iterator[object]:
+    from search.typesense_backend import TypesenseSearchService
+
+    service = TypesenseSearchService(typesense_address, API_KEY, ALIAS)
+    yield service
+    service.close()
+
+
+@pytest.fixture(params=["whoosh", pytest.param("typesense", marks=pytest.mark.slow)])
+def backend(request: pytest.FixtureRequest):  # noqa: ANN201
+    """The search service of each backend over the same 12 articles."""
+    return request.getfixturevalue("service" if request.param == "whoosh" else "ts_service")
+
+
+# -- the contract, on both backends ----------------------------------------------------
+
+
+def test_contract_all_words_required(backend) -> None:  # noqa: ANN001
+    assert sorted(ids(backend.search(SearchRequest(q="election")))) == [
+        "t-election-1",
+        "t-election-2",
+    ]
+    response = backend.search(SearchRequest(q="election turnout"))
+    assert ids(response) == ["t-election-1"] and response.relaxed is False
+
+
+def test_contract_relaxed_fallback_says_so(backend) -> None:  # noqa: ANN001
+    response = backend.search(SearchRequest(q="turnout tariffs"))
+    assert set(ids(response)) == {"t-election-1", "t-trade"}
+    assert response.relaxed is True
+    assert any("any of them" in notice for notice in response.notices)
+
+
+def test_contract_op_or(backend) -> None:  # noqa: ANN001
+    response = backend.search(SearchRequest(q="turnout tariffs", op="or"))
+    assert set(ids(response)) == {"t-election-1", "t-trade"}
+
+
+def test_contract_phrase_and_exclusion(backend) -> None:  # noqa: ANN001
+    assert ids(backend.search(SearchRequest(q='"climate change"'))) == ["t-climate-1"]
+    excluded = backend.search(SearchRequest(q="budget NOT surplus"))
+    assert sorted(ids(excluded)) == ["t-budget-body", "t-budget-title"]
+    assert sorted(ids(backend.search(SearchRequest(q="budget -surplus")))) == sorted(ids(excluded))
+
+
+def test_contract_snippets_mark_and_escape(backend) -> None:  # noqa: ANN001
+    snippet = backend.search(SearchRequest(q="comment")).hits[0].snippet
+    assert "<mark>comment</mark>" in snippet
+    assert "a &lt; b &amp;&amp; c &gt; d" in snippet and "<script" not in snippet
+    lead = backend.search(SearchRequest(q="hackers")).hits[0].snippet
+    assert lead.startswith("Security researchers found") and "<mark>" not in lead
+
+
+def test_contract_facet_counts(backend) -> None:  # noqa: ANN001
+    response = backend.search(SearchRequest(q=""))
+    assert response.total == 12
+    tags = {value.value: value.count for value in response.facets["tags"]}
+    assert tags["Politics"] == 5 and tags["Economy"] == 4 and tags["Trade"] == 2
+    years = {value.value: value.count for value in response.facets["year"]}
+    assert years == {"2021": 1, "2022": 2, "2023": 7, "2024": 1}
+    sources = {value.value: value.count for value in response.facets["source"]}
+    assert sources == {"Daily Ledger": 4, "Morning Post": 4, "Harbour Times": 4}
+
+
+def test_contract_facets_are_multi_select(backend) -> None:  # noqa: ANN001
+    response = backend.search(SearchRequest(q="", tags=("Economy",), sources=("Daily Ledger",)))
+    assert sorted(ids(response)) == ["t-budget-title", "t-trade"]
+    tags = {value.value: (value.count, value.selected) for value in response.facets["tags"]}
+    assert tags == {
+        "Politics": (3, False),
+        "Economy": (2, True),
+        "Climate": (1, False),
+        "Technology": (1, False),
+        "Trade": (1, False),
+    }
+    sources = {value.value: (value.count, value.selected) for value in response.facets["source"]}
+    assert sources == {"Daily Ledger": (2, True), "Harbour Times": (2, False)}
+    assert backend.search(SearchRequest(q="", tags=("Economy", "Education"))).total == 5
+    two_years = backend.search(SearchRequest(q="", years=(2021, 2024)))
+    assert sorted(ids(two_years)) == ["t-budget-old", "t-election-2"]
+
+
+def test_contract_date_bounds_are_inclusive(backend) -> None:  # noqa: ANN001
+    response = backend.search(
+        SearchRequest(
+            q="",
+            date_from=datetime(2023, 12, 1, tzinfo=UTC),
+            date_to=datetime(2023, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        )
+    )
+    assert ids(response) == ["t-election-1"]
+    since = backend.search(SearchRequest(q="", date_from=datetime(2024, 1, 1, tzinfo=UTC)))
+    assert ids(since) == ["t-election-2"]
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "views"])
+def test_contract_sorting_and_paging(backend, sort: str) -> None:  # noqa: ANN001
+    whole = backend.search(SearchRequest(q="", sort=sort, per_page=20))
+    seen: list[str] = []
+    for page in range(1, 6):
+        seen += ids(backend.search(SearchRequest(q="", sort=sort, page=page, per_page=3)))
+    assert seen == ids(whole) and len(set(seen)) == 12
+    if sort == "views":
+        counts = [hit.views for hit in whole.hits if hit.views is not None]
+        assert counts == sorted(counts, reverse=True) and whole.hits[-1].views is None
+    else:
+        dates = [hit.date for hit in whole.hits]
+        assert dates[-1] is None  # undated last either way
+        assert dates[:-1] == sorted(dates[:-1], reverse=sort == "newest")
+
+
+@pytest.mark.parametrize("q", ["(", '"', "a AND", "NOT", "OR OR", "http://x", "title:", "\x00"])
+def test_contract_hostile_queries_never_raise(backend, q: str) -> None:  # noqa: ANN001
+    assert backend.search(SearchRequest(q=q)).total >= 0
+
+
+@pytest.mark.parametrize(("field", "value"), [("page", 0), ("per_page", 101), ("sort", "x")])
+def test_contract_invalid_parameters(backend, field: str, value: object) -> None:  # noqa: ANN001
+    with pytest.raises(InvalidParameter) as caught:
+        backend.search(SearchRequest(**{field: value}))
+    assert caught.value.param == field
+
+
+def test_contract_articles_count_and_suggest(backend) -> None:  # noqa: ANN001
+    assert backend.doc_count() == 12
+    article = backend.get_article("t-trade")
+    assert article.title == "Trade deal signed" and article.tags == ("Trade", "Politics", "Economy")
+    assert article.date == datetime(2022, 11, 11, 10, tzinfo=UTC) and article.views == 310
+    assert backend.get_article("no-such-id") is None
+    assert backend.suggest("the bu")[0] == "the budget"
+    assert all(hit.id != "t-election-1" for hit in backend.related("t-election-1"))
+
+
+# -- Typesense only ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_typesense_refuses_or_in_the_text(ts_service) -> None:  # noqa: ANN001
+    with pytest.raises(InvalidParameter, match="op=or"):
+        ts_service.search(SearchRequest(q="budget OR vote"))
+
+
+@pytest.mark.slow
+def test_typesense_any_word_of_three_says_it_is_approximate(ts_service) -> None:  # noqa: ANN001
+    response = ts_service.search(SearchRequest(q="turnout tariffs mayor", op="or"))
+    assert response.total >= 2 and any("middle word" in n for n in response.notices)
+
+
+@pytest.mark.slow
+def test_typesense_health_and_generation(ts_service) -> None:  # noqa: ANN001
+    health = ts_service.health()
+    assert health["status"] == "ok" and health["docs"] == 12
+    assert ts_service.generation().startswith("broadsheet_")
+
+
+@pytest.mark.slow
+def test_typesense_unreachable_is_index_unavailable() -> None:
+    pytest.importorskip("httpx")
+    from search.typesense_backend import TypesenseSearchService
+    from servers import free_port
+
+    service = TypesenseSearchService(f"127.0.0.1:{free_port()}", API_KEY, timeout=1.0)
+    try:
+        with pytest.raises(IndexUnavailable):
+            service.search(SearchRequest(q="budget"))
+        assert service.health()["status"] == "unavailable"
+    finally:
+        service.close()
+
+
+@pytest.mark.slow
+def test_writer_rebuild_swaps_alias_and_updates_by_id(typesense_address: str) -> None:
+    from indexer.typesense_schema import make_client
+    from indexer.typesense_writer import delete_articles, rebuild, upsert_articles
+    from search.typesense_backend import TypesenseSearchService
+
+    client = make_client(typesense_address, API_KEY)
+    service = TypesenseSearchService(typesense_address, API_KEY, "writer_test")
+    try:
+        first = rebuild(client, read_paths([ARTICLES], ReadReport()), alias="writer_test")
+        second = rebuild(client, read_paths([ARTICLES], ReadReport()), alias="writer_test")
+        assert second.dropped == first.collection and second.articles == 12
+        names = {c["name"] for c in client.collections()}
+        assert second.collection in names and first.collection not in names
+        assert service.generation() == second.collection
+        changed = Article(id="t-trade", title="Tariff pact signed", body="Steel tariffs cut.")
+        upsert_articles(client, [changed], alias="writer_test")
+        assert service.get_article("t-trade").title == "Tariff pact signed"
+        assert ids(service.search(SearchRequest(q="pact"))) == ["t-trade"]
+        assert (
+            delete_articles(client, ["t-trade", "t-shipping", "missing"], alias="writer_test") == 2
+        )
+        assert service.doc_count() == 10 and service.get_article("t-trade") is None
+    finally:
+        client.drop_collection(service.generation() or "writer_test_none")
+        service.close()
+        client.close()
+
+
+@pytest.mark.slow
+def test_writer_failed_import_keeps_the_served_collection(
+    typesense_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer import typesense_writer
+    from indexer.typesense_schema import article_to_ts_document, make_client
+
+    client = make_client(typesense_address, API_KEY)
+    served = client.alias_target(ALIAS)
+
+    def broken(article: Article) -> dict:
+        document = article_to_ts_document(article)
+        if article.id == "t-trade":
+            document["views"] = "many"  # Typesense refuses a string in an int64 field
+        return document
+
+    monkeypatch.setattr(typesense_writer, "article_to_ts_document", broken)
+    try:
+        with pytest.raises(typesense_writer.TypesenseImportError, match="t-trade"):
+            typesense_writer.rebuild(client, read_paths([ARTICLES], ReadReport()), alias=ALIAS)
+        assert client.alias_target(ALIAS) == served
+        assert [c["name"] for c in client.collections() if c["name"].startswith("broadsheet_")] == [
+            served
+        ]
+    finally:
+        client.close()
+
+
+@pytest.mark.slow
+def test_cli_build_typesense(typesense_address: str, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "indexer.typesense_cli", "build-typesense", str(ARTICLES)]
+    command += ["--nodes", typesense_address, "--api-key", API_KEY, "--alias", "cli_test"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "indexed 12 articles" in result.stderr and "alias cli_test -> cli_test_" in result.stderr
+    usage = subprocess.run(
+        [sys.executable, "-m", "indexer.typesense_cli", "build-typesense", str(ARTICLES)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert usage.returncode == 2 and "--nodes" in usage.stderr
+
+
+def test_backend_switch_from_config(small_index: Path) -> None:
+    pytest.importorskip("httpx", reason="httpx (requirements-typesense.txt) not installed")
+    from search import SearchService
+    from search.backends import SearchBackend, service_from_config
+    from search.typesense_backend import TypesenseSearchService
+
+    whoosh = service_from_config({"INDEX_DIR": str(small_index)})
+    assert isinstance(whoosh, SearchService) and isinstance(whoosh, SearchBackend)
+    whoosh.close()
+    typesense = service_from_config(
+        {"BACKEND": "typesense", "TYPESENSE_NODES": "127.0.0.1:1", "TYPESENSE_API_KEY": "k"}
+    )
+    assert isinstance(typesense, TypesenseSearchService) and isinstance(typesense, SearchBackend)
+    typesense.close()
+    with pytest.raises(ValueError, match="TYPESENSE_NODES"):
+        service_from_config({"BACKEND": "typesense"})
+    with pytest.raises(ValueError, match="one of"):
+        service_from_config({"BACKEND": "solr"})
