@@ -1,6 +1,7 @@
 """Search: `SearchRequest` in, ranked `SearchResponse` out (query language, facets, snippets).
 
-`SearchService` is the one entry point for the HTML views, the JSON API and the CLI.
+`SearchService` (the Whoosh backend; the backend interface is `search.backends`)
+is the one entry point for the HTML views, the JSON API and the CLI.
 Only reads the index built by `indexer`. Must not import flask.
 """
 

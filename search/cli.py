@@ -1,5 +1,7 @@
 """``python -m search "QUERY" [--index DIR] [--json]``: the search entry point on the command line.
 
+``python -m search evaluate --topics FILE --qrels FILE [--index DIR]``: ranking quality.
+
 Exit status: 0 = answered (even with no hits); 1 = no index; 2 = bad parameter.
 """
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -52,6 +55,9 @@ def cli() -> None:
 @click.option("--op", type=click.Choice(["and", "or"]), default="and", show_default=True)
 @click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable: OR).")
 @click.option("--source", "sources", multiple=True, help="Only articles from this source.")
+@click.option("--month", "months", multiple=True, help="Only articles of this YYYY-MM.")
+@click.option("--recency", is_flag=True, help="Boost newer articles.")
+@click.option("--all", "show_all", is_flag=True, help="Do not collapse near-duplicates.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON API's response.")
 def query_command(
     text: tuple[str, ...],
@@ -62,11 +68,23 @@ def query_command(
     op: str,
     tags: tuple[str, ...],
     sources: tuple[str, ...],
+    months: tuple[str, ...],
+    recency: bool,
+    show_all: bool,
     as_json: bool,
 ) -> None:
     """Search for TEXT (Whoosh query syntax; all words required by default)."""
     request = SearchRequest(
-        q=" ".join(text), page=page, per_page=per_page, sort=sort, op=op, tags=tags, sources=sources
+        q=" ".join(text),
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        op=op,
+        tags=tags,
+        sources=sources,
+        months=months,
+        recency=recency,
+        collapse=not show_all,
     )
     service = SearchService(index_dir)
     try:
@@ -89,4 +107,70 @@ def query_command(
     click.echo(f"{response.total} results ({response.took_ms:.1f} ms), page {page}")
     for rank, hit in enumerate(response.hits, start=(page - 1) * per_page + 1):
         date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
-        click.echo(f"{rank:>4}. {hit.title}  [{date}] {hit.source}  ({hit.id})")
+        dupes = f"  +{hit.duplicates} similar" if hit.duplicates else ""
+        click.echo(f"{rank:>4}. {hit.title}  [{date}] {hit.source}  ({hit.id}){dupes}")
+
+
+@cli.command("evaluate")
+@click.option(
+    "--topics",
+    "topics_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TREC topics: one 'qid<TAB>query text' a line.",
+)
+@click.option(
+    "--qrels",
+    "qrels_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TREC qrels: 'qid 0 docid relevance' lines.",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    default=default_index_dir,
+    show_default="$BROADSHEET_INDEX_DIR or var/index",
+)
+@click.option("--per-query", is_flag=True, help="Also print the measures of every topic.")
+@click.option(
+    "--run-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the ranked run in TREC format to this file.",
+)
+def evaluate_command(
+    topics_path: Path, qrels_path: Path, index_dir: str, per_query: bool, run_out: Path | None
+) -> None:
+    """Run TOPICS against the index (OR semantics, top 100) and print MAP, nDCG@10,
+    P@10 and recall@100 against QRELS. Exit status: 0 done, 1 no index, 2 bad input."""
+    from search.evaluate import EvaluationInputError, measure, read_qrels, read_topics, run_topics
+
+    try:
+        topics = read_topics(topics_path)
+        judgements = read_qrels(qrels_path)
+    except EvaluationInputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    service = SearchService(index_dir)
+    try:
+        run = run_topics(service, topics)
+    except IndexUnavailable as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    finally:
+        service.close()
+    if run_out is not None:
+        lines = [
+            f"{qid} Q0 {docid} {rank} {len(ids) - rank} broadsheet"
+            for qid, ids in run.items()
+            for rank, docid in enumerate(ids, start=1)
+        ]
+        run_out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    means, by_topic = measure(judgements, run)
+    if per_query:
+        for qid in sorted(by_topic, key=lambda q: (len(q), q)):
+            values = "  ".join(f"{name}={value:.4f}" for name, value in by_topic[qid].items())
+            click.echo(f"{qid:>8}  {values}  {topics.get(qid, '(no topic)')}")
+    click.echo(f"topics judged: {len(by_topic)}, run: {len(run)}")
+    for name, value in means.items():
+        click.echo(f"{name:<8} {value:.4f}")

@@ -1,144 +1,65 @@
-"""The one search entry point: `SearchService.search(SearchRequest) -> SearchResponse`.
+"""The Whoosh search backend: `SearchService.search(SearchRequest) -> SearchResponse`.
 
-Used alike by the HTML views, the JSON API and the CLI. The service only reads:
-it follows the index's ``CURRENT`` pointer and refreshes its searcher when a new
+Used alike by the HTML views, the JSON API and the CLI (see `search.backend`
+for the interface a second backend implements). The service only reads: it
+follows the index's ``CURRENT`` pointer and refreshes its searcher when a new
 generation is published or an update is committed, checking at most every
 ``refresh_seconds``, so a web worker serves a rebuilt index without a restart.
+
+One search: parse the query (`search.query`), list the matching documents once
+(no scoring) and count facets, the total and the near-duplicate groups over
+them from per-reader tables (`search.facets`, `search.dedup`), then rank only
+the requested window with Whoosh, restricted to the documents that passed.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.searching import Searcher
 
 from corpus.article import Article
 from indexer.generations import current_generation
-from indexer.schema import from_whoosh_date, to_whoosh_date
-from search.errors import IndexUnavailable, InvalidParameter
-from search.facets import FacetTables, count_facets
-from search.models import (
-    FACET_NAMES,
-    MAX_PER_PAGE,
-    MAX_WINDOW,
-    OPERATORS,
-    SORTS,
-    Hit,
-    SearchRequest,
-    SearchResponse,
-)
-from search.query import parse_query
+from indexer.schema import to_whoosh_date
+from search.dedup import DuplicateGroups
+from search.errors import IndexUnavailable
+from search.facets import FacetCounts, FacetTables, count_facets
+from search.hits import article_from_fields, hit_from_fields, validate
+from search.models import FACET_NAMES, Hit, SearchRequest, SearchResponse
+from search.query import ParsedQuery, parse_query
+from search.ranking import ranked, recency_model, relevance_model
 from search.snippets import TermMatcher, lead_snippet, make_snippet
+
+__all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
 #: A query with fewer hits than this gets a "did you mean" check.
 SUGGEST_BELOW = 5
+#: Key terms of an article used to find related ones.
+RELATED_TERMS = 20
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
 @dataclass(slots=True)
 class _Snapshot:
     generation: Path
-    index: Any
+    index: object
     searcher: Searcher
     tables: FacetTables
+    groups: DuplicateGroups
 
 
-def validate(request: SearchRequest) -> None:
-    """Raise `InvalidParameter` naming the first parameter out of range."""
-    if request.page < 1:
-        raise InvalidParameter("page", "page must be 1 or more")
-    if not 1 <= request.per_page <= MAX_PER_PAGE:
-        raise InvalidParameter("per_page", f"per_page must be between 1 and {MAX_PER_PAGE}")
-    if request.page * request.per_page > MAX_WINDOW:
-        raise InvalidParameter(
-            "page", f"results are reachable up to number {MAX_WINDOW}; narrow the query"
-        )
-    if request.sort not in SORTS:
-        raise InvalidParameter("sort", f"sort must be one of {', '.join(SORTS)}")
-    if request.op not in OPERATORS:
-        raise InvalidParameter("op", f"op must be one of {', '.join(OPERATORS)}")
-    if request.date_from and request.date_to and request.date_from > request.date_to:
-        raise InvalidParameter("from", "from must not be after to", code="invalid_date")
-
-
-def _sort_facet(sort: str) -> sorting.FacetType | None:
-    tie_break = sorting.FieldFacet("id")
-    dated_first = sorting.FieldFacet("dated", reverse=True)
-    if sort == "newest":
-        return sorting.MultiFacet(
-            [dated_first, sorting.FieldFacet("date", reverse=True), tie_break]
-        )
-    if sort == "oldest":
-        return sorting.MultiFacet([dated_first, sorting.FieldFacet("date"), tie_break])
-    if sort == "views":
-        return sorting.MultiFacet([sorting.FieldFacet("views", reverse=True), tie_break])
-    return None
-
-
-def _date_filter(request: SearchRequest) -> wq.Query | None:
-    if request.date_from is None and request.date_to is None:
-        return None
-    return wq.DateRange("date", to_whoosh_date(request.date_from), to_whoosh_date(request.date_to))
-
-
-def _selection_filter(request: SearchRequest) -> wq.Query | None:
-    parts: list[wq.Query] = []
-    if request.tags:
-        parts.append(wq.Or([wq.Term("tag_exact", tag) for tag in request.tags]))
-    if request.sources:
-        parts.append(wq.Or([wq.Term("source_exact", source) for source in request.sources]))
-    if request.years:
-        parts.append(
-            wq.Or(
-                [
-                    wq.DateRange("date", datetime(year, 1, 1), datetime(year, 12, 31, 23, 59, 59))
-                    for year in request.years
-                ]
-            )
-        )
-    return wq.And(parts) if parts else None
-
-
-def _known_views(value: int | None) -> int | None:
-    return value if value is not None and value >= 0 else None
-
-
-def _hit_from_fields(fields: dict[str, Any], score: float, snippet: str) -> Hit:
-    return Hit(
-        id=fields["id"],
-        title=fields.get("title", ""),
-        url=fields.get("url", ""),
-        date=from_whoosh_date(fields.get("date")),
-        source=fields.get("source_exact", ""),
-        author=fields.get("author", ""),
-        tags=tuple(fields.get("tag_list") or ()),
-        views=_known_views(fields.get("views")),
-        score=score,
-        snippet=snippet,
-    )
-
-
-def _article_from_fields(fields: dict[str, Any]) -> Article:
-    return Article(
-        id=fields["id"],
-        title=fields.get("title", ""),
-        body=fields.get("body", ""),
-        date=from_whoosh_date(fields.get("date")),
-        tags=tuple(fields.get("tag_list") or ()),
-        source=fields.get("source_exact", ""),
-        url=fields.get("url", ""),
-        author=fields.get("author", ""),
-        views=_known_views(fields.get("views")),
-        origin=fields.get("origin", ""),
-        language=fields.get("language", ""),
-    )
+@dataclass(slots=True)
+class _Outcome:
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict
 
 
 def _combine(*queries: wq.Query | None) -> wq.Query | None:
@@ -146,6 +67,36 @@ def _combine(*queries: wq.Query | None) -> wq.Query | None:
     if not present:
         return None
     return present[0] if len(present) == 1 else wq.And(present)
+
+
+def _selected(request: SearchRequest) -> dict[str, frozenset[str]]:
+    return {
+        "tags": frozenset(request.tags),
+        "source": frozenset(request.sources),
+        "year": frozenset(str(year) for year in request.years),
+        "month": frozenset(request.months),
+    }
+
+
+def _request_dates(request: SearchRequest) -> wq.Query | None:
+    if request.date_from is None and request.date_to is None:
+        return None
+    return wq.DateRange("date", to_whoosh_date(request.date_from), to_whoosh_date(request.date_to))
+
+
+def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
+    """ "More like this": the article's key body terms (Bo1) and its title words."""
+    key_terms = searcher.key_terms([docnum], "body", numterms=RELATED_TERMS)
+    top = max((weight for _, weight in key_terms), default=1.0) or 1.0
+    parts: list[wq.Query] = [
+        wq.Term("body", term, boost=weight / top) for term, weight in key_terms
+    ]
+    title = searcher.stored_fields(docnum).get("title", "")
+    analyzer = searcher.schema["title"].analyzer
+    for stem in dict.fromkeys(token.text for token in analyzer(title)):
+        parts.append(wq.Term("title", stem))
+        parts.append(wq.Term("body", stem, boost=0.5))
+    return wq.Or(parts)
 
 
 class SearchService:
@@ -160,13 +111,19 @@ class SearchService:
 
     # -- index lifecycle -------------------------------------------------------
 
+    def _load(self, generation: Path, index: object, searcher: Searcher) -> _Snapshot:
+        reader = searcher.reader()
+        return _Snapshot(
+            generation, index, searcher, FacetTables.load(reader), DuplicateGroups.load(reader)
+        )
+
     def _open(self, generation: Path) -> _Snapshot:
         try:
             ix = whoosh_index.open_dir(str(generation))
-            searcher = ix.searcher()
+            searcher = ix.searcher(weighting=relevance_model())
         except (OSError, whoosh_index.IndexError) as error:
             raise IndexUnavailable(f"cannot open index {generation}: {error}") from error
-        return _Snapshot(generation, ix, searcher, FacetTables.load(searcher.reader()))
+        return self._load(generation, ix, searcher)
 
     def _current(self) -> _Snapshot:
         with self._lock:
@@ -189,9 +146,7 @@ class SearchService:
                     snapshot.searcher.close()
             elif not snapshot.searcher.up_to_date():
                 searcher = snapshot.searcher.refresh()
-                self._snapshot = _Snapshot(
-                    generation, snapshot.index, searcher, FacetTables.load(searcher.reader())
-                )
+                self._snapshot = self._load(generation, snapshot.index, searcher)
             return self._snapshot
 
     def doc_count(self) -> int:
@@ -211,27 +166,32 @@ class SearchService:
     def get_article(self, article_id: str) -> Article | None:
         """The stored article with this id, or None."""
         with self._lock:
-            searcher = self._current().searcher
-            fields = searcher.document(id=article_id)
-        return _article_from_fields(fields) if fields else None
+            fields = self._current().searcher.document(id=article_id)
+        return article_from_fields(fields) if fields else None
 
     def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
-        """Articles most like this one (by its key body terms), excluding itself and
-        exact-text duplicates."""
+        """Articles most like this one (its key title and body terms), one per story,
+        excluding the article itself and its near-duplicates."""
+        limit = max(0, min(limit, 50))
         with self._lock:
-            searcher = self._current().searcher
+            snapshot = self._current()
+            searcher = snapshot.searcher
             docnum = searcher.document_number(id=article_id)
-            if docnum is None:
+            if docnum is None or limit == 0:
                 return ()
-            own_body = " ".join(searcher.stored_fields(docnum).get("body", "").split())
-            results = searcher.more_like(docnum, "body", top=limit + 5, normalize=True)
-            hits = []
+            own_group = snapshot.groups.key(docnum)
+            results = ranked(searcher, _like_query(searcher, docnum), limit * 3 + 10, "relevance")
+            hits: list[Hit] = []
+            seen_groups = {own_group} if own_group else set()
             for hit in results:
-                fields = hit.fields()
-                if " ".join(fields.get("body", "").split()) == own_body:
+                group = snapshot.groups.key(hit.docnum)
+                if hit.docnum == docnum or (group and group in seen_groups):
                     continue
+                if group:
+                    seen_groups.add(group)
+                fields = hit.fields()
                 hits.append(
-                    _hit_from_fields(fields, hit.score, lead_snippet(fields.get("body", "")))
+                    hit_from_fields(fields, hit.score, lead_snippet(fields.get("body", "")))
                 )
                 if len(hits) == limit:
                     break
@@ -253,65 +213,87 @@ class SearchService:
                 if len(words) >= 500:
                     break
         words.sort(key=lambda item: (-item[0], item[1]))
-        return [f"{head} {word}".strip() for _, word in words[:limit]]
+        return [f"{head} {word}".strip() for _, word in words[: max(0, limit)]]
 
     # -- searching -------------------------------------------------------------
 
     def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
-        """Run ``request`` and return one ranked page with facets and snippets."""
+        """Run ``request`` and return one ranked page with facets and snippets.
+
+        ``now`` is the request time relative dates resolve against (default: now).
+        """
         validate(request)
         started = time.perf_counter()
         now = now or datetime.now(UTC)
         with self._lock:
             snapshot = self._current()
-            searcher = snapshot.searcher
-            parsed = parse_query(request.q, searcher.schema, request.op, now)
+            reader = snapshot.searcher.reader()
+            parsed = parse_query(request.q, snapshot.searcher.schema, request.op, now, reader)
+            outcome = self._execute(snapshot, parsed, request, now)
             relaxed = False
-            results = self._run(searcher, parsed.query, request)
-            if results.is_empty() and request.op == "and" and not parsed.is_empty:
-                relaxed_query = parse_query(request.q, searcher.schema, "or", now).query
-                if relaxed_query != parsed.query:
-                    relaxed_results = self._run(searcher, relaxed_query, request)
-                    if not relaxed_results.is_empty():
-                        results, relaxed = relaxed_results, True
-                        parsed = parse_query(request.q, searcher.schema, "or", now)
-            total = len(results)
-            hits = self._hits(searcher, results, request, TermMatcher.from_query(parsed.query))
-            facets = {}
-            if request.facets:
-                facets = self._facets(snapshot, parsed.query, request)
+            if outcome.total == 0 and request.op == "and" and not parsed.is_empty:
+                loose = parse_query(request.q, snapshot.searcher.schema, "or", now, reader)
+                if loose.query != parsed.query:
+                    loose_outcome = self._execute(snapshot, loose, request, now)
+                    if loose_outcome.total:
+                        outcome, parsed, relaxed = loose_outcome, loose, True
             suggestion = None
-            if total < SUGGEST_BELOW and not parsed.is_empty:
-                suggestion = self._suggest(searcher, parsed.query, request, total)
+            if outcome.total < SUGGEST_BELOW and not parsed.is_empty:
+                suggestion = self._suggest(snapshot, parsed, request, outcome.total, now)
         notices = list(parsed.notices)
         if relaxed:
             notices.append("no article has all the words; showing articles with any of them")
         return SearchResponse(
             request=request,
-            total=total,
+            total=outcome.total,
             took_ms=(time.perf_counter() - started) * 1000,
-            hits=hits,
-            facets=facets,
+            hits=outcome.hits,
+            facets=outcome.facets,
             suggestion=suggestion,
             relaxed=relaxed,
             notices=tuple(notices),
+            total_exact=True,
         )
 
-    def _run(self, searcher: Searcher, query: wq.Query, request: SearchRequest):  # noqa: ANN202
-        return searcher.search(
-            query,
-            filter=_combine(_date_filter(request), _selection_filter(request)),
-            limit=request.page * request.per_page,
-            sortedby=_sort_facet(request.sort),
+    def _count(
+        self, snapshot: _Snapshot, parsed: ParsedQuery, request: SearchRequest, facets: bool
+    ) -> tuple[FacetCounts, list[int] | None]:
+        """Facets and total over every match; also the passing documents when filtered."""
+        dates = _combine(_request_dates(request), parsed.date_filter)
+        docnums = snapshot.searcher.docs_for_query(_combine(parsed.query, dates))
+        selected = _selected(request)
+        filtered = dates is not None or any(selected.values())
+        passing: list[int] | None = [] if filtered else None
+        counts = count_facets(
+            snapshot.tables,
+            docnums,
+            selected,
+            FACET_NAMES if facets else (),
+            snapshot.groups if request.collapse else None,
+            passing,
         )
+        return counts, passing
 
-    def _hits(
-        self,
-        searcher: Searcher,
-        results,
-        request: SearchRequest,
-        matcher: TermMatcher,  # noqa: ANN001
-    ) -> tuple[Hit, ...]:
+    def _execute(
+        self, snapshot: _Snapshot, parsed: ParsedQuery, request: SearchRequest, now: datetime
+    ) -> _Outcome:
+        counts, passing = self._count(snapshot, parsed, request, request.facets)
+        if counts.total == 0 or isinstance(parsed.query, type(wq.NullQuery)):
+            return _Outcome(0, (), counts.facets)
+        searcher = snapshot.searcher
+        if request.recency and request.sort == "relevance":
+            model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
+            searcher = Searcher(searcher.reader(), weighting=model, closereader=False)
+        groups = snapshot.groups
+        results = ranked(
+            searcher,
+            parsed.query,
+            request.page * request.per_page,
+            request.sort,
+            allow=set(passing) if passing is not None else None,
+            collapse_key=groups.key if request.collapse and groups.members else None,
+        )
+        matcher = TermMatcher.from_query(parsed.query)
         analyzer = searcher.schema["body"].analyzer
         start = (request.page - 1) * request.per_page
         hits = []
@@ -320,37 +302,54 @@ class SearchService:
             body = fields.get("body", "")
             snippet = make_snippet(body, matcher, analyzer) if request.snippets else ""
             score = hit.score if isinstance(hit.score, float) else 0.0
-            hits.append(_hit_from_fields(fields, score, snippet))
-        return tuple(hits)
-
-    def _facets(self, snapshot: _Snapshot, query: wq.Query, request: SearchRequest):  # noqa: ANN202
-        base = _combine(query, _date_filter(request))
-        docnums = snapshot.searcher.docs_for_query(base)
-        selected = {
-            "tags": frozenset(request.tags),
-            "source": frozenset(request.sources),
-            "year": frozenset(str(year) for year in request.years),
-        }
-        facets, _ = count_facets(snapshot.tables, docnums, selected, FACET_NAMES)
-        return facets
+            duplicates: tuple[str, ...] = ()
+            group = groups.group[hit.docnum] if request.collapse else -1
+            if group >= 0:
+                others = [d for d in counts.members.get(group, ()) if d != hit.docnum]
+                duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
+            hits.append(hit_from_fields(fields, score, snippet, duplicates))
+        return _Outcome(counts.total, tuple(hits), counts.facets)
 
     def _suggest(
-        self, searcher: Searcher, query: wq.Query, request: SearchRequest, total: int
+        self,
+        snapshot: _Snapshot,
+        parsed: ParsedQuery,
+        request: SearchRequest,
+        total: int,
+        now: datetime,
     ) -> str | None:
-        """A corrected query string, only when it finds more than the original (SOLR-2010)."""
-        try:
-            corrected = searcher.correct_query(query, request.q)
-        except Exception:  # noqa: BLE001 - the corrector is optional; a failure means no suggestion
+        """A corrected query string, only when it finds more than the original (SOLR-2010).
+
+        Each plain word of the query that neither title nor body holds is replaced by
+        the closest indexed word (edit distance up to 2); operators, field names and
+        words that do occur are kept as typed.
+        """
+        searcher = snapshot.searcher
+        reader = searcher.reader()
+        analyzer = searcher.schema["body"].analyzer
+        corrector = searcher.corrector("body")
+        changed = False
+        pieces, cursor = [], 0
+        for match in _WORD.finditer(parsed.text):
+            word = match[0]
+            if word in ("AND", "OR", "NOT") or parsed.text[match.end() : match.end() + 1] == ":":
+                continue
+            stems = [token.text for token in analyzer(word.lower())]
+            if not stems or any(
+                reader.doc_frequency(name, stem) for name in ("body", "title") for stem in stems
+            ):
+                continue
+            try:
+                candidates = corrector.suggest(word.lower(), limit=1, maxdist=2)
+            except Exception:  # noqa: BLE001 - the corrector is optional
+                candidates = []
+            if candidates:
+                pieces += [parsed.text[cursor : match.start()], candidates[0]]
+                cursor, changed = match.end(), True
+        if not changed:
             return None
-        if not corrected.string or corrected.string.strip() == request.q.strip():
-            return None
-        # The corrector returns unstemmed words: parse its text again to count it.
-        reparsed = parse_query(corrected.string, searcher.schema, request.op).query
-        count = len(
-            searcher.search(
-                reparsed,
-                filter=_combine(_date_filter(request), _selection_filter(request)),
-                limit=1,
-            )
-        )
-        return corrected.string if count > total else None
+        pieces.append(parsed.text[cursor:])
+        suggestion = " ".join(" ".join(["".join(pieces), *parsed.date_texts]).split())
+        reparsed = parse_query(suggestion, searcher.schema, request.op, now, reader)
+        counts, _ = self._count(snapshot, reparsed, request, facets=False)
+        return suggestion if counts.total > total else None

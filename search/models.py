@@ -13,7 +13,7 @@ OPERATORS = ("and", "or")
 MAX_PER_PAGE = 100
 #: Deepest result reachable by paging (page * per_page); beyond it ask for a narrower query.
 MAX_WINDOW = 10_000
-FACET_NAMES = ("tags", "source", "year")
+FACET_NAMES = ("tags", "source", "year", "month")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +28,17 @@ class SearchRequest:
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
+    #: Selected months, ``YYYY-MM`` (the timeline facet).
+    months: tuple[str, ...] = ()
+    #: Inclusive UTC bounds.
     date_from: datetime | None = None
     date_to: datetime | None = None
     snippets: bool = True
     facets: bool = True
+    #: Collapse near-duplicate stories into one hit (``collapse=0`` shows every article).
+    collapse: bool = True
+    #: Boost newer articles in relevance ranking (``recency=1``).
+    recency: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,9 @@ class Hit:
     views: int | None
     score: float
     snippet: str
+    #: How many near-duplicate articles (also matching) this hit stands for, and their ids.
+    duplicates: int = 0
+    duplicate_ids: tuple[str, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON API's shape of a hit."""
@@ -62,6 +72,8 @@ class Hit:
             "views": self.views,
             "score": round(self.score, 4),
             "snippet": self.snippet,
+            "duplicates": self.duplicates,
+            "duplicate_ids": list(self.duplicate_ids),
         }
 
 
@@ -80,7 +92,11 @@ class FacetValue:
 
 @dataclass(frozen=True, slots=True)
 class SearchResponse:
-    """The ranked page of hits, facet counts and what was done to the query."""
+    """The ranked page of hits, facet counts and what was done to the query.
+
+    With collapsing on, ``total`` and the facet counts count stories (a group of
+    near-duplicates once), which is also what the pages walk through.
+    """
 
     request: SearchRequest
     total: int
@@ -90,6 +106,8 @@ class SearchResponse:
     suggestion: str | None = None
     relaxed: bool = False
     notices: tuple[str, ...] = ()
+    #: Whether ``total`` is an exact count (it is for this backend; an estimate may not be).
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -102,6 +120,7 @@ class SearchResponse:
         return {
             "query": self.request.q,
             "total": self.total,
+            "total_exact": self.total_exact,
             "page": self.request.page,
             "per_page": self.request.per_page,
             "pages": self.pages,

@@ -1,32 +1,103 @@
 """User query text to a Whoosh query, leniently: a search box never raises.
 
-Whoosh's own parser already tolerates most junk; what it still cannot take is
-repaired (overlong text cut, unknown failures read as plain words), and every
-repair is returned as a notice for the response.
+The language: words (all required by default, ``op=or`` for any), ``AND``,
+``OR``, ``NOT`` and parentheses, ``-word`` / ``-"a phrase"``, ``"phrases"``,
+``"a phrase"~N`` (words within N positions), ``field:value`` for ``title``,
+``body``, ``tag`` (or ``tags``), ``source`` and ``author``, ``word*`` and
+``w?rd`` wildcards, and the date expressions of `search.datequery`.
+
+Repairs, each reported as a notice: text past `MAX_QUERY_CHARS` is cut; an
+unbalanced quote or bracket is closed or dropped; an unknown ``field:`` (as in
+``http://x``) is read as plain words; a wildcard, prefix or term range that
+would expand to more than `MAX_EXPANSIONS` index terms keeps only its most
+frequent ones; a query the parser cannot read is searched as its words.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from whoosh import query as wq
 from whoosh.fields import Schema
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
-from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.reading import IndexReader
 
-from indexer.schema import DEFAULT_FIELD_BOOSTS
+from indexer.schema import DEFAULT_FIELD_BOOSTS, QUERY_FIELDS, to_whoosh_date
+from search.datequery import DateBound, extract_dates
 
 #: Longest query text read; the rest is dropped with a notice.
 MAX_QUERY_CHARS = 1000
+#: Most index terms one wildcard, prefix or range may stand for.
+MAX_EXPANSIONS = 200
+#: Most lexicon entries read while expanding one wildcard without a literal prefix.
+MAX_LEXICON_SCAN = 200_000
 #: OR queries give a small bonus to documents that match more of the words.
 OR_COORD_BONUS = 0.9
+#: Field names a user may type, mapped to schema fields.
+FIELD_ALIASES = {name: name for name in QUERY_FIELDS} | {"tags": "tag"}
+
 _SYNTAX = re.compile(r"[^\w\s]+", re.UNICODE)
 # "-word" / "-\"a phrase\"" / "-(a b)" at the start of a clause means NOT. (Whoosh's
 # PlusMinusPlugin builds AndMaybe matchers that crash in skip_to_quality.)
 _MINUS = re.compile(r"(?:(?<=[\s(])|^)-(?=[\w\"(])", re.UNICODE)
 _PLUS = re.compile(r"(?:(?<=[\s(])|^)\+(?=[\w\"(])", re.UNICODE)
+_FIELD = re.compile(r"(?P<name>[^\s\"():\[\]{}]+):", re.UNICODE)
+_QUOTED = re.compile(r"\"[^\"]*\"")
+
+
+class TermSet(wq.MultiTerm):
+    """A fixed set of terms of one field, matched with one constant score
+    (what a wildcard or prefix stands for once expanded and bounded)."""
+
+    constantscore = True
+
+    def __init__(
+        self, fieldname: str, texts: Iterable[str], label: str = "", boost: float = 1.0
+    ) -> None:
+        self.fieldname = fieldname
+        self.texts = tuple(texts)
+        self.text = label
+        self.boost = boost
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TermSet) and (self.fieldname, self.texts, self.boost) == (
+            other.fieldname,
+            other.texts,
+            other.boost,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.texts, self.boost))
+
+    def __repr__(self) -> str:
+        return f"TermSet({self.fieldname!r}, {len(self.texts)} terms, {self.text!r})"
+
+    def __str__(self) -> str:
+        return self.text or f"{self.fieldname}:{{{len(self.texts)} terms}}"
+
+    def has_terms(self) -> bool:
+        """Not a single term: the spelling corrector leaves it alone."""
+        return False
+
+    def _btexts(self, ixreader: IndexReader) -> Iterator[bytes]:
+        field = ixreader.schema[self.fieldname]
+        for text in self.texts:
+            yield field.to_bytes(text)
+
+    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201
+        """One sorted list of every document holding any of the terms."""
+        reader = searcher.reader()
+        docs: set[int] = set()
+        for btext in self._btexts(reader):
+            if (self.fieldname, btext) in reader:
+                docs.update(reader.postings(self.fieldname, btext).all_ids())
+        if not docs:
+            return NullMatcher()
+        return ListMatcher(sorted(docs), all_weights=self.boost)
 
 
 def rewrite_plus_minus(text: str) -> str:
@@ -36,30 +107,140 @@ def rewrite_plus_minus(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    """The Whoosh query for some text, and what was done to the text to get it."""
+    """The Whoosh query for some text, its date filter, and the repairs made."""
 
     query: wq.Query
     notices: tuple[str, ...]
     is_empty: bool
+    date_filter: wq.Query | None = None
+    #: The repaired query text without its date expressions, and those expressions.
+    text: str = ""
+    date_texts: tuple[str, ...] = ()
 
 
-def _parser(schema: Schema, op: str, now: datetime) -> MultifieldParser:
+def _parser(schema: Schema, op: str) -> MultifieldParser:
     group = AndGroup if op == "and" else OrGroup.factory(OR_COORD_BONUS)
-    parser = MultifieldParser(
+    return MultifieldParser(
         list(DEFAULT_FIELD_BOOSTS), schema, fieldboosts=DEFAULT_FIELD_BOOSTS, group=group
     )
-    # basedate anchors relative dates ("yesterday") to the request time.
-    basedate = now.astimezone(UTC).replace(tzinfo=None)
-    parser.add_plugin(DateParserPlugin(basedate=basedate, free=False))
-    return parser
+
+
+def _repair_fields(text: str, notices: list[str]) -> str:
+    """Map field aliases; read unknown ``name:`` (outside quotes) as the word ``name``."""
+    unknown: list[str] = []
+
+    def fix(match: re.Match[str]) -> str:
+        name = match["name"]
+        known = FIELD_ALIASES.get(name.lower())
+        if known:
+            return f"{known}:"
+        unknown.append(name)
+        return f"{name} "
+
+    pieces, cursor = [], 0
+    for quoted in _QUOTED.finditer(text):
+        pieces.append(_FIELD.sub(fix, text[cursor : quoted.start()]))
+        pieces.append(quoted[0])
+        cursor = quoted.end()
+    pieces.append(_FIELD.sub(fix, text[cursor:]))
+    if unknown:
+        names = ", ".join(sorted({f"{name[:30]}:" for name in unknown}))
+        notices.append(f"unknown field {names} read as words (fields: title, body, tag, ...)")
+    return "".join(pieces)
+
+
+def _balance(text: str, notices: list[str]) -> str:
+    """Drop a trailing unmatched quote, unmatched ``)`` and close open ``(``."""
+    if text.count('"') % 2:
+        cut = text.rfind('"')
+        text = text[:cut] + " " + text[cut + 1 :]
+        notices.append("an unmatched quote was ignored")
+    depth, kept = 0, []
+    in_quote = False
+    dropped = False
+    for char in text:
+        if char == '"':
+            in_quote = not in_quote
+        elif not in_quote and char == "(":
+            depth += 1
+        elif not in_quote and char == ")":
+            if depth == 0:
+                dropped = True
+                continue
+            depth -= 1
+        kept.append(char)
+    if depth or dropped:
+        notices.append("unbalanced parentheses were repaired")
+    for stray in ("[", "]", "{", "}"):
+        if stray in text:
+            kept = [" " if char in "[]{}" else char for char in kept]
+            notices.append("brackets are not query syntax here and were ignored")
+            break
+    return "".join(kept) + ")" * depth
+
+
+def _date_query(bounds: tuple[DateBound, ...]) -> wq.Query | None:
+    parts: list[wq.Query] = []
+    for bound in bounds:
+        span = wq.DateRange("date", to_whoosh_date(bound.start), to_whoosh_date(bound.end))
+        parts.append(wq.Not(span) if bound.negated else span)
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _expansions(reader: IndexReader, node: wq.Query) -> tuple[list[str], bool]:
+    """The index terms a multi-term node stands for, most frequent first (bounded),
+    and whether some were left out."""
+    fieldname = node.field()
+    if fieldname not in reader.indexed_field_names():
+        return [], False
+    terms: list[bytes] = []
+    for count, term in enumerate(node._btexts(reader)):  # noqa: SLF001 - the bounded walk
+        terms.append(term)
+        if count >= MAX_LEXICON_SCAN:
+            break
+    texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in terms]
+    if len(texts) <= MAX_EXPANSIONS:
+        return texts, False
+    texts.sort(key=lambda text: -reader.doc_frequency(fieldname, text))
+    return texts[:MAX_EXPANSIONS], True
+
+
+def bound_expansions(query: wq.Query, reader: IndexReader, notices: list[str]) -> wq.Query:
+    """Replace wildcards, prefixes and term ranges by constant-score `TermSet` queries
+    of at most `MAX_EXPANSIONS` terms (a Whoosh ``Or`` of hundreds of terms scores
+    very slowly)."""
+    capped: list[str] = []
+
+    def visit(node: wq.Query) -> wq.Query:
+        if isinstance(node, (wq.Wildcard, wq.Prefix, wq.TermRange, wq.FuzzyTerm)):
+            kept, cut = _expansions(reader, node)
+            if cut:
+                capped.append(str(node))
+            return TermSet(node.field(), kept, label=str(node), boost=node.boost)
+        return node.apply(visit)
+
+    query = visit(query)
+    if capped:
+        notices.append(
+            f"{', '.join(capped[:3])[:100]} matched too many words; "
+            f"searched the {MAX_EXPANSIONS} most common"
+        )
+    return query
 
 
 def parse_query(
-    text: str, schema: Schema, op: str = "and", now: datetime | None = None
+    text: str,
+    schema: Schema,
+    op: str = "and",
+    now: datetime | None = None,
+    reader: IndexReader | None = None,
 ) -> ParsedQuery:
     """Parse ``text`` with ``op`` as the default operator; never raises on bad syntax.
 
-    ``now`` is the request time that relative dates in the query resolve against.
+    ``now`` is the request time that relative dates in the query resolve against;
+    with a ``reader``, wildcard expansions are bounded against its lexicon.
     """
     now = now or datetime.now(UTC)
     notices: list[str] = []
@@ -67,22 +248,35 @@ def parse_query(
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
         notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
+    text, bounds, date_notices = extract_dates(text, now)
+    notices.extend(date_notices)
+    date_filter = _date_query(bounds)
+    date_texts = tuple(bound.text for bound in bounds)
     if not text.strip():
-        return ParsedQuery(wq.Every(), tuple(notices), is_empty=True)
-    parser = _parser(schema, op, now)
+        return ParsedQuery(wq.Every(), tuple(notices), True, date_filter, "", date_texts)
+    text = _balance(_repair_fields(text, notices), notices)
+    query = _parse_leniently(text, schema, op, notices)
+    if reader is not None and not isinstance(query, type(wq.NullQuery)):
+        query = bound_expansions(query, reader, notices)
+    return ParsedQuery(query, tuple(notices), False, date_filter, text, date_texts)
+
+
+def _parse_leniently(text: str, schema: Schema, op: str, notices: list[str]) -> wq.Query:
+    parser = _parser(schema, op)
+    attempt: Callable[[str], wq.Query] = parser.parse
     try:
-        query = parser.parse(rewrite_plus_minus(text))
+        query = attempt(rewrite_plus_minus(text))
     except Exception:  # noqa: BLE001 - third-party parser; any failure means "read as words"
         query = wq.NullQuery
     if isinstance(query, type(wq.NullQuery)):
         words = _SYNTAX.sub(" ", text).strip()
         if words and words != text.strip():
             try:
-                query = parser.parse(words)
+                query = attempt(words)
             except Exception:  # noqa: BLE001 - as above
                 query = wq.NullQuery
             if not isinstance(query, type(wq.NullQuery)):
                 notices.append("query syntax could not be read; searched its words instead")
     if isinstance(query, type(wq.NullQuery)):
         notices.append("the query has no searchable words (only stop words or punctuation)")
-    return ParsedQuery(query, tuple(notices), is_empty=False)
+    return query

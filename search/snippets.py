@@ -48,6 +48,11 @@ class TermMatcher:
                 text = node.text if isinstance(node.text, str) else node.text.decode()
                 patterns.append(text + "*" if isinstance(node, wq.Prefix) else text)
                 return
+            texts = getattr(node, "texts", None)
+            if isinstance(node, wq.MultiTerm) and isinstance(texts, tuple):
+                if node.field() == field:
+                    terms.update(texts)
+                return
             if isinstance(node, wq.Term) and node.fieldname == field:
                 terms.add(node.text if isinstance(node.text, str) else node.text.decode())
                 return

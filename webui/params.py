@@ -6,12 +6,13 @@ web layer answers with a 400 in the one JSON error shape (or an HTML message).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime
 
 from werkzeug.datastructures import MultiDict
 
-from corpus.dates import parse_date
 from search import InvalidParameter, SearchRequest
+from search.datequery import DateExpressionError, parse_date_bound
 from search.models import MAX_PER_PAGE, OPERATORS, SORTS
 
 DEFAULT_PER_PAGE = 10
@@ -44,19 +45,17 @@ def parse_choice(args: MultiDict, name: str, choices: tuple[str, ...], default: 
 def parse_date_param(
     args: MultiDict, name: str, end_of_day: bool, now: datetime
 ) -> datetime | None:
-    """A date parameter; a bare day as ``to`` means the end of that day (inclusive)."""
+    """A date parameter, inclusive: ``to=2023-07`` means up to the end of July 2023,
+    ``from=2023`` from the first moment of 2023; a time of day is taken as given."""
     raw = args.get(name, "").strip()
     if not raw:
         return None
-    value = parse_date(raw, relative_base=now)
-    if value is None:
+    try:
+        return parse_date_bound(raw, end=end_of_day, now=now)
+    except DateExpressionError:
         raise InvalidParameter(
             name, f"{name} is not a date I can read: {raw[:40]!r}", "invalid_date"
-        )
-    is_bare_day = len(raw) <= 10 and value.hour == value.minute == value.second == 0
-    if end_of_day and is_bare_day:
-        value = value + timedelta(days=1) - timedelta(microseconds=1)
-    return value
+        ) from None
 
 
 def parse_values(args: MultiDict, name: str) -> tuple[str, ...]:
@@ -74,6 +73,27 @@ def parse_years(args: MultiDict) -> tuple[int, ...]:
     return tuple(years)
 
 
+def parse_months(args: MultiDict) -> tuple[str, ...]:
+    """Repeatable ``month`` values, ``YYYY-MM``."""
+    months = parse_values(args, "month")
+    for raw in months:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", raw):
+            raise InvalidParameter("month", f"month must look like 2023-07, got {raw[:20]!r}")
+    return months
+
+
+def parse_flag(args: MultiDict, name: str, default: bool) -> bool:
+    """A switch: ``1/true/yes/on`` or ``0/false/no/off`` (empty = default)."""
+    raw = args.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise InvalidParameter(name, f"{name} must be 0 or 1")
+
+
 def request_to_search_request(args: MultiDict, now: datetime | None = None) -> SearchRequest:
     """Build the `SearchRequest` for ``/search`` and ``/api/search`` arguments."""
     now = now or datetime.now(UTC)
@@ -89,6 +109,9 @@ def request_to_search_request(args: MultiDict, now: datetime | None = None) -> S
         tags=parse_values(args, "tag"),
         sources=parse_values(args, "source"),
         years=parse_years(args),
+        months=parse_months(args),
         date_from=parse_date_param(args, "from", end_of_day=False, now=now),
         date_to=parse_date_param(args, "to", end_of_day=True, now=now),
+        collapse=parse_flag(args, "collapse", True),
+        recency=parse_flag(args, "recency", False),
     )

@@ -1,0 +1,123 @@
+"""Ranking: BM25F weights, the optional recency boost, and the sort orders.
+
+Relevance is Whoosh's BM25F over ``title`` and ``body`` with the field boosts of
+`indexer.schema.DEFAULT_FIELD_BOOSTS` (title above body) and the parameters
+below, tuned with ``python -m search evaluate`` on the judged demo topics
+(search/eval/). Ties in score are broken by index order (document number),
+so within one index snapshot a page boundary never repeats or skips an
+article; the date and views sorts end in the article id for the same reason.
+
+The recency boost multiplies a document's score by
+``1 + RECENCY_WEIGHT * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)``, where the
+age is counted back from the request time or the newest article in the index,
+whichever is earlier (so an archive that ended years ago still has a "recent").
+An exact title match on an old article still beats a weak match on a new one,
+since the boost is at most ``1 + RECENCY_WEIGHT``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence, Set
+from datetime import UTC, datetime
+
+from whoosh import collectors, scoring, sorting
+from whoosh import query as wq
+from whoosh.searching import Results, Searcher
+
+#: BM25 term-frequency saturation and length normalisation (body and title).
+K1 = 1.2
+BODY_B = 0.9
+TITLE_B = 0.6
+#: At most this factor is added to the score of an article dated at the reference time.
+RECENCY_WEIGHT = 0.5
+RECENCY_HALF_LIFE_DAYS = 180.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def relevance_model() -> scoring.WeightingModel:
+    """The weighting used for every relevance-ranked search."""
+    return scoring.BM25F(B=BODY_B, K1=K1, title_B=TITLE_B)
+
+
+def day_number(value: datetime) -> int:
+    """Days since 1970-01-01 UTC."""
+    return (value.astimezone(UTC) - _EPOCH).days
+
+
+class RecencyBM25F(scoring.BM25F):
+    """BM25F whose final score is multiplied by a recency factor per document."""
+
+    use_final = True
+
+    def __init__(self, days: Sequence[int], reference_day: int) -> None:
+        super().__init__(B=BODY_B, K1=K1, title_B=TITLE_B)
+        self.days = days
+        self.reference_day = reference_day
+
+    def final(self, searcher: Searcher, docnum: int, score: float) -> float:
+        """``score`` times the recency factor of ``docnum`` (1 when undated)."""
+        day = self.days[docnum]
+        if day < 0:
+            return score
+        age = max(0, self.reference_day - day)
+        return score * (1.0 + RECENCY_WEIGHT * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS))
+
+
+def recency_model(days: Sequence[int], newest_day: int, now: datetime) -> RecencyBM25F:
+    """The recency-boosted weighting for a request made at ``now``."""
+    reference = day_number(now) if newest_day < 0 else min(day_number(now), newest_day)
+    return RecencyBM25F(days, reference)
+
+
+def sort_facet(sort: str) -> sorting.FacetType | None:
+    """Whoosh sort keys for a sort name; None means by score (relevance)."""
+    tie_break = sorting.FieldFacet("id")
+    dated_first = sorting.FieldFacet("dated", reverse=True)
+    if sort == "newest":
+        return sorting.MultiFacet(
+            [dated_first, sorting.FieldFacet("date", reverse=True), tie_break]
+        )
+    if sort == "oldest":
+        return sorting.MultiFacet([dated_first, sorting.FieldFacet("date"), tie_break])
+    if sort == "views":
+        return sorting.MultiFacet([sorting.FieldFacet("views", reverse=True), tie_break])
+    return None
+
+
+class AllowCollector(collectors.WrappingCollector):
+    """Passes on only the documents in ``allow`` (global document numbers).
+
+    Whoosh's own ``filter=`` wraps outside its collapse collector and so switches
+    collapsing off; this one sits inside it.
+    """
+
+    def __init__(self, child: collectors.Collector, allow: Set[int]) -> None:
+        super().__init__(child)
+        self.allow = allow
+
+    def matches(self) -> Iterator[int]:
+        """The child's matches that are allowed (segment-relative numbers)."""
+        allow, offset = self.allow, self.offset
+        for sub_docnum in self.child.matches():
+            if offset + sub_docnum in allow:
+                yield sub_docnum
+
+
+def ranked(
+    searcher: Searcher,
+    query: wq.Query,
+    limit: int,
+    sort: str,
+    allow: Set[int] | None = None,
+    collapse_key: Callable[[int], int] | None = None,
+) -> Results:
+    """The top ``limit`` documents of ``query`` in ``sort`` order, only those in
+    ``allow`` (when given), one per ``collapse_key`` value (0 = never collapsed)."""
+    collector = searcher.collector(limit=limit, sortedby=sort_facet(sort))
+    if allow is not None:
+        collector = AllowCollector(collector, allow)
+    if collapse_key is not None:
+        facet = sorting.FunctionFacet(lambda _searcher, docnum: collapse_key(docnum))
+        collector = collectors.CollapseCollector(collector, facet, limit=1)
+    searcher.search_with_collector(query, collector)
+    return collector.results()

@@ -1,0 +1,215 @@
+"""No query text makes the search raise: 200+ fixed hostile queries and generated ones.
+Also: a 2 MB body gets its snippet in bounded time."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import DATA, build_from
+from corpus.article import Article
+from indexer import build_index
+from search import SearchRequest, SearchService
+from search.snippets import SNIPPET_CHARS
+
+CORPUS = DATA / "search" / "corpus.jsonl"
+
+_PIECES = [
+    "(",
+    ")",
+    '"',
+    ":",
+    "!",
+    "*",
+    "?",
+    "~",
+    "^",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\\",
+    "-",
+    "+",
+    "AND",
+    "OR",
+    "NOT",
+    "ANDNOT",
+    "ANDMAYBE",
+    "http://x",
+    "title:",
+    "tag:",
+    "date:",
+    "after:",
+    "before:",
+    "date:[",
+    "date:[to",
+    'date:"',
+    "date:2023-13",
+    "date:0000",
+    "date:99999",
+    "volcano",
+    "the",
+    "a*",
+    "*",
+    "?*",
+    "~5",
+    '"a b"~99999999999',
+    "x^99999",
+    "title:(",
+    "foo:bar",
+    "\x00",
+    "🌋",
+    "שלום",
+    "مرحبا",
+    "\u202e",
+    "%s",
+    "'",
+    "''",
+    "<script>",
+    "&amp;",
+    "NOT NOT",
+    "(((",
+    ")))",
+    "-(",
+    '-"',
+    "+-",
+    "1e308",
+    "/",
+    "//",
+    "#",
+    "\t",
+    "\n",
+]
+
+_FIXED = [
+    "",
+    " ",
+    "(",
+    ")",
+    '"',
+    "a AND",
+    "NOT",
+    "OR OR",
+    "AND OR NOT",
+    "http://x",
+    "https://example.org/a?b=c&d=e",
+    "title:",
+    "title:title:title:",
+    "foo:bar",
+    "*?",
+    "\\",
+    "[",
+    "{",
+    "x^",
+    "~",
+    "\x00",
+    "the",
+    "the of and a to",
+    "é" * 5000,
+    "volcano " * 2000,
+    "x" * 10_000,
+    '"' * 101,
+    "(" * 500,
+    ")" * 500,
+    "date:[2024-01-01 to 2023-01-01]",
+    "date:[garbage to junk]",
+    'date:"next tuesday at noon in the year 40000"',
+    "after:before:since:",
+    "-" * 50,
+    "*" * 50,
+    "a* b* c* d* e* f* g* h* i* j*",
+    "*a*b*c*d*",
+    "title:[a TO z]",
+    "tag:{a TO z}",
+    '"unterminated phrase',
+    '"phrase"~',
+    '"phrase"~-3',
+    "volcano^-1",
+    "volcano~",
+    "volcano~2",
+    "NOT volcano",
+    "-volcano",
+    "-volcano -zebra -the",
+    "🌋🌋🌋",
+    "\u202eevil",
+    "SELECT * FROM articles;",
+    "<script>alert(1)</script>",
+]
+
+
+def _generated(count: int) -> list[str]:
+    rng = random.Random(20240314)
+    return [" ".join(rng.choices(_PIECES, k=rng.randint(1, 8))) for _ in range(count)]
+
+
+HOSTILE = _FIXED + _generated(200)
+
+
+@pytest.fixture(scope="module")
+def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
+    service = SearchService(build_from([CORPUS], tmp_path_factory.mktemp("hostile") / "index"))
+    yield service
+    service.close()
+
+
+def _check(service: SearchService, q: str, op: str = "and") -> None:
+    response = service.search(SearchRequest(q=q, op=op))
+    assert response.total >= 0 and len(response.hits) <= 10
+    payload = json.dumps(response.to_json_dict())
+    assert "<script>" not in "".join(hit.snippet for hit in response.hits)
+    assert payload
+
+
+def test_there_are_at_least_200_hostile_queries() -> None:
+    assert len(set(HOSTILE)) >= 200
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_hostile_query_never_raises(hostile_service: SearchService, q: str) -> None:
+    _check(hostile_service, q)
+
+
+@pytest.mark.parametrize("q", HOSTILE[:60])
+def test_hostile_query_never_raises_with_or(hostile_service: SearchService, q: str) -> None:
+    _check(hostile_service, q, op="or")
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=12)), max_size=10))
+def test_generated_queries_never_raise(hostile_service: SearchService, parts: list[str]) -> None:
+    _check(hostile_service, " ".join(parts))
+
+
+def test_two_megabyte_body_gets_a_snippet_in_bounded_time(tmp_path: Path) -> None:
+    filler = "The committee reviewed routine paperwork and adjourned. " * 40_000
+    body = "Opening words about harbours. " + filler + "The final paragraph mentions the zeppelin."
+    assert len(body) > 2_000_000
+    # Built from an Article directly: the JSONL reader would cut the body at 1 MB.
+    article = Article(id="huge", title="A very long report", body=body)
+    build_index([article], tmp_path / "index")
+    service = SearchService(tmp_path / "index")
+    try:
+        for q in ("committee paperwork", "zeppelin", "report"):
+            started = time.perf_counter()
+            response = service.search(SearchRequest(q=q))
+            elapsed = time.perf_counter() - started
+            assert response.total == 1 and response.hits[0].snippet
+            text = re.sub(r"<[^>]+>", "", response.hits[0].snippet)
+            assert len(text) <= SNIPPET_CHARS + 4  # plus the "… " marks of a cut
+            assert elapsed < 2.0, (q, elapsed)
+        assert "<mark>" in service.search(SearchRequest(q="committee")).hits[0].snippet
+    finally:
+        service.close()
