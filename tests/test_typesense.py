@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from typesense_servers import API_KEY, binary_or_reason, typesense_node
+from typesense_servers import API_KEY, require_binary, typesense_node
 
 from conftest import ARTICLES, REPO
 from corpus import Article, ReadReport, read_paths
@@ -67,9 +67,7 @@ def test_translation_drops_dangling_operators_with_a_notice() -> None:
 @pytest.fixture(scope="module")
 def typesense_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One Typesense node on loopback with the 12 test articles behind the alias."""
-    binary, reason = binary_or_reason()
-    if binary is None:
-        pytest.skip(reason)
+    binary = require_binary()
     from indexer.typesense_schema import make_client
     from indexer.typesense_writer import rebuild
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typesense_servers import API_KEY, TypesenseNode, binary_or_reason, typesense_cluster
+from typesense_servers import API_KEY, TypesenseNode, require_binary, typesense_cluster
 
 from conftest import ARTICLES
 from corpus import Article, ReadReport, read_paths
@@ -40,9 +40,7 @@ def _leader(nodes: list[TypesenseNode]) -> TypesenseNode | None:
 def test_cluster_survives_losing_its_leader(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
-    binary, reason = binary_or_reason()
-    if binary is None:
-        pytest.skip(reason)
+    binary = require_binary()
     from indexer.typesense_schema import make_client
     from indexer.typesense_writer import rebuild, upsert_articles
     from search.typesense_backend import TypesenseSearchService

@@ -39,6 +39,19 @@ def binary_or_reason() -> tuple[str | None, str]:
     return str(path), ""
 
 
+def require_binary() -> str:
+    """The server binary; skip the test where it cannot run, or fail when CI requires it
+    (``BROADSHEET_REQUIRE_TYPESENSE=1``, set by .ci/run)."""
+    import pytest
+
+    binary, reason = binary_or_reason()
+    if binary is None:
+        if os.environ.get("BROADSHEET_REQUIRE_TYPESENSE") == "1":
+            pytest.fail(f"Typesense is required here: {reason}")
+        pytest.skip(reason)
+    return binary
+
+
 def _get_json(url: str, timeout: float = 1.0) -> dict | None:
     try:
         request = urllib.request.Request(url, headers={"X-TYPESENSE-API-KEY": API_KEY})
