@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from corpus.article import Article
-from search.models import Hit, SearchRequest, SearchResponse
+from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 
 BACKENDS = ("whoosh", "typesense")
 
@@ -41,6 +41,10 @@ class SearchBackend(Protocol):
 
     def doc_count(self) -> int:
         """Articles served."""
+        ...
+
+    def index_info(self) -> IndexInfo:
+        """Count, generation, size and last commit of what is served."""
         ...
 
     def close(self) -> None:

@@ -32,7 +32,7 @@ from search.dedup import DuplicateGroups
 from search.errors import IndexUnavailable
 from search.facets import FacetCounts, FacetTables, count_facets
 from search.hits import article_from_fields, hit_from_fields, validate
-from search.models import FACET_NAMES, Hit, SearchRequest, SearchResponse
+from search.models import FACET_NAMES, Hit, IndexInfo, SearchRequest, SearchResponse
 from search.query import ParsedQuery, parse_query
 from search.ranking import ranked, recency_model, relevance_model
 from search.snippets import TermMatcher, lead_snippet, make_snippet
@@ -153,6 +153,23 @@ class SearchService:
         """Number of articles in the served index."""
         with self._lock:
             return self._current().searcher.doc_count()
+
+    def index_info(self) -> IndexInfo:
+        """Article count, generation folder name, size on disk and last commit time."""
+        with self._lock:
+            snapshot = self._current()
+            docs = snapshot.searcher.doc_count()
+        size, newest = 0, 0.0
+        for path in snapshot.generation.iterdir():
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # a merge removed it meanwhile
+                continue
+            size += stat.st_size
+            if path.name.endswith(".toc"):
+                newest = max(newest, stat.st_mtime)
+        last_commit = datetime.fromtimestamp(newest, UTC) if newest else None
+        return IndexInfo(docs, snapshot.generation.name, size, last_commit)
 
     def close(self) -> None:
         """Release the open searcher."""

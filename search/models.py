@@ -134,3 +134,13 @@ class SearchResponse:
             },
             "suggestion": self.suggestion,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class IndexInfo:
+    """What a backend serves now: article count, generation, size and last commit."""
+
+    docs: int
+    generation: str
+    size_bytes: int
+    last_commit: datetime | None

@@ -41,7 +41,7 @@ from indexer.typesense_schema import (
 from search.engine import validate
 from search.errors import IndexUnavailable, InvalidParameter
 from search.models import FACET_NAMES as REQUEST_FACETS
-from search.models import FacetValue, Hit, SearchRequest, SearchResponse
+from search.models import FacetValue, Hit, IndexInfo, SearchRequest, SearchResponse
 from search.snippets import TermMatcher, lead_snippet, make_snippet
 from search.typesense_query import STOP_WORDS, translate
 
@@ -239,6 +239,10 @@ class TypesenseSearchService:
         """Number of articles in the served collection."""
         info = self._call("count", self._client.collection, self.alias)
         return int(info["num_documents"])
+
+    def index_info(self) -> IndexInfo:
+        """Count and collection behind the alias (size and commit time are not exposed)."""
+        return IndexInfo(self.doc_count(), self.generation() or "", 0, None)
 
     def health(self) -> dict[str, Any]:
         """``{"status": "ok"|"degraded"|"unavailable", "backend", "docs", "generation",

@@ -343,3 +343,36 @@ def test_backend_switch_from_config(small_index: Path) -> None:
         service_from_config({"BACKEND": "typesense"})
     with pytest.raises(ValueError, match="one of"):
         service_from_config({"BACKEND": "solr"})
+
+
+@pytest.mark.slow
+def test_web_app_serves_the_typesense_backend(typesense_address: str) -> None:
+    """BROADSHEET_BACKEND=typesense: the same routes answer from Typesense, unchanged."""
+    from webui import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "BACKEND": "typesense",
+            "TYPESENSE_NODES": typesense_address,
+            "TYPESENSE_API_KEY": API_KEY,
+            "TYPESENSE_ALIAS": ALIAS,
+        }
+    )
+    client = app.test_client()
+    try:
+        check_typesense_app(client)
+    finally:
+        app.extensions["broadsheet.search"].close()
+
+
+def check_typesense_app(client) -> None:  # noqa: ANN001
+    payload = client.get("/api/search?q=election").get_json()
+    assert payload["total"] == 2
+    assert all("<mark>" in hit["snippet"] for hit in payload["results"])
+    assert client.get("/?q=election").status_code == 200
+    health = client.get("/healthz").get_json()
+    assert health["docs"] == 12 and health["generation"].startswith(ALIAS)
+    refused = client.get("/api/search?q=title:election")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "unsupported_query"

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from search import SearchService
+from search.backends import service_from_config
 
 SERVICE_KEY = "broadsheet.search"
 
@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask app; ``config`` overrides defaults and the environment."""
     app = Flask(__name__)
     app.config.from_mapping(
+        BACKEND="whoosh",
         INDEX_DIR="var/index",
         REFRESH_SECONDS=2.0,
         PER_PAGE=10,
@@ -32,9 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.json.sort_keys = False
-    app.extensions[SERVICE_KEY] = SearchService(
-        app.config["INDEX_DIR"], refresh_seconds=float(app.config["REFRESH_SECONDS"])
-    )
+    app.extensions[SERVICE_KEY] = service_from_config(app.config)
 
     from webui import api, errors, feeds, ops, security, views
 

@@ -13,9 +13,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import (
@@ -28,8 +25,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from indexer.generations import current_generation
-from search import IndexUnavailable, SearchService
+from search import IndexUnavailable
+from search.backends import SearchBackend
 from webui import SERVICE_KEY
 
 bp = Blueprint("ops", __name__)
@@ -52,41 +49,12 @@ LATENCY = Histogram(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class IndexStatus:
-    """What the served index looks like: size, generation and last commit."""
-
-    docs: int
-    generation: str
-    size_bytes: int
-    last_commit: datetime | None
-
-
-def index_status(service: SearchService) -> IndexStatus:
-    """Open (or reuse) the served index and describe it; raises `IndexUnavailable`."""
-    docs = service.doc_count()
-    folder = current_generation(Path(service.index_dir))
-    if folder is None:
-        return IndexStatus(docs, "", 0, None)
-    size, newest = 0, 0.0
-    for path in folder.iterdir():
-        try:
-            stat = path.stat()
-        except FileNotFoundError:  # a merge removed it meanwhile
-            continue
-        size += stat.st_size
-        if path.name.endswith(".toc"):
-            newest = max(newest, stat.st_mtime)
-    last_commit = datetime.fromtimestamp(newest, UTC) if newest else None
-    return IndexStatus(docs, folder.name, size, last_commit)
-
-
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
     """200 with the article count and index generation; 503 when the index won't open."""
     service = current_app.extensions[SERVICE_KEY]
     try:
-        status = index_status(service)
+        status = service.index_info()
     except IndexUnavailable as error:
         return jsonify({"status": "unavailable", "error": str(error)}), 503
     last = status.last_commit.strftime("%Y-%m-%dT%H:%M:%SZ") if status.last_commit else None
@@ -103,14 +71,14 @@ def healthz() -> tuple[Response, int]:
 class IndexCollector:
     """Prometheus collector for the index gauges, read when scraped."""
 
-    def __init__(self, service: SearchService) -> None:
+    def __init__(self, service: SearchBackend) -> None:
         self.service = service
 
     def collect(self) -> Iterator[Metric]:
         """Yield index size, age and availability."""
         up = GaugeMetricFamily("broadsheet_index_up", "1 when the index opens, else 0.")
         try:
-            status = index_status(self.service)
+            status = self.service.index_info()
         except IndexUnavailable:
             up.add_metric([], 0)
             yield up
