@@ -1,11 +1,23 @@
 """Indexer: `Article` records in, a Whoosh index on disk out.
 
-Only this package writes indexes. A build goes into a fresh generation folder and is
-swapped in atomically (`indexer.generations`). The schema lives in `indexer.schema`.
-Must not import flask.
+Only this package writes indexes. Every write (build, update, optimize) goes into
+a fresh generation folder and is swapped in atomically (`indexer.generations`
+documents the folder layout and the lock); `indexer.pipeline` spreads the work
+over worker processes; `indexer.sources` keeps the manifest incremental updates
+rely on; the CLI (`indexer.cli`) documents the commands and exit statuses. The
+schema lives in `indexer.schema`. Must not import flask.
 """
 
-from indexer.build import BuildResult, build_index
+from indexer.build import BuildResult, build_from_paths, build_index, optimize_index
 from indexer.generations import IndexBusy, current_generation
+from indexer.update import update_from_paths
 
-__all__ = ["BuildResult", "IndexBusy", "build_index", "current_generation"]
+__all__ = [
+    "BuildResult",
+    "IndexBusy",
+    "build_from_paths",
+    "build_index",
+    "current_generation",
+    "optimize_index",
+    "update_from_paths",
+]

@@ -1,22 +1,48 @@
-"""Full rebuilds: Articles in, a verified fresh generation swapped in atomically."""
+"""Full rebuilds: Articles in, a verified fresh generation swapped in atomically.
+
+Two entry points: `build_index` indexes any iterable of Articles (tests, tools);
+`build_from_paths` reads source files itself and also writes the manifest that
+``indexer update`` needs. Both hold the writer lock, remove half-built folders of
+killed writers, write into a new generation (`indexer.generations`), verify it
+(it opens, holds exactly the articles written, every segment's stored fields
+read back) and only then publish it. On any error, or when killed, the served
+index stays as it was.
+
+Each generation holds ``broadsheet.json``: ``schema_version``, ``built_at``,
+``command`` (build, update or optimize), ``articles``, ``sources``, ``based_on``
+(the generation an update or optimize started from), ``workers``, ``seconds``.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 
 from corpus.article import Article
-from indexer.generations import current_generation, new_generation, publish, writer_lock
+from corpus.report import ReadReport
+from indexer.generations import (
+    clone_generation,
+    current_generation,
+    new_generation,
+    publish,
+    remove_strays,
+    writer_lock,
+)
+from indexer.pipeline import IndexFeeder
+from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, article_to_document, build_schema
+from indexer.sources import Deduper, Manifest, current_cwd, list_files, read_kept, stat_entry
 
-#: Memory the Whoosh writer may use for its in-memory segment before flushing (MB).
+#: Memory each Whoosh writer may use for its posting pool before spilling a run (MB).
 DEFAULT_LIMIT_MB = 256
 BUILD_INFO_NAME = "broadsheet.json"
 
@@ -24,26 +50,96 @@ ProgressCallback = Callable[[int], None]
 
 
 class IndexVerificationError(RuntimeError):
-    """A freshly built generation did not hold what was written; it is not served."""
+    """A freshly written generation did not hold what was written; it is not served."""
+
+
+class NothingIndexed(RuntimeError):
+    """The sources held no readable article; an empty index is not published."""
 
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    """What a build did: counts, timing and the generation now served."""
+    """What a build, update or optimize did: counts, timing and the generation served."""
 
     articles: int
     seconds: float
-    generation: Path
+    generation: Path | None
+    added: int = 0
+    deleted: int = 0
+    files_read: int = 0
+    files_total: int = 0
+    stale_lock: str | None = None
 
 
-def _verify(generation: Path, expected: int) -> None:
-    ix = whoosh_index.open_dir(str(generation))
+def verify_generation(generation: Path, expected: int | None) -> int:
+    """Open ``generation``, read back stored fields of every segment, check the count.
+
+    Returns the number of live documents; raises `IndexVerificationError`.
+    """
     try:
-        found = ix.doc_count()
+        ix = whoosh_index.open_dir(str(generation))
+    except Exception as error:  # noqa: BLE001 - any failure means "not servable"
+        raise IndexVerificationError(f"cannot open {generation.name}: {error}") from error
+    try:
+        with ix.searcher() as searcher:
+            found = searcher.doc_count()
+            for reader, _offset in searcher.reader().leaf_readers():
+                ends = {0, reader.doc_count_all() - 1} - {-1}
+                live = [n for n in sorted(ends) if not reader.is_deleted(n)]
+                for docnum in live:
+                    if "id" not in reader.stored_fields(docnum):
+                        raise IndexVerificationError(f"document {docnum} has no stored id")
+    except IndexVerificationError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        raise IndexVerificationError(f"cannot read {generation.name}: {error}") from error
     finally:
         ix.close()
-    if found != expected:
-        raise IndexVerificationError(f"built {expected} articles but the index holds {found}")
+    if expected is not None and found != expected:
+        raise IndexVerificationError(f"wrote {expected} articles but the index holds {found}")
+    return found
+
+
+def write_info(generation: Path, **fields: Any) -> None:
+    """Write ``broadsheet.json`` (build info) into ``generation``."""
+    info = {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **fields,
+    }
+    (generation / BUILD_INFO_NAME).write_text(json.dumps(info, indent=2), "utf-8")
+
+
+def read_info(generation: Path) -> dict[str, Any]:
+    """The build info of ``generation`` (empty when missing or unreadable)."""
+    try:
+        return json.loads((generation / BUILD_INFO_NAME).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+@contextmanager
+def staged_generation(index_dir: Path, base: Path | None = None) -> Iterator[Path]:
+    """A new generation folder (empty, or a clone of ``base``), removed unless published."""
+    generation = clone_generation(index_dir, base) if base else new_generation(index_dir)
+    try:
+        yield generation
+    except BaseException:
+        if current_generation(index_dir) != generation:
+            shutil.rmtree(generation, ignore_errors=True)
+        raise
+
+
+def _feed(
+    feeder: IndexFeeder, articles: Iterable[Article], on_progress: ProgressCallback | None
+) -> int:
+    count = 0
+    for article in articles:
+        feeder.add(article_to_document(article))
+        count += 1
+        if on_progress is not None and count % 100 == 0:
+            on_progress(count)
+    return count
 
 
 def build_index(
@@ -53,46 +149,186 @@ def build_index(
     sources: Iterable[str] = (),
     on_progress: ProgressCallback | None = None,
     limit_mb: int = DEFAULT_LIMIT_MB,
+    workers: int = 1,
+    wait: float = 0.0,
 ) -> BuildResult:
     """Index ``articles`` into a new generation of ``index_dir`` and serve it.
 
     The served index is untouched until the new one is complete and verified;
     on any error the new folder is removed and the error re-raised. Raises
-    `indexer.generations.IndexBusy` when another writer holds the lock.
-    ``on_progress`` gets the running article count every 100 articles.
+    `indexer.generations.IndexBusy` when another writer holds the lock (after
+    waiting up to ``wait`` seconds). ``on_progress`` gets the running article
+    count every 100 articles. No manifest is written (``update`` needs one: use
+    `build_from_paths`).
     """
     index_dir = Path(index_dir)
     started = time.perf_counter()
-    with writer_lock(index_dir):
-        generation = new_generation(index_dir)
-        try:
+    with writer_lock(index_dir, wait=wait) as stale:
+        remove_strays(index_dir)
+        with staged_generation(index_dir) as generation:
             ix = whoosh_index.create_in(str(generation), build_schema())
-            count = 0
-            writer = ix.writer(limitmb=limit_mb)
+            feeder = IndexFeeder(ix, str(generation), workers=workers, limit_mb=limit_mb)
             try:
-                for article in articles:
-                    writer.add_document(**article_to_document(article))
-                    count += 1
-                    if on_progress is not None and count % 100 == 0:
-                        on_progress(count)
+                count = _feed(feeder, articles, on_progress)
+                feeder.commit()
             except BaseException:
-                writer.cancel()
+                feeder.cancel()
                 raise
-            writer.commit()
-            ix.close()
+            finally:
+                ix.close()
             if on_progress is not None:
                 on_progress(count)
-            _verify(generation, count)
-            info = {
-                "schema_version": SCHEMA_VERSION,
-                "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "articles": count,
-                "sources": [str(source) for source in sources],
-            }
-            (generation / BUILD_INFO_NAME).write_text(json.dumps(info, indent=2), "utf-8")
+            verify_generation(generation, count)
+            seconds = time.perf_counter() - started
+            write_info(
+                generation,
+                command="build",
+                articles=count,
+                sources=[str(source) for source in sources],
+                workers=workers,
+                seconds=round(seconds, 2),
+            )
             publish(index_dir, generation)
-        except BaseException:
-            if current_generation(index_dir) != generation:
-                shutil.rmtree(generation, ignore_errors=True)
-            raise
-    return BuildResult(articles=count, seconds=time.perf_counter() - started, generation=generation)
+    return BuildResult(
+        count, time.perf_counter() - started, generation, added=count, stale_lock=stale
+    )
+
+
+def build_from_paths(
+    paths: Iterable[str | Path],
+    index_dir: str | Path,
+    report: ReadReport,
+    *,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    limit_mb: int = DEFAULT_LIMIT_MB,
+    workers: int = 1,
+    wait: float = 0.0,
+) -> BuildResult:
+    """Read source files and rebuild the index from them, writing a manifest too.
+
+    Same guarantees as `build_index`. Reading problems go to ``report``.
+    """
+    index_dir = Path(index_dir)
+    paths = [str(path) for path in paths]
+    progress = progress or Progress(quiet=True)
+    started = time.perf_counter()
+    with writer_lock(index_dir, wait=wait) as stale:
+        removed = remove_strays(index_dir)
+        if removed:
+            progress.phase(f"removed {len(removed)} leftover(s) of an interrupted run")
+        files = list_files(paths, report)
+        manifest = Manifest(sources=paths, fmt=fmt, cwd=current_cwd())
+        with staged_generation(index_dir) as generation:
+            ix = whoosh_index.create_in(str(generation), build_schema())
+            feeder = IndexFeeder(ix, str(generation), workers=workers, limit_mb=limit_mb)
+            try:
+                count = _feed_files(feeder, files, manifest, fmt, report, progress)
+                progress.end_indexing()
+                feeder.commit(on_phase=progress.phase)
+            except BaseException:
+                feeder.cancel()
+                raise
+            finally:
+                ix.close()
+            if count == 0:
+                raise NothingIndexed("no readable article found")
+            progress.phase("verifying")
+            verify_generation(generation, count)
+            manifest.save(generation)
+            write_info(
+                generation,
+                command="build",
+                articles=count,
+                sources=paths,
+                files=len(manifest.files),
+                workers=workers,
+                seconds=round(time.perf_counter() - started, 2),
+            )
+            progress.phase("publishing")
+            publish(index_dir, generation)
+    return BuildResult(
+        count,
+        time.perf_counter() - started,
+        generation,
+        added=count,
+        files_read=len(manifest.files),
+        files_total=len(manifest.files),
+        stale_lock=stale,
+    )
+
+
+def _feed_files(
+    feeder: IndexFeeder,
+    files: list[Path],
+    manifest: Manifest,
+    fmt: str | None,
+    report: ReadReport,
+    progress: Progress,
+) -> int:
+    sizes = []
+    for path in files:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    progress.start_indexing(sum(sizes), len(files))
+    deduper = Deduper()
+    done_bytes = 0
+    count = 0
+    for path, size in zip(files, sizes, strict=True):
+        try:
+            entry = stat_entry(path)
+        except OSError as error:
+            report.files_seen += 1
+            report.add_problem(str(path), f"unreadable: {error.strerror or error}")
+            continue
+        consumed = 0
+        # Rough text size of the file, for the ETA only (gzip'ed news is ~3x smaller).
+        packed = path.name.lower().endswith((".gz", ".zip"))
+        expected_chars = max(1.0, size * (3.0 if packed else 0.9))
+        for article in read_kept(path, entry, fmt, deduper, report):
+            feeder.add(article_to_document(article))
+            count += 1
+            consumed += len(article.title) + len(article.body)
+            fraction = min(0.99, consumed / expected_chars)
+            progress.update(count, done_bytes + fraction * size)
+        manifest.files[str(path)] = entry
+        done_bytes += size
+        progress.update(count, done_bytes)
+    return count
+
+
+def optimize_index(
+    index_dir: str | Path, *, wait: float = 0.0, progress: Progress | None = None
+) -> BuildResult:
+    """Merge the served generation's segments into one, as a new generation."""
+    index_dir = Path(index_dir)
+    progress = progress or Progress(quiet=True)
+    started = time.perf_counter()
+    with writer_lock(index_dir, wait=wait) as stale:
+        remove_strays(index_dir)
+        base = current_generation(index_dir)
+        if base is None:
+            raise FileNotFoundError(f"no index at {index_dir}; build one first")
+        expected = verify_generation(base, None)
+        with staged_generation(index_dir, base) as generation:
+            progress.phase(f"merging segments of {base.name}")
+            ix = whoosh_index.open_dir(str(generation))
+            feeder = IndexFeeder(ix, str(generation), workers=1)
+            try:
+                feeder.commit(optimize=True)
+            except BaseException:
+                feeder.cancel()
+                raise
+            finally:
+                ix.close()
+            progress.phase("verifying")
+            verify_generation(generation, expected)
+            info = read_info(base)
+            info.pop("built_at", None)
+            info.pop("schema_version", None)
+            write_info(generation, **{**info, "command": "optimize", "based_on": base.name})
+            progress.phase("publishing")
+            publish(index_dir, generation)
+    return BuildResult(expected, time.perf_counter() - started, generation, stale_lock=stale)

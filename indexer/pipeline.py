@@ -1,0 +1,239 @@
+"""Parallel writing into one generation: the main process feeds worker processes.
+
+`IndexFeeder` is the only object that writes documents. With ``workers=1`` it is
+a plain Whoosh ``SegmentWriter`` in this process. With ``workers=N`` it starts N
+worker processes (``spawn``: they inherit no lock and no open index file), each
+owning its own ``SegmentWriter`` that analyses documents and writes one segment;
+the main process reads and parses the sources and sends documents in batches
+over a bounded queue. On commit the main process writes one TOC that lists the
+existing segments (with its own deletions and merges) plus every worker's
+segment, which is Whoosh's ``multisegment`` commit done by hand (the same
+private steps ``whoosh.multiproc.MpWriter`` uses; Whoosh is pinned to 2.7.5).
+
+Memory is bounded by ``limit_mb`` per writer (Whoosh flushes a sorted run to a
+temp file when its posting pool reaches it) plus ``QUEUE_BATCHES_PER_WORKER``
+batches of ``batch_size`` documents in flight. Peak RSS is about
+``workers x (limit_mb + ~120 MB)`` plus the reader process.
+
+Workers exit by themselves when the main process dies (Linux parent-death
+signal, plus a parent-pid check every second), so ``kill -9`` of a build leaves
+no orphan behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import queue
+import signal
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from whoosh.writing import NO_MERGE, OPTIMIZE, SegmentWriter
+
+from indexer.whoosh_fixes import apply_speedups, ensure_columns
+
+#: Batches of documents waiting per worker; with ``batch_size`` this bounds memory.
+QUEUE_BATCHES_PER_WORKER = 2
+DEFAULT_BATCH_SIZE = 100
+_POLL_SECONDS = 0.5
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process raised or died; the generation being written is abandoned."""
+
+
+def default_workers() -> int:
+    """One worker per CPU available to this process (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - non-Linux
+        pass
+
+
+def _worker_main(generation: str, limit_mb: int, jobs: Any, results: Any, parent_pid: int) -> None:
+    """Body of a worker process: add every batch from ``jobs``, then write a segment."""
+    _die_with_parent()
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    apply_speedups()
+    from whoosh import index as whoosh_index
+
+    try:
+        ix = whoosh_index.open_dir(generation)
+        writer = SegmentWriter(ix, _lk=False, limitmb=limit_mb)
+        count = 0
+        while True:
+            try:
+                batch = jobs.get(timeout=1.0)
+            except queue.Empty:
+                if os.getppid() != parent_pid:
+                    os._exit(1)
+                continue
+            if batch is None:
+                break
+            for document in batch:
+                writer.add_document(**document)
+            count += len(batch)
+        if count:
+            ensure_columns(writer)
+            segment = writer._finalize_segment()
+        else:
+            writer._close_segment()
+            segment = None
+        results.put(("ok", segment, count))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+        results.put(("error", traceback.format_exc(), 0))
+
+
+class IndexFeeder:
+    """Writes one generation: deletions in this process, additions in N workers."""
+
+    def __init__(
+        self,
+        ix: Any,
+        generation: str,
+        *,
+        workers: int = 1,
+        limit_mb: int = 256,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        apply_speedups()
+        self.workers = max(1, workers)
+        self.batch_size = batch_size
+        self.added = 0
+        self.writer = SegmentWriter(ix, limitmb=limit_mb)
+        self._batch: list[dict[str, Any]] = []
+        self._processes: list[Any] = []
+        self._received: list[tuple[str, Any, int]] = []
+        if self.workers > 1:
+            context = multiprocessing.get_context("spawn")
+            self._jobs = context.Queue(maxsize=QUEUE_BATCHES_PER_WORKER * self.workers)
+            self._results = context.Queue()
+            for _ in range(self.workers):
+                process = context.Process(
+                    target=_worker_main,
+                    args=(generation, limit_mb, self._jobs, self._results, os.getpid()),
+                    daemon=True,
+                )
+                process.start()
+                self._processes.append(process)
+
+    def delete_ids(self, ids: Iterable[str]) -> int:
+        """Delete the documents with these article ids from the existing segments."""
+        deleted = 0
+        for article_id in ids:
+            deleted += self.writer.delete_by_term("id", article_id)
+        return deleted
+
+    def add(self, document: dict[str, Any]) -> None:
+        """Add one document (keyword arguments of ``add_document``)."""
+        self.added += 1
+        if not self._processes:
+            self.writer.add_document(**document)
+            return
+        self._batch.append(document)
+        if len(self._batch) >= self.batch_size:
+            self._send(self._batch)
+            self._batch = []
+
+    def _check_workers(self) -> None:
+        try:
+            self._received.append(self._results.get_nowait())
+        except queue.Empty:
+            pass
+        for status, detail, _count in self._received:
+            if status == "error":
+                raise WorkerFailed(f"an indexing worker failed:\n{detail}")
+        for process in self._processes:
+            if process.exitcode is not None and process.exitcode != 0:
+                raise WorkerFailed(f"an indexing worker died (exit status {process.exitcode})")
+
+    def _send(self, item: list[dict[str, Any]] | None) -> None:
+        while True:
+            try:
+                self._jobs.put(item, timeout=_POLL_SECONDS)
+                return
+            except queue.Full:
+                self._check_workers()
+
+    def commit(
+        self,
+        *,
+        optimize: bool = False,
+        merge: bool = False,
+        on_phase: Callable[[str], None] | None = None,
+    ) -> None:
+        """Finish every segment and write the TOC (nothing is served yet)."""
+        if self._processes:
+            if self._batch:
+                self._send(self._batch)
+                self._batch = []
+            for _ in self._processes:
+                self._send(None)
+        if on_phase is not None:
+            on_phase("writing segments")
+        segments = self._collect()
+        mergetype = OPTIMIZE if optimize else (None if merge else NO_MERGE)
+        writer = self.writer
+        final = writer._merge_segments(mergetype, optimize, merge)
+        if writer._added:
+            ensure_columns(writer)
+            final.append(writer._finalize_segment())
+        else:
+            writer._close_segment()
+        final.extend(segments)
+        writer._commit_toc(final)
+        writer._finish()
+
+    def _collect(self) -> list[Any]:
+        segments: list[Any] = []
+        pending = len(self._processes)
+        while pending:
+            try:
+                if self._received:
+                    status, detail, _count = self._received.pop()
+                else:
+                    status, detail, _count = self._results.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                for process in self._processes:
+                    if process.exitcode not in (None, 0):
+                        raise WorkerFailed(
+                            f"an indexing worker died (exit status {process.exitcode})"
+                        ) from None
+                continue
+            if status == "error":
+                raise WorkerFailed(f"an indexing worker failed:\n{detail}")
+            pending -= 1
+            if detail is not None:
+                segments.append(detail)
+        for process in self._processes:
+            process.join(timeout=30)
+        self._processes = []
+        return segments
+
+    def cancel(self) -> None:
+        """Stop the workers and drop everything written (the folder is deleted by the caller)."""
+        for process in self._processes:
+            if process.is_alive():
+                process.kill()
+        deadline = time.monotonic() + 10
+        for process in self._processes:
+            process.join(timeout=max(0.1, deadline - time.monotonic()))
+        self._processes = []
+        try:
+            if not self.writer.is_closed:
+                self.writer.cancel()
+        except Exception:  # noqa: BLE001 - cleanup after another error
+            pass

@@ -1,0 +1,254 @@
+"""Incremental updates: re-read only what changed, as a new generation.
+
+`update_from_paths` compares the source files under PATHS with the served
+generation's manifest (`indexer.sources`):
+
+1. size and mtime equal -> unchanged, not read; otherwise the SHA-256 decides;
+2. new and changed files are read once to learn their ``[id, fingerprint]`` list;
+3. the duplicate rule of a full rebuild is replayed over all files in order,
+   from the manifest for unchanged files, so an article that was a duplicate of
+   a now removed or changed article is indexed from its own file, as a rebuild
+   would (such a file is read again too);
+4. in a clone of the served generation (hard links), the articles of removed,
+   changed and re-read files are deleted by id, the kept articles of changed,
+   new and re-read files added, then the result is verified against the count
+   the manifest predicts and published atomically.
+
+The served generation is never written to, so a crash at any point leaves it
+intact. When nothing changed, no generation is written.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from corpus.discover import body_fingerprint
+from corpus.report import ReadReport
+from indexer.build import (
+    DEFAULT_LIMIT_MB,
+    BuildResult,
+    read_info,
+    staged_generation,
+    verify_generation,
+    write_info,
+)
+from indexer.generations import current_generation, publish, remove_strays, writer_lock
+from indexer.pipeline import IndexFeeder
+from indexer.progress import Progress
+from indexer.schema import article_to_document
+from indexer.sources import (
+    Deduper,
+    FileEntry,
+    Manifest,
+    list_files,
+    read_file,
+    stat_entry,
+    unchanged,
+)
+
+
+class NoManifest(RuntimeError):
+    """The served index has no manifest (never built from files); run a build."""
+
+
+class SourceChanged(RuntimeError):
+    """A file changed while the update was reading it; run the update again."""
+
+
+@dataclass(slots=True)
+class UpdatePlan:
+    """What an update will do, decided before anything is written."""
+
+    manifest: Manifest
+    to_read: list[Path] = field(default_factory=list)
+    delete_ids: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    added_files: list[str] = field(default_factory=list)
+    refreshed: bool = False
+
+    def is_noop(self) -> bool:
+        """True when the index and the manifest need no change at all."""
+        return not (self.to_read or self.delete_ids or self.removed or self.refreshed)
+
+
+def _probe(path: Path, fmt: str | None) -> FileEntry:
+    entry = stat_entry(path)
+    entry.articles = [(a.id, body_fingerprint(a)) for a in read_file(path, fmt, ReadReport())]
+    return entry
+
+
+def plan_update(old: Manifest, paths: list[str], fmt: str | None, report: ReadReport) -> UpdatePlan:
+    """Compare the files under ``paths`` with ``old`` and decide what to read and delete."""
+    files = list_files(paths, report)
+    new = Manifest(sources=paths, fmt=fmt, cwd=old.cwd)
+    plan = UpdatePlan(manifest=new)
+    dirty: set[str] = set()
+    for path in files:
+        key = str(path)
+        previous = old.files.get(key)
+        entry = unchanged(path, previous)
+        if entry is None:
+            try:
+                entry = _probe(path, fmt)
+            except OSError as error:
+                report.add_problem(key, f"unreadable: {error.strerror or error}")
+                continue
+            dirty.add(key)
+            (plan.changed if previous is not None else plan.added_files).append(key)
+        else:
+            if entry is not previous:
+                plan.refreshed = True  # same bytes, new mtime: remember the new mtime
+            # A copy: `kept` is recomputed below and compared with the old one.
+            entry = FileEntry(entry.size, entry.mtime_ns, entry.sha256, entry.articles, [])
+        new.files[key] = entry
+    plan.removed = [key for key in old.files if key not in new.files]
+    if [k for k in old.files if k in new.files] != [k for k in new.files if k in old.files]:
+        plan.refreshed = True  # order of files changed: the manifest must follow
+    deduper = Deduper()
+    for key, entry in new.files.items():
+        entry.kept = [
+            i for i, (aid, fp) in enumerate(entry.articles) if deduper.offer(aid, fp) is None
+        ]
+        previous = old.files.get(key)
+        if previous is not None and key not in dirty and previous.kept != entry.kept:
+            dirty.add(key)  # duplicates resolve differently now: index this file again
+    for key in plan.removed:
+        plan.delete_ids.extend(old.files[key].kept_ids())
+    for key in new.files:
+        if key in dirty:
+            if key in old.files:
+                plan.delete_ids.extend(old.files[key].kept_ids())
+            plan.to_read.append(Path(key))
+    return plan
+
+
+def update_from_paths(
+    paths: list[str] | None,
+    index_dir: str | Path,
+    report: ReadReport,
+    *,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+    limit_mb: int = DEFAULT_LIMIT_MB,
+    workers: int = 1,
+    wait: float = 0.0,
+) -> BuildResult:
+    """Bring the index in line with the files under ``paths`` (default: the recorded sources).
+
+    Raises `NoManifest` when the served index was not built from files,
+    `FileNotFoundError` when there is no index, `indexer.generations.IndexBusy`
+    when another writer runs, `SourceChanged` when a file changes mid-update.
+    """
+    index_dir = Path(index_dir)
+    progress = progress or Progress(quiet=True)
+    started = time.perf_counter()
+    with writer_lock(index_dir, wait=wait) as stale:
+        removed = remove_strays(index_dir)
+        if removed:
+            progress.phase(f"removed {len(removed)} leftover(s) of an interrupted run")
+        base = current_generation(index_dir)
+        if base is None:
+            raise FileNotFoundError(f"no index at {index_dir}; run `indexer build` first")
+        old = Manifest.load(base)
+        if old is None:
+            raise NoManifest(f"{base} has no manifest.json; rebuild it with `indexer build`")
+        paths = [str(p) for p in paths] if paths else list(old.sources)
+        fmt = fmt if fmt is not None else old.fmt
+        progress.phase(f"comparing {len(old.files)} known file(s) with {', '.join(paths)}")
+        plan = plan_update(old, paths, fmt, report)
+        total = plan.manifest.article_count()
+        if plan.is_noop():
+            progress.phase("index is up to date: nothing changed")
+            return BuildResult(
+                total,
+                time.perf_counter() - started,
+                base,
+                files_total=len(plan.manifest.files),
+                stale_lock=stale,
+            )
+        with staged_generation(index_dir, base) as generation:
+            ix = whoosh_index.open_dir(str(generation))
+            feeder = IndexFeeder(ix, str(generation), workers=workers, limit_mb=limit_mb)
+            try:
+                progress.phase(f"deleting {len(plan.delete_ids)} article(s) of changed files")
+                deleted = feeder.delete_ids(plan.delete_ids)
+                added = _add_files(feeder, plan, fmt, report, progress)
+                progress.end_indexing()
+                feeder.commit(merge=True, on_phase=progress.phase)
+            except BaseException:
+                feeder.cancel()
+                raise
+            finally:
+                ix.close()
+            progress.phase("verifying")
+            verify_generation(generation, total)
+            plan.manifest.save(generation)
+            write_info(
+                generation,
+                command="update",
+                articles=total,
+                sources=paths,
+                files=len(plan.manifest.files),
+                based_on=base.name,
+                built_from=read_info(base).get("built_at"),
+                changes={
+                    "added_files": len(plan.added_files),
+                    "changed_files": len(plan.changed),
+                    "removed_files": len(plan.removed),
+                    "articles_added": added,
+                    "articles_deleted": deleted,
+                },
+                workers=workers,
+                seconds=round(time.perf_counter() - started, 2),
+            )
+            progress.phase("publishing")
+            publish(index_dir, generation)
+    return BuildResult(
+        total,
+        time.perf_counter() - started,
+        generation,
+        added=added,
+        deleted=deleted,
+        files_read=len(plan.to_read),
+        files_total=len(plan.manifest.files),
+        stale_lock=stale,
+    )
+
+
+def _add_files(
+    feeder: IndexFeeder, plan: UpdatePlan, fmt: str | None, report: ReadReport, progress: Progress
+) -> int:
+    sizes = [plan.manifest.files[str(path)].size for path in plan.to_read]
+    progress.start_indexing(sum(sizes), len(plan.to_read))
+    done = 0
+    count = 0
+    for path, size in zip(plan.to_read, sizes, strict=True):
+        entry = plan.manifest.files[str(path)]
+        expected = list(entry.articles)
+        kept = set(entry.kept)  # decided over all files by `plan_update`
+        check = FileEntry(entry.size, entry.mtime_ns, entry.sha256)
+        for position, article in enumerate(_read_all(path, fmt, report, check)):
+            if position in kept:
+                feeder.add(article_to_document(article))
+                count += 1
+                progress.update(count, done)
+        if check.articles != expected:
+            raise SourceChanged(f"{path} changed while it was read; run the update again")
+        done += size
+        progress.update(count, done)
+    return count
+
+
+def _read_all(path: Path, fmt: str | None, report: ReadReport, entry: FileEntry):  # noqa: ANN202
+    """Every article of ``path`` in reader order (duplicates included), recording ids."""
+    for article in read_file(path, fmt, report):
+        entry.articles.append((article.id, body_fingerprint(article)))
+        yield article
+
+
+__all__ = ["NoManifest", "SourceChanged", "UpdatePlan", "plan_update", "update_from_paths"]
