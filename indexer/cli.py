@@ -301,3 +301,15 @@ def check_command(index_dir: str) -> None:
         click.echo(f"problem: {problem}")
     click.echo(f"UNHEALTHY: {index_dir} ({result.generation or 'no generation'})")
     sys.exit(EXIT_FAILED)
+
+
+def _register_extra_commands() -> None:
+    """Replica publishing and the Typesense backend's commands live in their own modules."""
+    from indexer.replicas import publish_command
+    from indexer.typesense_cli import register as register_typesense
+
+    cli.add_command(publish_command)
+    register_typesense(cli)
+
+
+_register_extra_commands()

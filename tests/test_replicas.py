@@ -72,3 +72,30 @@ def test_publish_command(tmp_path: Path) -> None:
     assert "published gen-" in result.output and current_generation(tmp_path / "r") is not None
     failed = runner.invoke(publish_command, ["--index", str(tmp_path / "none"), "--to", "x"])
     assert failed.exit_code == 1 and "no index" in failed.output
+
+
+def test_publish_is_a_subcommand_of_python_m_indexer(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    primary = build_from([ARTICLES], tmp_path / "primary")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "publish",
+            "--index",
+            str(primary),
+            "--to",
+            str(tmp_path / "r"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "r" / "CURRENT").is_file()

@@ -310,13 +310,13 @@ def test_writer_failed_import_keeps_the_served_collection(
 
 @pytest.mark.slow
 def test_cli_build_typesense(typesense_address: str, tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "indexer.typesense_cli", "build-typesense", str(ARTICLES)]
+    command = [sys.executable, "-m", "indexer", "build-typesense", str(ARTICLES)]
     command += ["--nodes", typesense_address, "--api-key", API_KEY, "--alias", "cli_test"]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "indexed 12 articles" in result.stderr and "alias cli_test -> cli_test_" in result.stderr
     usage = subprocess.run(
-        [sys.executable, "-m", "indexer.typesense_cli", "build-typesense", str(ARTICLES)],
+        [sys.executable, "-m", "indexer", "build-typesense", str(ARTICLES)],
         cwd=REPO,
         capture_output=True,
         text=True,
