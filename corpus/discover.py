@@ -8,10 +8,11 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from corpus.article import Article, normalize_text
 from corpus.csv_reader import read_csv
+from corpus.decode import looks_binary
 from corpus.feeds import read_feed
 from corpus.html_reader import read_html
 from corpus.jsonl import read_jsonl
@@ -79,13 +80,15 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def detect_format(name: str, data: bytes) -> str:
+def detect_format(name: str, data: bytes) -> str | None:
     """Pick a format name from the file name's extension, else from the first bytes.
 
     Known extensions win (``.html``, ``.csv``, ``.rss``, ``.sgm`` ...); for others
     (``.xml``, none) the content decides: ``<rss``/``<feed`` -> feed, ``<!DOCTYPE
     lewis``/``<REUTERS`` -> reuters, ``<html`` -> html, ``{`` -> jsonl, a header line
-    naming article fields -> csv; anything else is read as scraped text.
+    naming article fields -> csv; anything else is read as scraped text when its
+    extension is generic or missing. A file with another extension that no sniff
+    recognises (``README.md``, ``notes.pdf``) gives None: it is not an article file.
     """
     lowered = name.lower().removesuffix(".gz")
     if "!" in lowered:  # an archive member: only its own name counts
@@ -95,7 +98,13 @@ def detect_format(name: str, data: bytes) -> str:
             if fmt == "text" and sniff_format(data) in ("html", "reuters", "feed"):
                 break  # a .txt holding a saved page or a feed
             return fmt
-    return sniff_format(data) or "text"
+    sniffed = sniff_format(data)
+    if sniffed:
+        return sniffed
+    suffix = PurePath(lowered).suffix
+    if not suffix or suffix in GENERIC_EXTENSIONS or not suffix[1:].isalpha():
+        return "text"
+    return None
 
 
 def _read_limited(path: Path) -> bytes:
@@ -201,7 +210,15 @@ def read_paths(
     seen_ids: set[str] = set()
     seen_bodies: set[str] = set()
     for origin, data in iter_inputs(paths, report):
-        reader = READERS[fmt or detect_format(origin, data)]
+        detected = fmt or detect_format(origin, data)
+        if detected is None:
+            if looks_binary(data):
+                report.add_problem(origin, "binary file")
+            else:
+                suffix = PurePath(origin.rsplit("!", 1)[-1]).suffix
+                report.add_problem(origin, f"unsupported file type: {suffix} (--format forces one)")
+            continue
+        reader = READERS[detected]
         for article in reader(data, origin, report):
             if article.id in seen_ids:
                 report.add_problem(article.origin, f"duplicate id {article.id!r} (first kept)")

@@ -108,3 +108,15 @@ def test_script_in_html_page_never_reaches_body() -> None:
     assert (
         "<script>alert(1)</script> was written in the text" in article.body
     )  # literal text, escaped later
+
+
+def test_non_article_files_in_a_folder_are_named_not_indexed(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# About this dump\n\nScraped in 2023.\n", "utf-8")
+    (tmp_path / "story.txt").write_text("A title\n2023-07-12 03:58\nThe story body.\n", "utf-8")
+    (tmp_path / "notes").write_text("Untitled note\nA note body read as scraped text.\n", "utf-8")
+    report = ReadReport()
+    titles = sorted(article.title for article in read_paths([tmp_path], report))
+    assert titles == ["A title", "Untitled note"]
+    assert [(Path(p.origin).name, p.reason.split(":")[0]) for p in report.problems] == [
+        ("README.md", "unsupported file type")
+    ]
