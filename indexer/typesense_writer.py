@@ -141,7 +141,14 @@ def rebuild(
 def _wait_for_count(client: TypesenseHttp, name: str, expected: int, seconds: float) -> int:
     deadline = time.monotonic() + seconds
     while True:
-        found = int(client.collection(name)["num_documents"])
+        try:
+            found = int(client.collection(name)["num_documents"])
+        except NotFound:
+            # In a cluster the node asked may not have applied the create yet.
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
+            continue
         if found == expected:
             return found
         if found > expected or time.monotonic() >= deadline:
