@@ -1,0 +1,1 @@
+"""Broadsheet's side-by-side benchmark (issue 7): see bench/README.md. Not part of the tests."""
