@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn, TypeVar
 
 import click
 
@@ -48,6 +50,8 @@ EXIT_USAGE = 2
 EXIT_PROBLEMS = 3
 EXIT_INTERRUPTED = 130
 
+T = TypeVar("T")
+
 _FAILURES = (
     IndexVerificationError,
     NothingIndexed,
@@ -63,12 +67,32 @@ def default_index_dir() -> str:
     return os.environ.get("BROADSHEET_INDEX_DIR") or "var/index"
 
 
-def _fail(message: str, status: int = EXIT_FAILED) -> None:
+def _fail(message: str, status: int = EXIT_FAILED) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(status)
 
 
-def _busy(error: IndexBusy) -> None:
+def _run_writer(run: Callable[[], T], progress: Progress, report: ReadReport) -> T:
+    """Run a writing command; expected failures become a message and an exit status
+    (the served index is never touched by a failed run)."""
+    try:
+        result = run()
+    except IndexBusy as error:
+        progress.finish()
+        _busy(error)
+    except KeyboardInterrupt:
+        progress.finish()
+        _fail("interrupted; the served index is unchanged", EXIT_INTERRUPTED)
+    except _FAILURES as error:
+        progress.finish()
+        for problem in report.problems:
+            click.echo(f"skipped: {problem.origin}: {problem.reason}", err=True)
+        _fail(f"{error}; the served index is unchanged")
+    progress.finish()
+    return result
+
+
+def _busy(error: IndexBusy) -> NoReturn:
     _fail(f"{error}; try again when it has finished, or pass --wait SECONDS")
 
 
@@ -152,8 +176,8 @@ def build_command(
     report = ReadReport()
     progress = Progress()
     click.echo(f"reading {', '.join(paths)} into {index_dir} ({workers} workers)", err=True)
-    try:
-        result = build_from_paths(
+    result = _run_writer(
+        lambda: build_from_paths(
             paths,
             index_dir,
             report,
@@ -162,19 +186,10 @@ def build_command(
             workers=workers,
             limit_mb=limit_mb,
             wait=wait,
-        )
-    except IndexBusy as error:
-        progress.finish()
-        _busy(error)
-    except KeyboardInterrupt:
-        progress.finish()
-        _fail("interrupted; the served index is unchanged", EXIT_INTERRUPTED)
-    except _FAILURES as error:
-        progress.finish()
-        for problem in report.problems:
-            click.echo(f"skipped: {problem.origin}: {problem.reason}", err=True)
-        _fail(f"{error}; the served index is unchanged")
-    progress.finish()
+        ),
+        progress,
+        report,
+    )
     # Same summary wording as before this command grew `update`.
     _report_run(result, report, "done")
     click.echo(
@@ -211,8 +226,8 @@ def update_command(
             os.chdir(manifest.cwd)
     report = ReadReport()
     progress = Progress()
-    try:
-        result = update_from_paths(
+    result = _run_writer(
+        lambda: update_from_paths(
             list(paths) or None,
             index,
             report,
@@ -221,17 +236,10 @@ def update_command(
             workers=workers,
             limit_mb=limit_mb,
             wait=wait,
-        )
-    except IndexBusy as error:
-        progress.finish()
-        _busy(error)
-    except KeyboardInterrupt:
-        progress.finish()
-        _fail("interrupted; the served index is unchanged", EXIT_INTERRUPTED)
-    except _FAILURES as error:
-        progress.finish()
-        _fail(f"{error}; the served index is unchanged")
-    progress.finish()
+        ),
+        progress,
+        report,
+    )
     _report_run(result, report, "updated")
     sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
 
