@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import os
 import re
+import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePath
@@ -123,16 +124,41 @@ def _gunzip_limited(data: bytes) -> bytes:
     return out
 
 
+def _regular(path: Path, report: ReadReport) -> bool:
+    """True for a regular file (or a link to one); anything else is reported.
+
+    A FIFO would block the reader forever and a device never ends; a dangling link or
+    a link loop cannot be read. Each is named in ``report`` instead.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        report.add_problem(str(path), f"unreadable: {error.strerror or error}")
+        return False
+    if stat.S_ISREG(mode):
+        return True
+    kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device"
+    report.add_problem(str(path), f"not a regular file ({kind}): skipped")
+    return False
+
+
 def iter_files(paths: Iterable[str | Path], report: ReadReport) -> Iterator[Path]:
-    """Yield the regular files under ``paths`` in a stable order, reporting the missing."""
+    """Yield the regular files under ``paths`` in a stable order, reporting the missing,
+    the unreadable and what is not a regular file. Links to folders are not followed
+    (they may loop); they are named in ``report``."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for folder, dirs, files in os.walk(path, followlinks=False, onerror=None):
                 dirs.sort()
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in dirs:
+                    if os.path.islink(os.path.join(folder, name)):
+                        report.add_problem(
+                            os.path.join(folder, name), "link to a folder: not followed"
+                        )
                 for name in sorted(files):
-                    if not name.startswith("."):
+                    if not name.startswith(".") and _regular(Path(folder) / name, report):
                         yield Path(folder) / name
         elif path.is_file():
             yield path
@@ -192,6 +218,30 @@ def _iter_zip(data: bytes, origin: str, report: ReadReport) -> Iterator[tuple[st
         yield member, content
 
 
+def read_input(
+    origin: str, data: bytes, report: ReadReport, fmt: str | None = None
+) -> Iterator[Article]:
+    """The articles of one input (a file or an archive member), read by the reader its
+    format names; an input of no known format, or one its reader fails on, is reported.
+
+    The reader failing (a bug met on hostile input) costs this input's remaining
+    articles, never the whole run: the error is named in ``report``.
+    """
+    detected = fmt or detect_format(origin, data)
+    if detected is None:
+        if looks_binary(data):
+            report.add_problem(origin, "binary file")
+        else:
+            suffix = PurePath(origin.rsplit("!", 1)[-1]).suffix
+            report.add_problem(origin, f"unsupported file type: {suffix} (--format forces one)")
+        return
+    try:
+        yield from READERS[detected](data, origin, report)
+    except Exception as error:  # noqa: BLE001 - one bad input must not end the whole run
+        detail = f"{type(error).__name__}: {error}"[:120]
+        report.add_problem(origin, f"reader failed ({detail}): rest of this input skipped")
+
+
 def body_fingerprint(article: Article) -> str:
     """Hash of the normalised, case-folded body: equal for exact duplicates."""
     return hashlib.sha1(normalize_text(article.body).casefold().encode()).hexdigest()
@@ -210,16 +260,7 @@ def read_paths(
     seen_ids: set[str] = set()
     seen_bodies: set[str] = set()
     for origin, data in iter_inputs(paths, report):
-        detected = fmt or detect_format(origin, data)
-        if detected is None:
-            if looks_binary(data):
-                report.add_problem(origin, "binary file")
-            else:
-                suffix = PurePath(origin.rsplit("!", 1)[-1]).suffix
-                report.add_problem(origin, f"unsupported file type: {suffix} (--format forces one)")
-            continue
-        reader = READERS[detected]
-        for article in reader(data, origin, report):
+        for article in read_input(origin, data, report, fmt):
             if article.id in seen_ids:
                 report.add_problem(article.origin, f"duplicate id {article.id!r} (first kept)")
                 continue

@@ -101,6 +101,12 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _MIN_PARAGRAPH = 25
 
 
+def _decomposed(node: Tag) -> bool:
+    """``node.decomposed`` in O(1): bs4's property falls back to ``Tag.__getattr__``, a
+    search of the whole subtree, while the node is alive (quadratic on deep pages)."""
+    return bool(vars(node).get("_decomposed", False))
+
+
 def _attr_text(node: Tag) -> str:
     classes = node.get("class") or []
     if isinstance(classes, str):
@@ -138,7 +144,7 @@ def strip_boilerplate(root: Tag) -> None:
             continue
         node.decompose()
     for node in list(root.find_all(True)):
-        if node.decomposed or node.name in ("html", "body", "article", "main"):
+        if _decomposed(node) or node.name in ("html", "body", "article", "main"):
             continue
         role = node.get("role")
         if isinstance(role, str) and role.lower() in _BAD_ROLES or _is_hidden(node):
@@ -214,9 +220,8 @@ def _paragraph_nodes(root: Tag) -> list[Tag]:
     for node in root.find_all(True):
         if node.name in _PARAGRAPH_TAGS:
             found.append(node)
-        elif (
-            node.name in ("div", "section", "span", "font", "article")
-            and node.find(list(_BLOCK_CHILDREN), recursive=False) is None
+        elif node.name in ("div", "section", "span", "font", "article") and not any(
+            isinstance(c, Tag) and c.name in _BLOCK_CHILDREN for c in node.children
         ):
             # A div holding text directly acts as a paragraph.
             if any(isinstance(c, NavigableString) and c.strip() for c in node.children):
@@ -290,7 +295,7 @@ def _clean_conditionally(container: Tag) -> None:
     for node in reversed(
         container.find_all(["div", "section", "ul", "ol", "table", "form", "dl", "figure"])
     ):
-        if node.decomposed or node is container:
+        if _decomposed(node) or node is container:
             continue
         weight = class_weight(node)
         text_len = _text_len(node)
@@ -323,7 +328,7 @@ def _clean_conditionally(container: Tag) -> None:
 
 def _drop_link_blocks(container: Tag) -> None:
     for node in container.find_all(["p", "li", "h2", "h3", "h4", "h5", "h6", "span", "div"]):
-        if node.decomposed:
+        if _decomposed(node):
             continue
         text_len = _text_len(node)
         if text_len and text_len < 200 and link_density(node) > 0.6:

@@ -18,12 +18,15 @@ from corpus.dates import parse_date
 from corpus.decode import decode_markup
 from corpus.html_body import extract_body
 from corpus.html_meta import extract_meta
-from corpus.html_text import fragment_to_text, make_soup
+from corpus.html_text import element_text, fragment_to_text, make_soup, max_depth
 from corpus.jsonl import MAX_BODY_CHARS
 from corpus.report import ReadReport
 
 #: Pages with less body text than this (after boilerplate removal) have "no article text".
 MIN_BODY_CHARS = 80
+#: Pages whose elements nest deeper than this skip boilerplate removal (whose tree walks
+#: cost depth x size) and are read as the plain text of their body.
+MAX_NESTING = 400
 _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -85,7 +88,13 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
         soup = make_soup(text, "html.parser")
     meta = extract_meta(soup)
     date_hints = "" if meta.date else _date_hint_text(soup)
-    body = extract_body(soup)
+    if max_depth(soup, stop_at=MAX_NESTING) > MAX_NESTING:
+        report.add_problem(
+            origin, f"markup nested over {MAX_NESTING} levels deep: read as plain text"
+        )
+        body = element_text(soup.body or soup)
+    else:
+        body = extract_body(soup)
     ld_body = fragment_to_text(meta.ld_body) if meta.ld_body else ""
     if len(ld_body) > max(len(body) * 1.3, MIN_BODY_CHARS):
         body = ld_body

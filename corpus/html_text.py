@@ -125,7 +125,13 @@ def element_text(node: Tag) -> str:
 
 
 def _collect(node: Tag, parts: list[str]) -> None:
-    for child in node.children:
+    # An explicit stack, not recursion: hostile markup nests 100,000 elements deep.
+    stack: list[object] = list(reversed(node.contents))
+    while stack:
+        child = stack.pop()
+        if isinstance(child, str) and not isinstance(child, NavigableString):
+            parts.append(child)  # a separator queued after a block's children
+            continue
         if isinstance(child, Comment):
             continue
         if isinstance(child, NavigableString):
@@ -143,11 +149,24 @@ def _collect(node: Tag, parts: list[str]) -> None:
         block = name in BLOCK_TAGS
         if block:
             parts.append("\n\n")
-        _collect(child, parts)
-        if block:
-            parts.append("\n\n")
+            stack.append("\n\n")
         elif name in ("td", "th"):
-            parts.append(" ")
+            stack.append(" ")
+        stack.extend(reversed(child.contents))
+
+
+def max_depth(node: Tag, stop_at: int | None = None) -> int:
+    """How deeply elements nest below ``node`` (iteratively; stops early past ``stop_at``)."""
+    deepest = 0
+    stack: list[tuple[Tag, int]] = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if stop_at is not None and deepest > stop_at:
+                break
+        stack.extend((child, depth + 1) for child in current.contents if isinstance(child, Tag))
+    return deepest
 
 
 def fragment_to_text(markup: str) -> str:

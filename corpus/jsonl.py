@@ -24,11 +24,18 @@ _TITLE_FALLBACK_CHARS = 120
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(_text(item) for item in value)
-    return str(value)
+    """A field value as text; lists (however deeply nested) are joined by spaces."""
+    if not isinstance(value, list):
+        return "" if value is None else str(value)
+    words: list[str] = []
+    stack: list[Any] = [value]  # iterative: a hostile line nests lists 900 deep
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif item is not None:
+            words.append(str(item))
+    return " ".join(words)
 
 
 def _views(value: Any) -> int | None:

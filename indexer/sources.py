@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.article import Article
-from corpus.discover import READERS, body_fingerprint, detect_format, iter_files, iter_inputs
+from corpus.discover import body_fingerprint, iter_files, iter_inputs, read_input
 from corpus.report import ReadReport
 
 MANIFEST_NAME = "manifest.json"
@@ -144,8 +144,7 @@ def unchanged(path: Path, old: FileEntry | None) -> FileEntry | None:
 def read_file(path: Path, fmt: str | None, report: ReadReport) -> Iterator[Article]:
     """Every article the readers produce for one file (members of .gz/.zip included)."""
     for origin, data in iter_inputs([path], report):
-        reader = READERS[fmt or detect_format(origin, data)]
-        yield from reader(data, origin, report)
+        yield from read_input(origin, data, report, fmt)
 
 
 class Deduper:

@@ -4,7 +4,8 @@
 the default) and `search.typesense_backend.TypesenseSearchService` both provide it.
 `service_from_config` reads the same keys as the web app's config (Flask strips the
 ``BROADSHEET_`` prefix): ``BACKEND`` (``whoosh`` | ``typesense``), ``INDEX_DIR``,
-``REFRESH_SECONDS``, ``TYPESENSE_NODES``, ``TYPESENSE_API_KEY``, ``TYPESENSE_ALIAS``.
+``REFRESH_SECONDS``, ``SEARCH_TIME_LIMIT`` (seconds one search may count and rank),
+``TYPESENSE_NODES``, ``TYPESENSE_API_KEY``, ``TYPESENSE_ALIAS``.
 """
 
 from __future__ import annotations
@@ -57,11 +58,12 @@ def service_from_config(config: Mapping[str, Any]) -> SearchBackend:
     ``config``. Raises ValueError for an unknown backend or missing Typesense settings."""
     backend = str(config.get("BACKEND") or "whoosh").strip().lower()
     if backend == "whoosh":
-        from search.engine import SearchService
+        from search.engine import TIME_LIMIT_SECONDS, SearchService
 
         return SearchService(
             config.get("INDEX_DIR") or "var/index",
             refresh_seconds=float(config.get("REFRESH_SECONDS", 2.0)),
+            time_limit=float(config.get("SEARCH_TIME_LIMIT", TIME_LIMIT_SECONDS)),
         )
     if backend == "typesense":
         from indexer.typesense_schema import DEFAULT_ALIAS

@@ -10,7 +10,9 @@ Repairs, each reported as a notice: text past `MAX_QUERY_CHARS` is cut; an
 unbalanced quote or bracket is closed or dropped; an unknown ``field:`` (as in
 ``http://x``) is read as plain words; a wildcard, prefix or term range that
 would expand to more than `MAX_EXPANSIONS` index terms keeps only its most
-frequent ones; a query the parser cannot read is searched as its words.
+frequent ones (all of a query's wildcards share `MAX_QUERY_EXPANSIONS`); a wildcard
+that starts with ``*`` or ``?`` and names fewer than `MIN_LEADING_WILDCARD_LETTERS`
+letters is left out; a query the parser cannot read is searched as its words.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ MAX_QUERY_CHARS = 1000
 MAX_EXPANSIONS = 200
 #: Most lexicon entries read while expanding one wildcard without a literal prefix.
 MAX_LEXICON_SCAN = 200_000
+#: Most index terms all the wildcards of one query may stand for together (each
+#: gets an equal share, at most `MAX_EXPANSIONS`): ``a* b* c* ... j*`` stays cheap.
+MAX_QUERY_EXPANSIONS = 400
+#: A wildcard that starts with ``*`` or ``?`` scans the whole lexicon and matches
+#: nearly every document unless it names this many letters (``*tion`` yes, ``*e*`` no).
+MIN_LEADING_WILDCARD_LETTERS = 3
 #: OR queries give a small bonus to documents that match more of the words.
 OR_COORD_BONUS = 0.9
 #: Field names a user may type, mapped to schema fields.
@@ -89,15 +97,20 @@ class TermSet(wq.MultiTerm):
             yield field.to_bytes(text)
 
     def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201
-        """One sorted list of every document holding any of the terms."""
+        """One sorted list of every document holding any of the terms (read once per
+        reader: a search runs the query twice, to count and to rank)."""
         reader = searcher.reader()
-        docs: set[int] = set()
-        for btext in self._btexts(reader):
-            if (self.fieldname, btext) in reader:
-                docs.update(reader.postings(self.fieldname, btext).all_ids())
+        cache = self.__dict__.setdefault("_docs", {})
+        docs = cache.get(id(reader))
+        if docs is None:
+            found: set[int] = set()
+            for btext in self._btexts(reader):
+                if (self.fieldname, btext) in reader:
+                    found.update(reader.postings(self.fieldname, btext).all_ids())
+            docs = cache[id(reader)] = sorted(found)
         if not docs:
             return NullMatcher()
-        return ListMatcher(sorted(docs), all_weights=self.boost)
+        return ListMatcher(docs, all_weights=self.boost)
 
 
 def rewrite_plus_minus(text: str) -> str:
@@ -189,9 +202,11 @@ def _date_query(bounds: tuple[DateBound, ...]) -> wq.Query | None:
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _expansions(reader: IndexReader, node: wq.Query) -> tuple[list[str], bool]:
-    """The index terms a multi-term node stands for, most frequent first (bounded),
-    and whether some were left out."""
+def _expansions(
+    reader: IndexReader, node: wq.Query, limit: int = MAX_EXPANSIONS
+) -> tuple[list[str], bool]:
+    """The index terms a multi-term node stands for, most frequent first (at most
+    ``limit``), and whether some were left out."""
     fieldname = node.field()
     if fieldname not in reader.indexed_field_names():
         return [], False
@@ -201,10 +216,10 @@ def _expansions(reader: IndexReader, node: wq.Query) -> tuple[list[str], bool]:
         if count >= MAX_LEXICON_SCAN:
             break
     texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in terms]
-    if len(texts) <= MAX_EXPANSIONS:
+    if len(texts) <= limit:
         return texts, False
     texts.sort(key=lambda text: -reader.doc_frequency(fieldname, text))
-    return texts[:MAX_EXPANSIONS], True
+    return texts[:limit], True
 
 
 def bound_expansions(query: wq.Query, reader: IndexReader, notices: list[str]) -> wq.Query:
@@ -212,22 +227,43 @@ def bound_expansions(query: wq.Query, reader: IndexReader, notices: list[str]) -
     of at most `MAX_EXPANSIONS` terms (a Whoosh ``Or`` of hundreds of terms scores
     very slowly)."""
     capped: list[str] = []
+    dropped: list[str] = []
+    multi = (wq.Wildcard, wq.Prefix, wq.TermRange, wq.FuzzyTerm)
+    count = sum(1 for node in query.leaves() if isinstance(node, multi))
+    limit = min(MAX_EXPANSIONS, max(20, MAX_QUERY_EXPANSIONS // max(1, count)))
 
     def visit(node: wq.Query) -> wq.Query:
-        if isinstance(node, (wq.Wildcard, wq.Prefix, wq.TermRange, wq.FuzzyTerm)):
-            kept, cut = _expansions(reader, node)
+        if isinstance(node, wq.Every):
+            return wq.Every(boost=node.boost)  # all documents, not a walk of all terms
+        if isinstance(node, wq.Wildcard) and _too_broad(node.text):
+            dropped.append(str(node))
+            return wq.NullQuery
+        if isinstance(node, multi):
+            kept, cut = _expansions(reader, node, limit)
             if cut:
                 capped.append(str(node))
             return TermSet(node.field(), kept, label=str(node), boost=node.boost)
         return node.apply(visit)
 
     query = visit(query)
+    if dropped:
+        query = query.normalize()
+        notices.append(
+            f"{', '.join(dropped[:3])[:100]} left out: a wildcard that starts with * or ? "
+            f"needs at least {MIN_LEADING_WILDCARD_LETTERS} letters"
+        )
     if capped:
         notices.append(
             f"{', '.join(capped[:3])[:100]} matched too many words; "
-            f"searched the {MAX_EXPANSIONS} most common"
+            f"searched the {limit} most common"
         )
     return query
+
+
+def _too_broad(pattern: str) -> bool:
+    """A leading ``*``/``?`` with fewer than `MIN_LEADING_WILDCARD_LETTERS` letters."""
+    letters = len(pattern) - pattern.count("*") - pattern.count("?")
+    return pattern[:1] in ("*", "?") and letters < MIN_LEADING_WILDCARD_LETTERS
 
 
 def parse_query(

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
@@ -20,6 +21,9 @@ bp = Blueprint("feeds", __name__)
 
 ATOM_TYPE = "application/atom+xml"
 OPENSEARCH_TYPE = "application/opensearchdescription+xml"
+#: Characters XML 1.0 forbids even escaped (a NUL typed in the query, a control byte in
+#: a stored title): removed from the feed, which would otherwise not parse.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def feed_updated(response: SearchResponse) -> datetime:
@@ -51,7 +55,7 @@ def search_feed() -> Response:
         html_url=search_url(feed_args, _external=True, sort="newest"),
         self_url=search_url(feed_args, endpoint="feeds.search_feed", _external=True),
     )
-    return Response(body, mimetype=ATOM_TYPE)
+    return Response(_XML_INVALID.sub("", body), mimetype=ATOM_TYPE)
 
 
 @bp.get("/opensearch.xml")

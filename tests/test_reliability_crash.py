@@ -1,0 +1,199 @@
+"""``kill -9`` of ``build`` and of ``update`` at 20 random (seeded) moments.
+
+After each kill: ``python -m indexer check`` calls the served index healthy, a
+`SearchService` opens it and answers, and it holds exactly the old or exactly the new
+articles (never a mix, never a partial set); then the same command, run again,
+completes and serves the new content. The moments are drawn uniformly over the
+measured length of an uninterrupted run (so they fall in start-up, reading, writing
+segments, verifying and publishing alike), from a fixed seed.
+
+tests/test_indexer_crash.py kills at named phases; this one at arbitrary moments.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from indexer_helpers import generations, run_indexer, stored_docs, synthetic_corpus
+from reliability_helpers import REPO, children, indexer_env
+
+from corpus import ReadReport
+from indexer.build import build_from_paths
+from search import SearchRequest, SearchService
+
+pytestmark = pytest.mark.slow
+
+SEED = 20_260_814
+KILLS_PER_COMMAND = 10
+FILES, PER_FILE = 3, 120
+
+
+def kill_after(args: list[str], delay: float) -> tuple[bool, list[int]]:
+    """Start ``python -m indexer ARGS``, SIGKILL it after ``delay`` seconds; return
+    whether it was still running then, and the worker pids it had."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "indexer", *args],
+        cwd=REPO,
+        env=indexer_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + delay
+    workers: set[int] = set()
+    while time.monotonic() < deadline and process.poll() is None:
+        workers.update(children(process.pid))
+        time.sleep(min(0.02, max(0.0, deadline - time.monotonic())))
+    running = process.poll() is None
+    if running:
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    return running, sorted(workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def served_ids(index_dir: Path) -> frozenset[str]:
+    """Check the served index as an operator and a web worker would; return its ids."""
+    check = run_indexer("check", "--index", str(index_dir))
+    assert check.returncode == 0, check.stdout + check.stderr
+    service = SearchService(index_dir)
+    try:
+        response = service.search(SearchRequest(q="harbour OR council", per_page=5))
+        assert response.total > 0 and response.hits
+        assert service.doc_count() == len(docs := stored_docs(index_dir))
+    finally:
+        service.close()
+    return frozenset(docs)
+
+
+def expected_ids(paths: list[Path]) -> frozenset[str]:
+    """The ids a complete index of ``paths`` holds."""
+    ids = set()
+    for path in paths:
+        ids.update(json.loads(line)["id"] for line in path.read_text().splitlines())
+    return frozenset(ids)
+
+
+def timed_run(args: list[str]) -> float:
+    """Seconds an uninterrupted run of ``python -m indexer ARGS`` takes."""
+    started = time.monotonic()
+    result = run_indexer(*args)
+    assert result.returncode == 0, result.stderr
+    return time.monotonic() - started
+
+
+def moments(length: float, salt: int) -> list[float]:
+    """``KILLS_PER_COMMAND`` seeded moments within a run of ``length`` seconds: most
+    anywhere, three near its end (verifying, publishing, exiting, or just done)."""
+    rng = random.Random(SEED + salt)
+    late = 3
+    early = [rng.uniform(0.05, length) for _ in range(KILLS_PER_COMMAND - late)]
+    tail = [rng.uniform(length * 0.9, length * 1.4) for _ in range(late)]
+    return sorted(round(moment, 3) for moment in early + tail)
+
+
+def _report(kind: str, length: float, outcomes: list[dict]) -> None:
+    killed = sum(1 for outcome in outcomes if outcome["killed"])
+    served = {"old": 0, "new": 0}
+    for outcome in outcomes:
+        served[outcome["served"]] += 1
+    delays = [outcome["delay"] for outcome in outcomes]
+    print(
+        f"\nkill -9 of {kind} (a run takes {length:.2f} s) at {delays}: {killed} killed "
+        f"mid-run, {len(outcomes) - killed} finished first; served after: {served}; "
+        "every next run completed"
+    )
+
+
+def _outcome(delay: float, killed: bool, ids: frozenset[str], new: frozenset[str]) -> dict:
+    return {"delay": delay, "killed": killed, "served": "new" if ids == new else "old"}
+
+
+def _wait_for_workers(workers: list[int]) -> None:
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)], "workers outlived the killed writer"
+
+
+def test_kill_9_of_build_at_ten_random_moments(tmp_path: Path) -> None:
+    old_files = synthetic_corpus(tmp_path / "old", 1, 40, seed=1)
+    new_files = synthetic_corpus(tmp_path / "new", FILES, PER_FILE, seed=2)
+    old, new = expected_ids(old_files), expected_ids(new_files)
+    index_dir = tmp_path / "ix"
+    build_from_paths([str(path) for path in old_files], index_dir, ReadReport())
+    args = ["build", str(tmp_path / "new"), "--index", str(index_dir), "--workers", "2"]
+    length = timed_run(["build", str(tmp_path / "new"), "--index", str(tmp_path / "probe")])
+    outcomes = []
+    for delay in moments(length, 1):
+        shutil.rmtree(index_dir)
+        build_from_paths([str(path) for path in old_files], index_dir, ReadReport())
+        killed, workers = kill_after(args, delay)
+        _wait_for_workers(workers)
+        ids = served_ids(index_dir)
+        assert ids in (old, new), f"after a kill at {delay} s: {len(ids)} articles, a mix"
+        outcomes.append(
+            {"delay": delay, "killed": killed, "served": "new" if ids == new else "old"}
+        )
+        again = run_indexer(*args)
+        assert again.returncode == 0, again.stderr
+        assert "Traceback" not in again.stderr
+        assert served_ids(index_dir) == new
+        assert len(generations(index_dir)) <= 2
+    _report("build", length, outcomes)
+    assert sum(outcome["killed"] for outcome in outcomes) >= KILLS_PER_COMMAND // 2
+
+
+def test_kill_9_of_update_at_ten_random_moments(tmp_path: Path) -> None:
+    files = synthetic_corpus(tmp_path / "all", FILES + 1, PER_FILE, seed=3)
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for path in files[:2]:
+        shutil.copy(path, folder / path.name)
+    pristine = tmp_path / "pristine"
+    build_from_paths([str(folder)], pristine, ReadReport())
+    old = expected_ids(files[:2])
+    # The update removes one file, changes another and adds two.
+    (folder / files[0].name).unlink()
+    changed = folder / files[1].name
+    lines = changed.read_text().splitlines(keepends=True)
+    changed.write_text("".join(lines[: PER_FILE // 2]))
+    for path in files[2:]:
+        shutil.copy(path, folder / path.name)
+    new = expected_ids(sorted(folder.iterdir()))
+    index_dir = tmp_path / "ix"
+    args = ["update", str(folder), "--index", str(index_dir), "--workers", "2"]
+    shutil.copytree(pristine, index_dir)
+    length = timed_run(args)
+    outcomes = []
+    for delay in moments(length, 2):
+        shutil.rmtree(index_dir)
+        shutil.copytree(pristine, index_dir)
+        assert served_ids(index_dir) == old
+        killed, workers = kill_after(args, delay)
+        _wait_for_workers(workers)
+        ids = served_ids(index_dir)
+        assert ids in (old, new), f"after a kill at {delay} s: {len(ids)} articles, a mix"
+        outcomes.append(
+            {"delay": delay, "killed": killed, "served": "new" if ids == new else "old"}
+        )
+        again = run_indexer(*args)
+        assert again.returncode == 0, again.stderr
+        assert "Traceback" not in again.stderr
+        assert served_ids(index_dir) == new
+    _report("update", length, outcomes)
+    assert sum(outcome["killed"] for outcome in outcomes) >= KILLS_PER_COMMAND // 2

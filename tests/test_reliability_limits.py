@@ -1,0 +1,130 @@
+"""Expensive queries are bounded in time and say what was limited.
+
+Leading wildcards with fewer than three letters (``*e*``, ``?*``) are left out with a
+notice; ``*`` alone is every article without walking the lexicon; all the wildcards
+of one query share one expansion budget; a huge OR list is cut at the query length
+limit; results deeper than number 10,000 are refused with a 400; and a search that
+runs past the time limit answers what it found so far, ``total_exact: false``, with a
+notice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from indexer_helpers import WORDS, synthetic_corpus
+from reliability_helpers import Answer, api_error_problem
+
+from corpus import ReadReport
+from indexer.build import build_from_paths
+from search import SearchRequest, SearchService
+from search.query import MAX_QUERY_CHARS, MIN_LEADING_WILDCARD_LETTERS
+
+#: Seconds any one of these searches may take here (the time limit is 1.5 s).
+BOUND = 3.0
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,000 synthetic articles (each with its own ``uniqueNxM`` word)."""
+    folder = tmp_path_factory.mktemp("limits")
+    synthetic_corpus(folder / "src", 4, 250)
+    build_from_paths([str(folder / "src")], folder / "ix", ReadReport())
+    return folder / "ix"
+
+
+@pytest.fixture(scope="module")
+def svc(index_dir: Path) -> Iterator[SearchService]:
+    service = SearchService(index_dir)
+    yield service
+    service.close()
+
+
+def timed(svc: SearchService, q: str, **options: object) -> tuple[float, object]:
+    started = time.perf_counter()
+    response = svc.search(SearchRequest(q=q, **options))
+    return time.perf_counter() - started, response
+
+
+@pytest.mark.parametrize("q", ["*e*", "?*", "*a", "**", "*e* *a* *o*", "?e?"])
+def test_broad_leading_wildcards_are_left_out_with_a_notice(svc: SearchService, q: str) -> None:
+    seconds, response = timed(svc, q)
+    assert seconds < BOUND
+    assert response.total == 0
+    assert any(f"at least {MIN_LEADING_WILDCARD_LETTERS} letters" in n for n in response.notices)
+
+
+def test_a_leading_wildcard_with_letters_still_works(svc: SearchService) -> None:
+    seconds, response = timed(svc, "*bour")
+    assert seconds < BOUND and response.total > 0
+
+
+def test_star_alone_is_every_article(svc: SearchService) -> None:
+    seconds, response = timed(svc, "*")
+    assert seconds < BOUND and response.total == svc.doc_count() == 1000
+
+
+def test_wildcards_share_one_expansion_budget(svc: SearchService) -> None:
+    seconds, response = timed(svc, "uniq*")
+    assert seconds < BOUND
+    assert any("searched the 200 most common" in n for n in response.notices)
+    seconds, response = timed(svc, "u* un* uni* uniq* uniqu* unique* h* b* c* d*", op="or")
+    assert seconds < BOUND
+    assert any("most common" in n and "200" not in n for n in response.notices)
+
+
+def test_huge_or_list_is_cut_and_bounded(svc: SearchService) -> None:
+    q = " OR ".join(WORDS * 40)
+    seconds, response = timed(svc, q, op="or")
+    assert seconds < BOUND and response.total > 0
+    assert any(f"first {MAX_QUERY_CHARS} characters" in n for n in response.notices)
+
+
+def test_deep_pages_are_bounded(index_dir: Path) -> None:
+    from webui import create_app
+
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
+    started = time.perf_counter()
+    deepest = client.get("/api/search?q=harbour&page=100&per_page=100")
+    assert deepest.status_code == 200 and time.perf_counter() - started < BOUND
+    for query in ("page=101&per_page=100", "page=1001", "page=1000000&per_page=100"):
+        answer = client.get(f"/api/search?q=harbour&{query}")
+        assert answer.status_code == 400, query
+        assert answer.get_json()["error"]["param"] in ("page", "per_page")
+
+
+def test_a_search_past_its_time_limit_answers_what_it_found(index_dir: Path) -> None:
+    from webui import create_app
+
+    service = SearchService(index_dir, time_limit=0.0)
+    try:
+        response = service.search(SearchRequest(q="harbour OR council"))
+    finally:
+        service.close()
+    assert response.total_exact is False
+    assert any("stopped after" in notice for notice in response.notices)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "SEARCH_TIME_LIMIT": 0})
+    answer = app.test_client().get("/api/search?q=harbour%20OR%20council")
+    payload = answer.get_json()
+    assert answer.status_code == 200 and payload["total_exact"] is False
+    assert any("stopped after" in notice for notice in payload["notices"])
+
+
+def test_the_time_limit_does_not_touch_ordinary_searches(svc: SearchService) -> None:
+    response = svc.search(SearchRequest(q="harbour council"))
+    assert response.total_exact is True
+    assert not any("stopped after" in notice for notice in response.notices)
+
+
+def test_api_errors_keep_their_shape(index_dir: Path) -> None:
+    from webui import create_app
+
+    client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
+    for path in ("/api/search?page=x", "/api/nope", "/api/articles/..%2Fetc", "/api/suggest?q="):
+        answer = client.get(path + ("x" * 300 if path.endswith("q=") else ""))
+        if answer.status_code >= 400:
+            shaped = Answer(answer.status_code, {"content-type": answer.content_type}, answer.data)
+            assert api_error_problem(shaped) is None, path
