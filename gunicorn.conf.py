@@ -3,7 +3,8 @@
 gunicorn reads this file by default when started from the repository root.
 Command-line flags and ``GUNICORN_CMD_ARGS`` override it. Environment:
 ``BROADSHEET_BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` (workers),
-``BROADSHEET_ACCESS_LOG`` (a path, or ``-`` for stdout, the default),
+``BROADSHEET_THREADS`` (threads per worker, default 2), ``BROADSHEET_ACCESS_LOG``
+(a path, or ``-`` for stdout, the default),
 ``PROMETHEUS_MULTIPROC_DIR`` (shared metrics folder; a private temporary one
 is created and removed when unset).
 """
@@ -20,7 +21,12 @@ bind = os.environ.get("BROADSHEET_BIND", "127.0.0.1:8000")
 # Searches are CPU-bound and each worker holds its own open index: one process per
 # core, plus one, capped so that a big machine does not hold too many index readers.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() + 1, 8)))
-worker_class = "sync"
+# gthread, not sync: a sync worker closes the connection after every response, so each
+# request pays a new TCP handshake; gthread keeps connections alive (``keepalive``)
+# and its threads read the next request while another thread searches (searches
+# themselves take the service's lock, CPU-bound under the GIL, so few threads suffice).
+worker_class = "gthread"
+threads = int(os.environ.get("BROADSHEET_THREADS", 2))
 # A search that takes longer than this is a bug; the worker is killed and replaced.
 timeout = 30
 graceful_timeout = 20
@@ -29,7 +35,9 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 # HTTP limits in front of the app's own parameter limits.
-limit_request_line = 16384
+# gunicorn caps the request line at 8190 bytes whatever is set here (a longer URL gets
+# gunicorn's own 400/414 before the app sees it); say so rather than ask for 16384.
+limit_request_line = 8190
 limit_request_fields = 50
 accesslog = os.environ.get("BROADSHEET_ACCESS_LOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'

@@ -7,14 +7,16 @@ from pathlib import Path
 
 from corpus import Article
 from indexer import build_index
+from indexer.pipeline import default_workers
 from search import SearchRequest, SearchService
 
 _FIELDS = {field.name for field in dataclasses.fields(SearchRequest)}
 
 
 def build(articles: list[Article], index_dir: Path) -> None:
-    """Index ``articles`` into ``index_dir`` (a fresh generation, as the CLI does)."""
-    build_index(articles, index_dir)
+    """Index ``articles`` into ``index_dir`` (a fresh generation, as the CLI does:
+    one worker process per available CPU)."""
+    build_index(articles, index_dir, workers=default_workers())
 
 
 def request_for(query: str, variant: str) -> SearchRequest:

@@ -225,6 +225,10 @@ class IndexFeeder:
 
     def cancel(self) -> None:
         """Stop the workers and drop everything written (the folder is deleted by the caller)."""
+        if self._processes:
+            # Batches still buffered for dead workers must not keep this process alive
+            # at exit (the queue's feeder thread would wait forever to flush them).
+            self._jobs.cancel_join_thread()
         for process in self._processes:
             if process.is_alive():
                 process.kill()

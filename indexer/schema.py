@@ -6,9 +6,11 @@ list, in their original case), ``source_exact``, ``author``, ``url``, ``views``,
 ``origin``, ``language``.
 
 Searchable fields (also the query language's field names): ``title``, ``body``
-(English Snowball stemming: Whoosh's own Porter `StemmingAnalyzer` never
-undoubles consonants, so "shipping" became "shipp"), ``tag``, ``source``,
-``author`` (lowercased words, no stemming).
+(English Snowball stemming through PyStemmer, `indexer.analysis`: Whoosh's own
+Porter `StemmingAnalyzer` never undoubles consonants, so "shipping" became
+"shipp"; positions only, no character offsets, since snippets find their own;
+indexed through `FastText`'s fast path), ``tag``, ``source``, ``author``
+(lowercased words, no stemming).
 
 Filter and facet fields (exact values, not analysed): ``tag_exact``
 (comma-separated keywords, original case), ``source_exact`` (sortable column),
@@ -28,14 +30,15 @@ import struct
 from datetime import UTC, datetime
 from typing import Any
 
-from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
+from whoosh.analysis import StandardAnalyzer
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from corpus.article import Article
+from indexer.analysis import FastText, english_analyzer
 
-#: English analyzer: tokenize, lowercase, stop words, Snowball stemmer.
-TEXT_ANALYZER = LanguageAnalyzer("en")
+#: English analyzer: tokenize, lowercase, stop words, Snowball stemmer (PyStemmer).
+TEXT_ANALYZER = english_analyzer()
 #: Names and short labels: tokenize and lowercase, no stemming.
 NAME_ANALYZER = StandardAnalyzer(stoplist=None)
 
@@ -47,15 +50,16 @@ QUERY_FIELDS = ("title", "body", "tag", "source", "author")
 DEFAULT_FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
 
 #: Schema version; bump when fields change (readers refuse an index of another version).
-SCHEMA_VERSION = 3
+#: 4: PyStemmer's Snowball English, no character offsets in ``body`` postings.
+SCHEMA_VERSION = 4
 
 
 def build_schema() -> Schema:
     """Return a fresh Schema instance (Whoosh schemas are mutable, so never share one)."""
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=TEXT_ANALYZER, stored=True, spelling=True),
-        body=TEXT(analyzer=TEXT_ANALYZER, stored=True, chars=True, spelling=True),
+        title=FastText(analyzer=TEXT_ANALYZER, stored=True, spelling=True),
+        body=FastText(analyzer=TEXT_ANALYZER, stored=True, spelling=True),
         tag=TEXT(analyzer=NAME_ANALYZER),
         tag_exact=KEYWORD(commas=True, lowercase=False, scorable=False),
         tag_list=STORED(),

@@ -11,8 +11,10 @@ with a few words edited, lands in one group; a follow-up story does not.
 
 from __future__ import annotations
 
-import struct
-from collections import defaultdict
+import sys
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from whoosh.reading import IndexReader
@@ -25,7 +27,6 @@ SIMILARITY = 0.6
 BAND_ROWS = 2
 #: Largest bucket compared pairwise (a bigger one is compared against its first member only).
 MAX_BUCKET = 50
-_UNPACK = struct.Struct(f"<{SKETCH_BINS}I").unpack
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
@@ -43,7 +44,7 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 class DuplicateGroups:
     """``group[docnum]`` is -1 for an article with no near-duplicate, else its group id."""
 
-    group: tuple[int, ...]
+    group: Sequence[int]
     members: dict[int, tuple[int, ...]]
 
     def key(self, docnum: int) -> int:
@@ -53,18 +54,21 @@ class DuplicateGroups:
     @classmethod
     def empty(cls, size: int) -> DuplicateGroups:
         """No groups at all (an index without sketches)."""
-        return cls((-1,) * size, {})
+        return cls(array("i", [-1]) * size, {})
 
     @classmethod
     def load(cls, reader: IndexReader) -> DuplicateGroups:
-        """Group the documents of ``reader`` by their ``minhash`` column."""
+        """Group the documents of ``reader`` by their ``minhash`` column.
+
+        Memory stays small at 200k documents: the sketches sit in one flat array
+        (128 bytes a document) and the LSH buckets are built one band at a time.
+        """
         size = reader.doc_count_all()
         if not reader.has_column("minhash"):
             return cls.empty(size)
         column = reader.column_reader("minhash")
-        sketches: dict[int, tuple[int, ...]] = {}
         exact: dict[bytes, int] = {}
-        parent = list(range(size))
+        parent = array("i", range(size))
 
         def find(x: int) -> int:
             while parent[x] != x:
@@ -77,8 +81,9 @@ class DuplicateGroups:
             if rx != ry:
                 parent[max(rx, ry)] = min(rx, ry)
 
-        live = reader.all_doc_ids()
-        for docnum in live:
+        signed = array("i")
+        flat = array("I")
+        for docnum in reader.all_doc_ids():
             raw = column[docnum]
             if not raw:
                 continue
@@ -86,25 +91,45 @@ class DuplicateGroups:
             if first != docnum:
                 union(first, docnum)
                 continue
-            sketches[docnum] = _UNPACK(raw)
-        buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
-        for docnum, sketch in sketches.items():
-            for band in range(0, SKETCH_BINS, BAND_ROWS):
-                rows = sketch[band : band + BAND_ROWS]
-                if EMPTY_BIN not in rows:
-                    buckets[(band, *rows)].append(docnum)
-        for bucket in buckets.values():
-            if len(bucket) < 2:
-                continue
-            anchors = bucket if len(bucket) <= MAX_BUCKET else bucket[:1]
-            for i, a in enumerate(anchors):
-                for b in bucket[i + 1 :]:
-                    if find(a) != find(b) and similarity(sketches[a], sketches[b]) >= SIMILARITY:
-                        union(a, b)
-        roots = [find(docnum) for docnum in range(size)]
+            signed.append(docnum)
+            flat.frombytes(raw)
+        del exact
+        if sys.byteorder != "little":  # pragma: no cover - sketches are little-endian
+            flat.byteswap()
+
+        def sketch(slot: int) -> tuple[int, ...]:
+            return tuple(flat[slot * SKETCH_BINS : (slot + 1) * SKETCH_BINS])
+
+        for band in range(0, SKETCH_BINS, BAND_ROWS):
+            # Row r of every sketch is the strided slice flat[band + r :: SKETCH_BINS]; only
+            # the band values shared by two or more sketches form buckets (C-speed passes).
+            rows = [flat[band + row :: SKETCH_BINS] for row in range(BAND_ROWS)]
+            keys = list(zip(*rows, strict=True))
+            shared = {k for k, n in Counter(keys).items() if n > 1 and EMPTY_BIN not in k}
+            buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
+            for slot, key in [(slot, key) for slot, key in enumerate(keys) if key in shared]:
+                buckets[key].append(slot)
+            del keys, shared
+            for bucket in buckets.values():
+                if len(bucket) < 2:
+                    continue
+                anchors = bucket if len(bucket) <= MAX_BUCKET else bucket[:1]
+                for i, a in enumerate(anchors):
+                    sketch_a = sketch(a)
+                    for b in bucket[i + 1 :]:
+                        x, y = signed[a], signed[b]
+                        if find(x) != find(y) and similarity(sketch_a, sketch(b)) >= SIMILARITY:
+                            union(x, y)
+            del buckets
+        roots = array("i", (find(docnum) for docnum in range(size)))
         grouped: dict[int, list[int]] = defaultdict(list)
         for docnum, root in enumerate(roots):
-            grouped[root].append(docnum)
-        members = {root: tuple(docs) for root, docs in grouped.items() if len(docs) > 1}
-        group = tuple(root if root in members else -1 for root in roots)
+            if root != docnum:
+                grouped[root].append(docnum)
+        # A root is its group's smallest document (`union` keeps the smaller one).
+        members = {root: (root, *docs) for root, docs in sorted(grouped.items())}
+        group = array("i", [-1]) * size
+        for root, docs in members.items():
+            for docnum in docs:
+                group[docnum] = root
         return cls(group, members)

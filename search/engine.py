@@ -28,13 +28,15 @@ from whoosh.searching import Searcher
 from corpus.article import Article
 from indexer.generations import current_generation
 from indexer.schema import to_whoosh_date
+from indexer.whoosh_fixes import apply_reader_fixes
 from search.dedup import DuplicateGroups
 from search.errors import IndexUnavailable
 from search.facets import FacetCounts, FacetTables, count_facets
 from search.hits import article_from_fields, hit_from_fields, validate
+from search.matching import matching_docs
 from search.models import FACET_NAMES, Hit, IndexInfo, SearchRequest, SearchResponse
 from search.query import ParsedQuery, parse_query
-from search.ranking import ranked, recency_model, relevance_model
+from search.ranking import ranked, recency_model, relevance_model, until_deadline
 from search.snippets import TermMatcher, lead_snippet, make_snippet
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
@@ -43,6 +45,9 @@ __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 SUGGEST_BELOW = 5
 #: Key terms of an article used to find related ones.
 RELATED_TERMS = 20
+#: Seconds one search may spend counting and ranking; past it, the answer holds what
+#: was found so far, with ``total_exact`` false and a notice.
+TIME_LIMIT_SECONDS = 1.5
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
@@ -102,9 +107,16 @@ def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
 class SearchService:
     """Searches the index at ``index_dir``; safe to share between threads."""
 
-    def __init__(self, index_dir: str | Path, refresh_seconds: float = 2.0) -> None:
+    def __init__(
+        self,
+        index_dir: str | Path,
+        refresh_seconds: float = 2.0,
+        time_limit: float = TIME_LIMIT_SECONDS,
+    ) -> None:
+        apply_reader_fixes()  # index files read in place, not copied per worker
         self.index_dir = Path(index_dir)
         self.refresh_seconds = refresh_seconds
+        self.time_limit = time_limit
         self._lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
         self._checked_at = 0.0
@@ -241,25 +253,33 @@ class SearchService:
         """
         validate(request)
         started = time.perf_counter()
+        deadline = started + self.time_limit
         now = now or datetime.now(UTC)
         with self._lock:
             snapshot = self._current()
             reader = snapshot.searcher.reader()
             parsed = parse_query(request.q, snapshot.searcher.schema, request.op, now, reader)
-            outcome = self._execute(snapshot, parsed, request, now)
+            outcome = self._execute(snapshot, parsed, request, now, deadline)
             relaxed = False
-            if outcome.total == 0 and request.op == "and" and not parsed.is_empty:
+            cut = time.perf_counter() > deadline
+            if outcome.total == 0 and request.op == "and" and not parsed.is_empty and not cut:
                 loose = parse_query(request.q, snapshot.searcher.schema, "or", now, reader)
                 if loose.query != parsed.query:
-                    loose_outcome = self._execute(snapshot, loose, request, now)
+                    loose_outcome = self._execute(snapshot, loose, request, now, deadline)
                     if loose_outcome.total:
                         outcome, parsed, relaxed = loose_outcome, loose, True
+            cut = time.perf_counter() > deadline
             suggestion = None
-            if outcome.total < SUGGEST_BELOW and not parsed.is_empty:
+            if outcome.total < SUGGEST_BELOW and not parsed.is_empty and not cut:
                 suggestion = self._suggest(snapshot, parsed, request, outcome.total, now)
         notices = list(parsed.notices)
         if relaxed:
             notices.append("no article has all the words; showing articles with any of them")
+        if cut:
+            notices.append(
+                f"the search was stopped after {self.time_limit:g} s: the results and counts "
+                "may be incomplete; a narrower query is faster"
+            )
         return SearchResponse(
             request=request,
             total=outcome.total,
@@ -269,15 +289,26 @@ class SearchService:
             suggestion=suggestion,
             relaxed=relaxed,
             notices=tuple(notices),
-            total_exact=True,
+            total_exact=not cut,
         )
 
     def _count(
-        self, snapshot: _Snapshot, parsed: ParsedQuery, request: SearchRequest, facets: bool
+        self,
+        snapshot: _Snapshot,
+        parsed: ParsedQuery,
+        request: SearchRequest,
+        facets: bool,
+        deadline: float | None = None,
     ) -> tuple[FacetCounts, list[int] | None]:
-        """Facets and total over every match; also the passing documents when filtered."""
+        """Facets and total over every match (those found before ``deadline``); also
+        the passing documents when filtered."""
         dates = _combine(_request_dates(request), parsed.date_filter)
-        docnums = snapshot.searcher.docs_for_query(_combine(parsed.query, dates))
+        query = _combine(parsed.query, dates)
+        docnums = matching_docs(snapshot.searcher, query)  # set operations when it can
+        if docnums is None:
+            docnums = snapshot.searcher.docs_for_query(query)
+        if deadline is not None:
+            docnums = until_deadline(docnums, deadline)
         selected = _selected(request)
         filtered = dates is not None or any(selected.values())
         passing: list[int] | None = [] if filtered else None
@@ -292,9 +323,14 @@ class SearchService:
         return counts, passing
 
     def _execute(
-        self, snapshot: _Snapshot, parsed: ParsedQuery, request: SearchRequest, now: datetime
+        self,
+        snapshot: _Snapshot,
+        parsed: ParsedQuery,
+        request: SearchRequest,
+        now: datetime,
+        deadline: float | None = None,
     ) -> _Outcome:
-        counts, passing = self._count(snapshot, parsed, request, request.facets)
+        counts, passing = self._count(snapshot, parsed, request, request.facets, deadline)
         if counts.total == 0 or isinstance(parsed.query, type(wq.NullQuery)):
             return _Outcome(0, (), counts.facets)
         searcher = snapshot.searcher
@@ -309,6 +345,7 @@ class SearchService:
             request.sort,
             allow=set(passing) if passing is not None else None,
             collapse_key=groups.key if request.collapse and groups.members else None,
+            deadline=deadline,
         )
         matcher = TermMatcher.from_query(parsed.query)
         analyzer = searcher.schema["body"].analyzer

@@ -14,8 +14,9 @@ selection except its own, so the other values of a facet stay visible.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,14 +36,26 @@ MAX_FILLED_MONTHS = 600
 
 @dataclass(frozen=True, slots=True)
 class FacetTables:
-    """Per-document facet values of one reader: index = Whoosh document number."""
+    """Per-document facet values of one reader, as compact arrays indexed by document
+    number (a few bytes per document, so a worker's memory stays small at 200k).
 
-    tags: tuple[tuple[str, ...], ...]
-    source: tuple[str, ...]
-    year: tuple[str, ...]
-    month: tuple[str, ...]
+    Every facet's distinct values are numbered; value 0 of the single-valued facets
+    is "" (no value). Tags are multi-valued: document ``d``'s tag numbers are
+    ``tag_ids[tag_offsets[d]:tag_offsets[d + 1]]``, in index (lexicon) order.
+    """
+
+    tag_values: tuple[str, ...]
+    tag_offsets: array
+    tag_ids: array
+    source_values: tuple[str, ...]
+    source_ids: array
+    month_values: tuple[str, ...]
+    month_ids: array
+    year_values: tuple[str, ...]
+    #: Year number of each month number.
+    month_year: tuple[int, ...]
     #: Days since 1970-01-01 of each document's date, -1 when undated (for recency).
-    days: tuple[int, ...] = ()
+    days: array = field(default_factory=lambda: array("i"))
     #: The day of the newest dated document, -1 when none is dated.
     newest_day: int = -1
 
@@ -50,50 +63,128 @@ class FacetTables:
     def load(cls, reader: IndexReader) -> FacetTables:
         """Read the tables from ``reader`` (postings of tag_exact, source and date columns)."""
         size = reader.doc_count_all()
-        tags: list[tuple[str, ...]] = [()] * size
+        per_doc: list[list[int] | None] = [None] * size
+        tag_values: list[str] = []
         if "tag_exact" in reader.indexed_field_names():
             for term in reader.lexicon("tag_exact"):
-                value = term.decode("utf-8")
+                number = len(tag_values)
+                tag_values.append(term.decode("utf-8"))
                 for docnum in reader.postings("tag_exact", term).all_ids():
-                    tags[docnum] = (*tags[docnum], value)
-        source = _column(reader, "source_exact", size)
-        months, days = _months(reader, size)
-        years = tuple(month[:4] for month in months)
-        return cls(tuple(tags), source, years, months, days, max(days, default=-1))
+                    found = per_doc[docnum]
+                    if found is None:
+                        per_doc[docnum] = [number]
+                    else:
+                        found.append(number)
+        offsets, ids = array("I", [0]), array("I")
+        for found in per_doc:
+            if found:
+                ids.extend(found)
+            offsets.append(len(ids))
+        del per_doc
+        source_values, source_ids = _column(reader, "source_exact", size)
+        month_values, month_ids, days = _months(reader, size)
+        year_values = [""]
+        month_year = [0]
+        for month in month_values[1:]:
+            if month[:4] != year_values[-1]:
+                year_values.append(month[:4])
+            month_year.append(len(year_values) - 1)
+        return cls(
+            tuple(tag_values),
+            offsets,
+            ids,
+            source_values,
+            source_ids,
+            month_values,
+            month_ids,
+            tuple(year_values),
+            tuple(month_year),
+            days,
+            max(days, default=-1),
+        )
 
     def values(self, facet: str, docnum: int) -> tuple[str, ...]:
         """The values document ``docnum`` has for ``facet``."""
         if facet == "tags":
-            return self.tags[docnum]
-        value = getattr(self, facet)[docnum]
+            start, end = self.tag_offsets[docnum], self.tag_offsets[docnum + 1]
+            return tuple(self.tag_values[number] for number in self.tag_ids[start:end])
+        names, number = self._numbers(facet)
+        value = names[number[docnum]] if facet != "year" else names[self.month_year[number[docnum]]]
         return (value,) if value else ()
 
+    def _numbers(self, facet: str) -> tuple[tuple[str, ...], array]:
+        if facet == "source":
+            return self.source_values, self.source_ids
+        if facet == "month":
+            return self.month_values, self.month_ids
+        if facet == "year":
+            return self.year_values, self.month_ids
+        raise KeyError(facet)
 
-def _column(reader: IndexReader, field: str, size: int) -> tuple[str, ...]:
-    if not reader.has_column(field):
-        return ("",) * size
-    column = reader.column_reader(field)
-    return tuple(column[docnum] or "" for docnum in range(size))
+    def value_numbers(self, facet: str, docs: Sequence[int]) -> list[int]:
+        """Every value number of ``docs`` for a single-valued ``facet`` (0 = none)."""
+        _, numbers = self._numbers(facet)
+        found = [numbers[docnum] for docnum in docs]
+        if facet == "year":
+            month_year = self.month_year
+            return [month_year[number] for number in found]
+        return found
+
+    def doc_tags(self, docnum: int) -> array:
+        """Tag numbers of ``docnum``."""
+        return self.tag_ids[self.tag_offsets[docnum] : self.tag_offsets[docnum + 1]]
+
+    def names(self, facet: str) -> tuple[str, ...]:
+        """Value names of ``facet`` by number."""
+        return self.tag_values if facet == "tags" else self._numbers(facet)[0]
 
 
-def _months(reader: IndexReader, size: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """``YYYY-MM`` and day number of each document's date, from the raw column values
-    (undated documents hold a sentinel there)."""
+def _column(reader: IndexReader, field_name: str, size: int) -> tuple[tuple[str, ...], array]:
+    """The distinct values of a string column (sorted, "" first) and each document's."""
+    if not reader.has_column(field_name):
+        return ("",), array("I", bytes(4 * size))
+    column = reader.column_reader(field_name)
+    numbers: dict[str, int] = {"": 0}
+    ids = array("I", bytes(4 * size))
+    for docnum in range(size):
+        value = column[docnum] or ""
+        number = numbers.get(value)
+        if number is None:
+            number = numbers[value] = len(numbers)
+        ids[docnum] = number
+    ordered = sorted(numbers, key=lambda value: (value != "", value))
+    renumber = array("I", bytes(4 * len(ordered)))
+    for new, value in enumerate(ordered):
+        renumber[numbers[value]] = new
+    return tuple(ordered), array("I", (renumber[number] for number in ids))
+
+
+def _month_name(key: int) -> str:
+    """``YYYY-MM`` of a month key ``year * 12 + month``."""
+    year, month = divmod(key - 1, 12)
+    return f"{year:04d}-{month + 1:02d}"
+
+
+def _months(reader: IndexReader, size: int) -> tuple[tuple[str, ...], array, array]:
+    """``YYYY-MM`` values (sorted, "" first), each document's month number and day
+    number (-1 when undated), from the raw date column (undated documents hold a
+    sentinel there)."""
     if not reader.has_column("date"):
-        return ("",) * size, (-1,) * size
+        return ("",), array("I", bytes(4 * size)), array("i", [-1]) * size
     column = reader.column_reader("date", translate=False)
-    months: list[str] = []
-    days: list[int] = []
+    raw_months = array("I", bytes(4 * size))
+    days = array("i", [-1]) * size
     for docnum in range(size):
         raw = column[docnum]
-        if raw >= _MISSING_DATE:
-            months.append("")
-            days.append(-1)
-        else:
+        if raw < _MISSING_DATE:
             when = long_to_datetime(raw)
-            months.append(f"{when.year:04d}-{when.month:02d}")
-            days.append(max(0, (when - _EPOCH).days))
-    return tuple(months), tuple(days)
+            raw_months[docnum] = when.year * 12 + when.month  # month key, never 0
+            days[docnum] = max(0, (when - _EPOCH).days)
+    distinct = sorted(set(raw_months) - {0})
+    names = ("", *(_month_name(key) for key in distinct))
+    number = {m: i for i, m in enumerate(distinct, 1)}
+    number[0] = 0
+    return names, array("I", (number[m] for m in raw_months)), days
 
 
 @dataclass(slots=True)
@@ -104,6 +195,45 @@ class FacetCounts:
     total: int
     #: For each duplicate group with a member passing every selection: those members.
     members: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _wanted(tables: FacetTables, name: str, values: frozenset[str]) -> frozenset[int]:
+    """The value numbers of the selected ``values`` (unknown values match nothing)."""
+    return frozenset(i for i, value in enumerate(tables.names(name)) if value and value in values)
+
+
+def _count_one(
+    tables: FacetTables, name: str, docs: list[int], doc_groups: list[int] | None
+) -> Counter[str]:
+    """Counts of ``name``'s values over ``docs`` (``doc_groups``: each one's duplicate
+    group, -1 for none); a group counts once per value. Counters keep the order in
+    which values are first met, as the tie-break of equal counts."""
+    names = tables.names(name)
+    if name == "tags":
+        offsets, ids = tables.tag_offsets, tables.tag_ids
+        if doc_groups is None:
+            numbers = [n for d in docs for n in ids[offsets[d] : offsets[d + 1]]]
+        else:
+            pairs = [
+                (n, g)
+                for d, g in zip(docs, doc_groups, strict=True)
+                for n in ids[offsets[d] : offsets[d + 1]]
+            ]
+            numbers = _once_per_group(pairs)
+    else:
+        found = tables.value_numbers(name, docs)
+        numbers = (
+            found if doc_groups is None else _once_per_group(zip(found, doc_groups, strict=True))
+        )
+    counted = Counter(numbers)
+    return Counter({names[n]: c for n, c in counted.items() if names[n]})
+
+
+def _once_per_group(pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """The value numbers of (value, group) pairs, a grouped pair only the first time."""
+    seen: set[tuple[int, int]] = set()
+    add = seen.add
+    return [n for n, g in (pairs) if g < 0 or ((n, g) not in seen and not add((n, g)))]
 
 
 def count_facets(
@@ -121,50 +251,57 @@ def count_facets(
     is a list, the documents passing every selection are appended to it.
     """
     names = tuple(names)
-    counters: dict[str, Counter[str]] = {name: Counter() for name in names}
-    seen: dict[str, set[tuple[str, int]]] = {name: set() for name in names}
-    active = {name: values for name, values in selected.items() if values}
-    group_of = groups.group if groups is not None else None
-    passing = 0
+    docs = docnums if isinstance(docnums, list) else list(docnums)
+    active = {name: _wanted(tables, name, values) for name, values in selected.items() if values}
+    # No group has two members: nothing collapses, count every document once.
+    group_of = groups.group if groups is not None and groups.members else None
+    if active:
+        # For each document: None when it passes every selection, the one facet it
+        # fails, or "" when it fails more than one.
+        status: list[str | None] = []
+        for docnum in docs:
+            failed = None
+            for name, wanted in active.items():
+                if name == "tags":
+                    miss = wanted.isdisjoint(tables.doc_tags(docnum))
+                else:
+                    miss = tables.value_numbers(name, (docnum,))[0] not in wanted
+                if miss:
+                    if failed is not None:
+                        failed = ""
+                        break
+                    failed = name
+            status.append(failed)
+        full = [d for d, failed in zip(docs, status, strict=True) if failed is None]
+    else:
+        status, full = [], docs
+    if passing_docs is not None:
+        passing_docs.extend(full)
     members: dict[int, list[int]] = {}
-
-    def add(name: str, docnum: int, group: int) -> None:
-        values = tables.values(name, docnum)
-        if group < 0:
-            counters[name].update(values)
-            return
-        for value in values:
-            if (value, group) not in seen[name]:
-                seen[name].add((value, group))
-                counters[name][value] += 1
-
-    for docnum in docnums:
-        failed: list[str] = []
-        for name, wanted in active.items():
-            if wanted.isdisjoint(tables.values(name, docnum)):
-                failed.append(name)
-                if len(failed) > 1:
-                    break
-        if len(failed) > 1:
-            continue
-        group = group_of[docnum] if group_of is not None else -1
-        if not failed:
-            if passing_docs is not None:
-                passing_docs.append(docnum)
+    if group_of is None:
+        passing = len(full)
+    else:
+        passing = 0
+        for docnum in full:
+            group = group_of[docnum]
             if group < 0:
                 passing += 1
-            else:
-                if group not in members:
-                    passing += 1
-                    members[group] = []
+            elif group in members:
                 members[group].append(docnum)
-            for name in names:
-                add(name, docnum, group)
-        elif failed[0] in counters:
-            add(failed[0], docnum, group)
-    facets = {
-        name: _facet_values(counters[name], selected.get(name, frozenset()), name) for name in names
-    }
+            else:
+                passing += 1
+                members[group] = [docnum]
+    facets = {}
+    for name in names:
+        if name in active:
+            counted = [d for d, s in zip(docs, status, strict=True) if s is None or s == name]
+        else:
+            counted = full
+        groups_of = None if group_of is None else [group_of[d] for d in counted]
+        if groups_of is not None and max(groups_of, default=-1) < 0:
+            groups_of = None
+        counter = _count_one(tables, name, counted, groups_of)
+        facets[name] = _facet_values(counter, selected.get(name, frozenset()), name)
     return FacetCounts(facets, passing, members)
 
 

@@ -17,12 +17,13 @@ since the boost is at most ``1 + RECENCY_WEIGHT``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence, Set
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from datetime import UTC, datetime
 
 from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
-from whoosh.searching import Results, Searcher
+from whoosh.searching import Results, Searcher, TimeLimit
 
 #: BM25 term-frequency saturation and length normalisation (body and title).
 K1 = 1.2
@@ -103,6 +104,32 @@ class AllowCollector(collectors.WrappingCollector):
                 yield sub_docnum
 
 
+class DeadlineCollector(collectors.WrappingCollector):
+    """Ends the collection (Whoosh's ``TimeLimit``) once ``time.perf_counter()`` passes
+    ``deadline``; innermost, so the allow and collapse collectors around it still work."""
+
+    def __init__(self, child: collectors.Collector, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+
+    def matches(self) -> Iterator[int]:
+        """The child's matches until the deadline (checked every 256 documents)."""
+        yield from until_deadline(self.child.matches(), self.deadline, TimeLimit)
+
+
+def until_deadline(
+    items: Iterable[int], deadline: float, error: type[Exception] | None = None
+) -> Iterator[int]:
+    """``items`` until ``time.perf_counter()`` passes ``deadline`` (checked every 256):
+    then stop, or raise ``error`` when given."""
+    for count, item in enumerate(items):
+        if not count & 255 and time.perf_counter() > deadline:
+            if error is not None:
+                raise error
+            return
+        yield item
+
+
 def ranked(
     searcher: Searcher,
     query: wq.Query,
@@ -110,14 +137,21 @@ def ranked(
     sort: str,
     allow: Set[int] | None = None,
     collapse_key: Callable[[int], int] | None = None,
+    deadline: float | None = None,
 ) -> Results:
     """The top ``limit`` documents of ``query`` in ``sort`` order, only those in
-    ``allow`` (when given), one per ``collapse_key`` value (0 = never collapsed)."""
+    ``allow`` (when given), one per ``collapse_key`` value (0 = never collapsed).
+    Past ``deadline`` (a ``time.perf_counter()`` value) the best found so far."""
     collector = searcher.collector(limit=limit, sortedby=sort_facet(sort))
+    if deadline is not None:
+        collector = DeadlineCollector(collector, deadline)
     if allow is not None:
         collector = AllowCollector(collector, allow)
     if collapse_key is not None:
         facet = sorting.FunctionFacet(lambda _searcher, docnum: collapse_key(docnum))
         collector = collectors.CollapseCollector(collector, facet, limit=1)
-    searcher.search_with_collector(query, collector)
+    try:
+        searcher.search_with_collector(query, collector)
+    except TimeLimit:
+        pass  # the caller sees the deadline passed and says the results are partial
     return collector.results()

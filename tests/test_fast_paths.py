@@ -1,0 +1,217 @@
+"""The fast paths of issue 7 give exactly what the slow Whoosh paths they replace give.
+
+Covered: `indexer.analysis.FastText` postings and spelling words against Whoosh's
+``TEXT``; `indexer.whoosh_fixes.CompactPostingPool` order and spilling against a
+plain sort; the length lookup patch; snippet matching through the candidate regex
+against the analyzer itself (both stemmers); facet tables and counts on a small
+index.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import LanguageAnalyzer
+from whoosh.fields import TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.qparser import QueryParser
+from whoosh.writing import NO_MERGE
+
+from corpus import Article
+from indexer import build_index
+from indexer.analysis import FastText, analysis_parts, english_analyzer
+from indexer.schema import build_schema
+from indexer.whoosh_fixes import CompactPostingPool
+from search import SearchRequest, SearchService
+from search.matching import matching_docs
+from search.query import parse_query
+from search.snippets import TermMatcher, find_matches, make_snippet
+
+TEXTS = [
+    "Shipping stopped at the U.S. ports; the u.s.a. and U.S.S.R. talks resumed.",
+    "İstanbul and ISTANBUL, Straße: organizations organized the organizer's event.",
+    "The the of and to a..b x.y *wild* 'quoted' dying lying tying vying",
+    "International internal universities university added adding ads.",
+    "",
+    "a b c d e f g",
+    "Elections: the election was elected; re-election of electors (electoral).",
+]
+
+
+def _random_text(rng: random.Random) -> str:
+    words = [
+        "market",
+        "markets",
+        "the",
+        "U.S.",
+        "oil",
+        "prices",
+        "priced",
+        "Fed",
+        "rates",
+        "of",
+        "and",
+        "happy",
+        "happiness",
+        "running",
+        "ran",
+        "x.y",
+        "é",
+        "Ökonom",
+        "co-operate",
+        "1987",
+        "3.5",
+        "dying",
+    ]
+    return " ".join(rng.choice(words) for _ in range(rng.randint(0, 60)))
+
+
+@pytest.mark.parametrize("analyzer", [english_analyzer(), LanguageAnalyzer("en")])
+def test_fast_text_postings_equal_whoosh_text(analyzer: object) -> None:
+    slow = TEXT(analyzer=analyzer, stored=True, spelling=True)
+    fast = FastText(analyzer=analyzer, stored=True, spelling=True)
+    rng = random.Random(7)
+    for text in TEXTS + [_random_text(rng) for _ in range(300)]:
+        assert list(fast.index(text)) == list(slow.index(text)), text
+        assert list(fast.spellable_words(text)) == list(slow.spellable_words(text)), text
+
+
+def test_fast_text_falls_back_for_other_formats() -> None:
+    fast = FastText(analyzer=english_analyzer(), chars=True)
+    slow = TEXT(analyzer=english_analyzer(), chars=True)
+    assert list(fast.index(TEXTS[0])) == list(slow.index(TEXTS[0]))
+
+
+def test_analysis_parts_only_for_plain_chains() -> None:
+    assert analysis_parts(english_analyzer()) is not None
+    assert analysis_parts(LanguageAnalyzer("en")) is not None
+    assert analysis_parts(TEXT().analyzer) is None
+
+
+@pytest.mark.parametrize("limit_mb", [1, 256])
+def test_compact_pool_sorts_like_whoosh(tmp_path: Path, limit_mb: int) -> None:
+    storage = FileStorage(str(tmp_path)).create()
+    pool = CompactPostingPool(storage, None, limitmb=limit_mb)
+    pool.limit = 2_000 if limit_mb == 1 else pool.limit  # force several spilled runs
+    rng = random.Random(3)
+    items = []
+    for docnum in range(400):
+        for term in rng.sample(range(300), 20):
+            items.append(("body", f"t{term:03d}".encode(), docnum, 1.0, b"v%d" % docnum))
+        items.append(("spell_body", b"word", 0, 1, None))  # repeated: kept once per run
+    for item in items:
+        pool.add(item)
+    out = list(pool.iter_postings())
+    expected = sorted(item for item in items if item[0] == "body")
+    assert [p for p in out if p[0] == "body"] == expected
+    spelled = [p for p in out if p[0] == "spell_body"]
+    assert spelled and {p[1] for p in spelled} == {b"word"}
+    if limit_mb == 256:
+        assert len(spelled) == 1
+    pool.cleanup()
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".run"]
+
+
+@pytest.mark.parametrize("analyzer", [english_analyzer(), LanguageAnalyzer("en")])
+def test_snippet_matches_equal_analyzer_matches(analyzer: object) -> None:
+    parser = QueryParser("body", Schema(body=TEXT(analyzer=analyzer)))
+    queries = ["shipping", "u.s", "organization", "dying", "elect*", "*tion", "istanbul", "happy"]
+    queries += ['"oil prices"', "market NOT fed", "ad?", "x.y", "1987"]
+    rng = random.Random(5)
+    bodies = TEXTS + [_random_text(rng) for _ in range(200)]
+    for text in queries:
+        matcher = TermMatcher.from_query(parser.parse(text))
+        for body in bodies:
+            expected = [
+                (t.startchar, t.endchar, t.text)
+                for t in analyzer(body, chars=True, removestops=True, mode="index")
+                if matcher.matches(t.text)
+            ]
+            assert find_matches(body, matcher, analyzer) == expected, (text, body)
+
+
+def test_snippet_still_marks_stemmed_forms() -> None:
+    matcher = TermMatcher(frozenset({"ship"}), ())
+    snippet = make_snippet("Shipping resumed. Ships sailed.", matcher, english_analyzer())
+    assert snippet.count("<mark>") == 2 and "<mark>Shipping</mark>" in snippet
+    assert TermMatcher.from_query(wq.Term("body", "x")).terms == frozenset({"x"})
+
+
+def test_facets_and_collapse_on_a_small_index(tmp_path: Path) -> None:
+    body = "Oil prices rose sharply today as traders weighed supply cuts and demand. " * 3
+    articles = [
+        Article(id="a", title="Oil up", body=body, tags=("Oil", "Markets"), source="Wire"),
+        Article(id="b", title="Oil up again", body=body, tags=("Oil",), source="Other"),
+        Article(id="c", title="Gold", body="Gold prices fell in quiet trading.", tags=("Gold",)),
+    ]
+    build_index(articles, tmp_path / "index")
+    service = SearchService(tmp_path / "index")
+    try:
+        response = service.search(SearchRequest(q="prices"))
+        tags = {value.value: value.count for value in response.facets["tags"]}
+        assert response.total == 2  # a and b are one story
+        assert tags == {"Oil": 1, "Markets": 1, "Gold": 1}
+        flat = service.search(SearchRequest(q="prices", collapse=False, tags=("Oil",)))
+        assert flat.total == 2
+        assert {v.value: v.count for v in flat.facets["tags"]}["Gold"] == 1
+        assert {v.value: v.count for v in flat.facets["source"]} == {"Wire": 1, "Other": 1}
+    finally:
+        service.close()
+
+
+def test_matching_docs_equal_whoosh_with_segments_and_deletions(tmp_path: Path) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    rng = random.Random(11)
+    for batch in range(3):
+        writer = ix.writer()
+        for n in range(60):
+            writer.add_document(
+                id=f"{batch}-{n}", title=_random_text(rng)[:80], body=_random_text(rng)
+            )
+        writer.commit(mergetype=NO_MERGE)
+    writer = ix.writer()
+    for n in range(0, 60, 7):
+        writer.delete_by_term("id", f"1-{n}")
+    writer.commit(mergetype=NO_MERGE)
+    queries = ["market", "oil prices", "oil OR fed", "market -oil", "NOT rates", "pri*"]
+    queries += ["title:oil", '"oil prices"', "happy AND (fed OR rates)", "zzz", ""]
+    with ix.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) > 1
+        covered = 0
+        for text in queries:
+            for op in ("and", "or"):
+                parsed = parse_query(
+                    text, searcher.schema, op, datetime.now(UTC), searcher.reader()
+                )
+                found = matching_docs(searcher, parsed.query)
+                if found is not None:
+                    covered += 1
+                    assert found == list(searcher.docs_for_query(parsed.query)), (text, op)
+        assert covered >= 16
+
+
+def test_view_file_reads_like_bytesio() -> None:
+    import io
+    import pickle
+
+    from indexer.whoosh_fixes import ViewFile
+
+    data = pickle.dumps({"a": [1, 2, 3]}) + b"line one\nline two\nlast"
+    mine, theirs = ViewFile(memoryview(data)), io.BytesIO(data)
+    assert pickle.load(mine) == pickle.load(theirs)
+    assert mine.tell() == theirs.tell()
+    assert mine.readline() == theirs.readline()
+    assert list(mine) == list(theirs)
+    for offset, whence in [(3, 0), (2, 1), (-4, 2), (100, 0)]:
+        assert mine.seek(offset, whence) == theirs.seek(offset, whence)
+        assert mine.read(5) == theirs.read(5)
+    mine.seek(0)
+    theirs.seek(0)
+    target_a, target_b = bytearray(7), bytearray(7)
+    assert mine.readinto(target_a) == theirs.readinto(target_b) and target_a == target_b
+    assert mine.read() == theirs.read()
