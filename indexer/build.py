@@ -110,6 +110,24 @@ def write_info(generation: Path, **fields: Any) -> None:
     (generation / BUILD_INFO_NAME).write_text(json.dumps(info, indent=2), "utf-8")
 
 
+def seal_and_publish(
+    index_dir: Path,
+    generation: Path,
+    manifest: Manifest,
+    articles: int,
+    progress: Progress,
+    **info: Any,
+) -> None:
+    """End a build or update: verify the finished ``generation`` holds ``articles``,
+    save its manifest and build info (``info`` plus counts), then serve it atomically."""
+    progress.phase("verifying")
+    verify_generation(generation, articles)
+    manifest.save(generation)
+    write_info(generation, articles=articles, files=len(manifest.files), **info)
+    progress.phase("publishing")
+    publish(index_dir, generation)
+
+
 def read_info(generation: Path) -> dict[str, Any]:
     """The build info of ``generation`` (empty when missing or unreadable)."""
     try:
@@ -233,20 +251,17 @@ def build_from_paths(
                 ix.close()
             if count == 0:
                 raise NothingIndexed("no readable article found")
-            progress.phase("verifying")
-            verify_generation(generation, count)
-            manifest.save(generation)
-            write_info(
+            seal_and_publish(
+                index_dir,
                 generation,
+                manifest,
+                count,
+                progress,
                 command="build",
-                articles=count,
                 sources=paths,
-                files=len(manifest.files),
                 workers=workers,
                 seconds=round(time.perf_counter() - started, 2),
             )
-            progress.phase("publishing")
-            publish(index_dir, generation)
     return BuildResult(
         count,
         time.perf_counter() - started,

@@ -32,11 +32,10 @@ from indexer.build import (
     DEFAULT_LIMIT_MB,
     BuildResult,
     read_info,
+    seal_and_publish,
     staged_generation,
-    verify_generation,
-    write_info,
 )
-from indexer.generations import current_generation, publish, remove_strays, writer_lock
+from indexer.generations import current_generation, remove_strays, writer_lock
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
 from indexer.schema import article_to_document
@@ -185,15 +184,14 @@ def update_from_paths(
                 raise
             finally:
                 ix.close()
-            progress.phase("verifying")
-            verify_generation(generation, total)
-            plan.manifest.save(generation)
-            write_info(
+            seal_and_publish(
+                index_dir,
                 generation,
+                plan.manifest,
+                total,
+                progress,
                 command="update",
-                articles=total,
                 sources=paths,
-                files=len(plan.manifest.files),
                 based_on=base.name,
                 built_from=read_info(base).get("built_at"),
                 changes={
@@ -206,8 +204,6 @@ def update_from_paths(
                 workers=workers,
                 seconds=round(time.perf_counter() - started, 2),
             )
-            progress.phase("publishing")
-            publish(index_dir, generation)
     return BuildResult(
         total,
         time.perf_counter() - started,
