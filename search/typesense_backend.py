@@ -25,28 +25,31 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
-
 from corpus.article import Article
 from indexer.schema import DEFAULT_FIELD_BOOSTS
 from indexer.typesense_http import BadRequest, NotFound, TypesenseError
 from indexer.typesense_schema import (
     DEFAULT_ALIAS,
-    from_epoch,
     make_client,
     parse_nodes,
-    to_epoch,
     ts_document_to_article,
 )
 from search.engine import validate
 from search.errors import IndexUnavailable, InvalidParameter
 from search.models import FACET_NAMES as REQUEST_FACETS
-from search.models import FacetValue, Hit, IndexInfo, SearchRequest, SearchResponse
-from search.snippets import TermMatcher, lead_snippet, make_snippet
+from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
+from search.snippets import lead_snippet, make_snippet
+from search.typesense_mapping import (
+    SNIPPET_ANALYZER,
+    facet_counts,
+    facet_values,
+    filter_by,
+    hit_from_document,
+    selections,
+    term_matcher,
+)
 from search.typesense_query import STOP_WORDS, translate
 
-#: Values listed per facet (largest counts first), as on Whoosh; years list all.
-FACET_LIMIT = 20
 #: Values asked from Typesense per facet before sorting and cutting to FACET_LIMIT.
 FACET_FETCH = 100
 #: ``drop_tokens_threshold`` that keeps dropping words until every stage has run.
@@ -71,104 +74,6 @@ _SORTS = {
 _KEY_WORD = re.compile(r"\w{3,}", re.UNICODE)
 _NON_WORD = re.compile(r"\W+", re.UNICODE)
 _SUGGEST_WORD = re.compile(r"^\w+$", re.UNICODE)
-
-
-class _Normalize(Filter):
-    """Drop inner punctuation as Typesense's tokenizer does ("U.S." -> "us")."""
-
-    def __call__(self, tokens):  # noqa: ANN001, ANN204 - whoosh Filter protocol
-        for token in tokens:
-            token.text = _NON_WORD.sub("", token.text)
-            yield token
-
-
-#: Tokens of the body for highlighting: words with inner punctuation, lowercased.
-SNIPPET_ANALYZER = RegexTokenizer(r"\w+(?:[-'’.&]\w+)*") | LowercaseFilter() | _Normalize()
-
-
-def _quote(param: str, value: str) -> str:
-    if "`" in value:
-        raise InvalidParameter(param, f"{param} values cannot contain a backtick (`)")
-    return f"`{value}`"
-
-
-def _filters(request: SearchRequest, skip: str | None = None) -> str:
-    """``filter_by`` for the request, leaving out the selection of facet ``skip``."""
-    parts = []
-    if request.tags and skip != "tags":
-        parts.append("tags:=[" + ",".join(_quote("tag", tag) for tag in request.tags) + "]")
-    if request.sources and skip != "source":
-        sources = ",".join(_quote("source", source) for source in request.sources)
-        parts.append(f"source:=[{sources}]")
-    if request.years and skip != "year":
-        parts.append("year:=[" + ",".join(str(int(year)) for year in request.years) + "]")
-    months = getattr(request, "months", ())
-    if months and skip != "month":
-        parts.append("month:=[" + ",".join(_quote("month", month) for month in months) + "]")
-    if request.date_from is not None:
-        seconds = request.date_from.timestamp()
-        parts.append(f"date:>={int(-(-seconds // 1))}")
-    if request.date_to is not None:
-        parts.append(f"date:<={to_epoch(request.date_to)}")
-    return " && ".join(parts)
-
-
-def _facet_values(counts: Counter[str], selected: frozenset[str], name: str) -> tuple:
-    if name in ("year", "month"):
-        ordered = sorted(counts.items(), reverse=True)
-    else:
-        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
-        ordered = ordered[:FACET_LIMIT]
-    values = [FacetValue(value, count, value in selected) for value, count in ordered]
-    shown = {value.value for value in values}
-    values.extend(FacetValue(value, 0, True) for value in sorted(selected - shown))
-    return tuple(values)
-
-
-def _counts(result: dict[str, Any], field: str) -> Counter[str]:
-    counter: Counter[str] = Counter()
-    for facet in result.get("facet_counts", ()):
-        if facet.get("field_name") == field:
-            for entry in facet.get("counts", ()):
-                counter[str(entry["value"])] = int(entry["count"])
-    return counter
-
-
-def _selected(request: SearchRequest) -> dict[str, frozenset[str]]:
-    return {
-        "tags": frozenset(request.tags),
-        "source": frozenset(request.sources),
-        "year": frozenset(str(year) for year in request.years),
-        "month": frozenset(getattr(request, "months", ())),
-    }
-
-
-def _hit(document: dict[str, Any], score: float, snippet: str) -> Hit:
-    views = document.get("views")
-    return Hit(
-        id=document["id"],
-        title=document.get("title", ""),
-        url=document.get("url", ""),
-        date=from_epoch(document.get("date")),
-        source=document.get("source", ""),
-        author=document.get("author", ""),
-        tags=tuple(document.get("tags") or ()),
-        views=views if isinstance(views, int) and views >= 0 else None,
-        score=score,
-        snippet=snippet,
-    )
-
-
-def _matcher(hit: dict[str, Any], words: tuple[str, ...]) -> TermMatcher:
-    """The body words to mark: the server's matched tokens plus the required words."""
-    terms = {_NON_WORD.sub("", word.lower()) for word in words}
-    for highlight in hit.get("highlights", ()):
-        if highlight.get("field") == "body":
-            for token in highlight.get("matched_tokens", ()):
-                if isinstance(token, str):
-                    terms.add(_NON_WORD.sub("", token.lower()))
-    terms.discard("")
-    return TermMatcher(frozenset(terms), ())
 
 
 class TypesenseSearchService:
@@ -328,7 +233,11 @@ class TypesenseSearchService:
             doc = documents[doc_id]
             if doc_id == article_id or " ".join(doc.get("body", "").split()) == own_body:
                 continue
-            hits.append(_hit(doc, round(score / len(keys), 4), lead_snippet(doc.get("body", ""))))
+            hits.append(
+                hit_from_document(
+                    doc, round(score / len(keys), 4), lead_snippet(doc.get("body", ""))
+                )
+            )
             if len(hits) == limit:
                 break
         return tuple(hits)
@@ -349,7 +258,7 @@ class TypesenseSearchService:
             "per_page": 0,
         }
         (result,) = self._multi_search([params])
-        counts = _counts(result, "title_words")
+        counts = facet_counts(result, "title_words")
         words = sorted(
             ((count, word) for word, count in counts.items() if word.startswith(last)),
             key=lambda item: (-item[0], item[1]),
@@ -373,9 +282,9 @@ class TypesenseSearchService:
             "highlight_fields": "body",
             "exclude_fields": EXCLUDED_FIELDS,
         }
-        filter_by = _filters(request)
-        if filter_by:
-            params["filter_by"] = filter_by
+        filter_by_text = filter_by(request)
+        if filter_by_text:
+            params["filter_by"] = filter_by_text
         if request.facets:
             params["facet_by"] = ",".join(FACET_FIELDS[name] for name in FACET_NAMES)
             params["max_facet_values"] = FACET_FETCH
@@ -383,7 +292,7 @@ class TypesenseSearchService:
 
     def _facet_searches(self, request: SearchRequest, q: str, drop_all: bool) -> list[tuple]:
         extra = []
-        for name, values in _selected(request).items():
+        for name, values in selections(request).items():
             if not values or not request.facets or name not in FACET_NAMES:
                 continue
             params = self._params(request, q, drop_all)
@@ -395,9 +304,9 @@ class TypesenseSearchService:
                 include_fields="id",
             )
             params.pop("exclude_fields")
-            filter_by = _filters(request, skip=name)
-            if filter_by:
-                params["filter_by"] = filter_by
+            filter_by_text = filter_by(request, skip=name)
+            if filter_by_text:
+                params["filter_by"] = filter_by_text
             else:
                 params.pop("filter_by", None)
             extra.append((name, params))
@@ -422,12 +331,12 @@ class TypesenseSearchService:
         started = time.perf_counter()
         translated = translate(request.q, request.op)
         notices = list(translated.notices)
-        selected = _selected(request)
+        selected = selections(request)
         if translated.no_words:
             facets = {}
             if request.facets:
                 facets = {
-                    name: _facet_values(Counter(), selected[name], name) for name in FACET_NAMES
+                    name: facet_values(Counter(), selected[name], name) for name in FACET_NAMES
                 }
             return SearchResponse(
                 request=request,
@@ -450,14 +359,14 @@ class TypesenseSearchService:
             body = document.get("body", "")
             snippet = ""
             if request.snippets:
-                snippet = make_snippet(body, _matcher(hit, translated.words), SNIPPET_ANALYZER)
-            hits.append(_hit(document, float(hit.get("text_match", 0)), snippet))
+                snippet = make_snippet(body, term_matcher(hit, translated.words), SNIPPET_ANALYZER)
+            hits.append(hit_from_document(document, float(hit.get("text_match", 0)), snippet))
         facets = {}
         if request.facets:
             for name in FACET_NAMES:
                 source = by_facet.get(name, main)
-                counts = _counts(source, FACET_FIELDS[name])
-                facets[name] = _facet_values(counts, selected[name], name)
+                counts = facet_counts(source, FACET_FIELDS[name])
+                facets[name] = facet_values(counts, selected[name], name)
         if relaxed:
             notices.append(RELAXED_NOTICE)
         if any_word and translated.positive >= 3:
