@@ -146,9 +146,7 @@ def test_kill_9_of_build_at_ten_random_moments(tmp_path: Path) -> None:
         _wait_for_workers(workers)
         ids = served_ids(index_dir)
         assert ids in (old, new), f"after a kill at {delay} s: {len(ids)} articles, a mix"
-        outcomes.append(
-            {"delay": delay, "killed": killed, "served": "new" if ids == new else "old"}
-        )
+        outcomes.append(_outcome(delay, killed, ids, new))
         again = run_indexer(*args)
         assert again.returncode == 0, again.stderr
         assert "Traceback" not in again.stderr
@@ -197,9 +195,7 @@ def test_kill_9_of_update_at_ten_random_moments(tmp_path: Path) -> None:
         _wait_for_workers(workers)
         ids = served_ids(index_dir)
         assert ids in (old, new), f"after a kill at {delay} s: {len(ids)} articles, a mix"
-        outcomes.append(
-            {"delay": delay, "killed": killed, "served": "new" if ids == new else "old"}
-        )
+        outcomes.append(_outcome(delay, killed, ids, new))
         again = run_indexer(*args)
         assert again.returncode == 0, again.stderr
         assert "Traceback" not in again.stderr
