@@ -46,6 +46,13 @@ class DuplicateGroups:
 
     group: Sequence[int]
     members: dict[int, tuple[int, ...]]
+    #: Every document that has a near-duplicate (a member of some group).
+    grouped: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.members and not self.grouped:
+            everyone = frozenset(d for docs in self.members.values() for d in docs)
+            object.__setattr__(self, "grouped", everyone)
 
     def key(self, docnum: int) -> int:
         """Collapse key: 0 for no group (never collapsed), else group id + 1."""

@@ -6,18 +6,18 @@ follows the index's ``CURRENT`` pointer and refreshes its searcher when a new
 generation is published or an update is committed, checking at most every
 ``refresh_seconds``, so a web worker serves a rebuilt index without a restart.
 
-One search: parse the query (`search.query`), list the matching documents once
-(no scoring) and count facets, the total and the near-duplicate groups over
-them from per-reader tables (`search.facets`, `search.dedup`), then rank only
-the requested window with Whoosh, restricted to the documents that passed.
+One search: parse the query (`search.query`), score every match once
+(`search.scorer`), count facets, the total and the near-duplicate groups over
+the matches from per-reader tables (`search.facets`, `search.dedup`), and take
+the requested page from the same scores (`search.execution`).
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,17 +27,17 @@ from whoosh.searching import Searcher
 
 from corpus.article import Article
 from indexer.generations import current_generation
-from indexer.schema import to_whoosh_date
 from indexer.whoosh_fixes import apply_reader_fixes
 from search.dedup import DuplicateGroups
 from search.errors import IndexUnavailable
-from search.facets import FacetCounts, FacetTables, count_facets
+from search.execution import Snapshot, count, execute
+from search.facets import FacetTables
 from search.hits import article_from_fields, hit_from_fields, validate
-from search.matching import matching_docs
-from search.models import FACET_NAMES, Hit, IndexInfo, SearchRequest, SearchResponse
+from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.query import ParsedQuery, parse_query
-from search.ranking import ranked, recency_model, relevance_model, until_deadline
-from search.snippets import TermMatcher, lead_snippet, make_snippet
+from search.ranking import relevance_model
+from search.scorer import QueryScorer
+from search.snippets import lead_snippet
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
@@ -49,44 +49,6 @@ RELATED_TERMS = 20
 #: was found so far, with ``total_exact`` false and a notice.
 TIME_LIMIT_SECONDS = 1.5
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-
-
-@dataclass(slots=True)
-class _Snapshot:
-    generation: Path
-    index: object
-    searcher: Searcher
-    tables: FacetTables
-    groups: DuplicateGroups
-
-
-@dataclass(slots=True)
-class _Outcome:
-    total: int
-    hits: tuple[Hit, ...]
-    facets: dict
-
-
-def _combine(*queries: wq.Query | None) -> wq.Query | None:
-    present = [query for query in queries if query is not None]
-    if not present:
-        return None
-    return present[0] if len(present) == 1 else wq.And(present)
-
-
-def _selected(request: SearchRequest) -> dict[str, frozenset[str]]:
-    return {
-        "tags": frozenset(request.tags),
-        "source": frozenset(request.sources),
-        "year": frozenset(str(year) for year in request.years),
-        "month": frozenset(request.months),
-    }
-
-
-def _request_dates(request: SearchRequest) -> wq.Query | None:
-    if request.date_from is None and request.date_to is None:
-        return None
-    return wq.DateRange("date", to_whoosh_date(request.date_from), to_whoosh_date(request.date_to))
 
 
 def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
@@ -118,18 +80,18 @@ class SearchService:
         self.refresh_seconds = refresh_seconds
         self.time_limit = time_limit
         self._lock = threading.RLock()
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
 
     # -- index lifecycle -------------------------------------------------------
 
-    def _load(self, generation: Path, index: object, searcher: Searcher) -> _Snapshot:
+    def _load(self, generation: Path, index: object, searcher: Searcher) -> Snapshot:
         reader = searcher.reader()
-        return _Snapshot(
-            generation, index, searcher, FacetTables.load(reader), DuplicateGroups.load(reader)
-        )
+        tables = FacetTables.load(reader)
+        scorer = QueryScorer(reader, relevance_model(), {"date": tables.stamps})
+        return Snapshot(generation, index, searcher, tables, DuplicateGroups.load(reader), scorer)
 
-    def _open(self, generation: Path) -> _Snapshot:
+    def _open(self, generation: Path) -> Snapshot:
         try:
             ix = whoosh_index.open_dir(str(generation))
             searcher = ix.searcher(weighting=relevance_model())
@@ -137,7 +99,7 @@ class SearchService:
             raise IndexUnavailable(f"cannot open index {generation}: {error}") from error
         return self._load(generation, ix, searcher)
 
-    def _current(self) -> _Snapshot:
+    def _current(self) -> Snapshot:
         with self._lock:
             now = time.monotonic()
             snapshot = self._snapshot
@@ -209,18 +171,19 @@ class SearchService:
             if docnum is None or limit == 0:
                 return ()
             own_group = snapshot.groups.key(docnum)
-            results = ranked(searcher, _like_query(searcher, docnum), limit * 3 + 10, "relevance")
+            scores = snapshot.scorer.scores(_like_query(searcher, docnum))
+            best = heapq.nlargest(limit * 3 + 10, sorted(scores), key=scores.__getitem__)
             hits: list[Hit] = []
             seen_groups = {own_group} if own_group else set()
-            for hit in results:
-                group = snapshot.groups.key(hit.docnum)
-                if hit.docnum == docnum or (group and group in seen_groups):
+            for other in best:
+                group = snapshot.groups.key(other)
+                if other == docnum or (group and group in seen_groups):
                     continue
                 if group:
                     seen_groups.add(group)
-                fields = hit.fields()
+                fields = searcher.stored_fields(other)
                 hits.append(
-                    hit_from_fields(fields, hit.score, lead_snippet(fields.get("body", "")))
+                    hit_from_fields(fields, scores[other], lead_snippet(fields.get("body", "")))
                 )
                 if len(hits) == limit:
                     break
@@ -259,13 +222,13 @@ class SearchService:
             snapshot = self._current()
             reader = snapshot.searcher.reader()
             parsed = parse_query(request.q, snapshot.searcher.schema, request.op, now, reader)
-            outcome = self._execute(snapshot, parsed, request, now, deadline)
+            outcome = execute(snapshot, parsed, request, now, deadline)
             relaxed = False
             cut = time.perf_counter() > deadline
             if outcome.total == 0 and request.op == "and" and not parsed.is_empty and not cut:
                 loose = parse_query(request.q, snapshot.searcher.schema, "or", now, reader)
                 if loose.query != parsed.query:
-                    loose_outcome = self._execute(snapshot, loose, request, now, deadline)
+                    loose_outcome = execute(snapshot, loose, request, now, deadline)
                     if loose_outcome.total:
                         outcome, parsed, relaxed = loose_outcome, loose, True
             cut = time.perf_counter() > deadline
@@ -292,81 +255,9 @@ class SearchService:
             total_exact=not cut,
         )
 
-    def _count(
-        self,
-        snapshot: _Snapshot,
-        parsed: ParsedQuery,
-        request: SearchRequest,
-        facets: bool,
-        deadline: float | None = None,
-    ) -> tuple[FacetCounts, list[int] | None]:
-        """Facets and total over every match (those found before ``deadline``); also
-        the passing documents when filtered."""
-        dates = _combine(_request_dates(request), parsed.date_filter)
-        query = _combine(parsed.query, dates)
-        docnums = matching_docs(snapshot.searcher, query)  # set operations when it can
-        if docnums is None:
-            docnums = snapshot.searcher.docs_for_query(query)
-        if deadline is not None:
-            docnums = until_deadline(docnums, deadline)
-        selected = _selected(request)
-        filtered = dates is not None or any(selected.values())
-        passing: list[int] | None = [] if filtered else None
-        counts = count_facets(
-            snapshot.tables,
-            docnums,
-            selected,
-            FACET_NAMES if facets else (),
-            snapshot.groups if request.collapse else None,
-            passing,
-        )
-        return counts, passing
-
-    def _execute(
-        self,
-        snapshot: _Snapshot,
-        parsed: ParsedQuery,
-        request: SearchRequest,
-        now: datetime,
-        deadline: float | None = None,
-    ) -> _Outcome:
-        counts, passing = self._count(snapshot, parsed, request, request.facets, deadline)
-        if counts.total == 0 or isinstance(parsed.query, type(wq.NullQuery)):
-            return _Outcome(0, (), counts.facets)
-        searcher = snapshot.searcher
-        if request.recency and request.sort == "relevance":
-            model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
-            searcher = Searcher(searcher.reader(), weighting=model, closereader=False)
-        groups = snapshot.groups
-        results = ranked(
-            searcher,
-            parsed.query,
-            request.page * request.per_page,
-            request.sort,
-            allow=set(passing) if passing is not None else None,
-            collapse_key=groups.key if request.collapse and groups.members else None,
-            deadline=deadline,
-        )
-        matcher = TermMatcher.from_query(parsed.query)
-        analyzer = searcher.schema["body"].analyzer
-        start = (request.page - 1) * request.per_page
-        hits = []
-        for hit in results[start : start + request.per_page]:
-            fields = hit.fields()
-            body = fields.get("body", "")
-            snippet = make_snippet(body, matcher, analyzer) if request.snippets else ""
-            score = hit.score if isinstance(hit.score, float) else 0.0
-            duplicates: tuple[str, ...] = ()
-            group = groups.group[hit.docnum] if request.collapse else -1
-            if group >= 0:
-                others = [d for d in counts.members.get(group, ()) if d != hit.docnum]
-                duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
-            hits.append(hit_from_fields(fields, score, snippet, duplicates))
-        return _Outcome(counts.total, tuple(hits), counts.facets)
-
     def _suggest(
         self,
-        snapshot: _Snapshot,
+        snapshot: Snapshot,
         parsed: ParsedQuery,
         request: SearchRequest,
         total: int,
@@ -405,5 +296,4 @@ class SearchService:
         pieces.append(parsed.text[cursor:])
         suggestion = " ".join(" ".join(["".join(pieces), *parsed.date_texts]).split())
         reparsed = parse_query(suggestion, searcher.schema, request.op, now, reader)
-        counts, _ = self._count(snapshot, reparsed, request, facets=False)
-        return suggestion if counts.total > total else None
+        return suggestion if count(snapshot, reparsed, request) > total else None

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, filterfalse
 
 from whoosh.reading import IndexReader
 from whoosh.util.times import long_to_datetime
@@ -58,6 +59,10 @@ class FacetTables:
     days: array = field(default_factory=lambda: array("i"))
     #: The day of the newest dated document, -1 when none is dated.
     newest_day: int = -1
+    #: Each document's raw ``date`` column value (2**64 - 1 when undated), for date filters.
+    stamps: array = field(default_factory=lambda: array("Q"))
+    #: Each document's tag numbers as a tuple (equal tuples shared), for counting at C speed.
+    tag_sets: list[tuple[int, ...]] = field(default_factory=list)
 
     @classmethod
     def load(cls, reader: IndexReader) -> FacetTables:
@@ -76,13 +81,17 @@ class FacetTables:
                     else:
                         found.append(number)
         offsets, ids = array("I", [0]), array("I")
+        shared: dict[tuple[int, ...], tuple[int, ...]] = {(): ()}
+        tag_sets: list[tuple[int, ...]] = []
         for found in per_doc:
+            key = tuple(found) if found else ()
+            tag_sets.append(shared.setdefault(key, key))
             if found:
                 ids.extend(found)
             offsets.append(len(ids))
-        del per_doc
+        del per_doc, shared
         source_values, source_ids = _column(reader, "source_exact", size)
-        month_values, month_ids, days = _months(reader, size)
+        month_values, month_ids, days, stamps = _months(reader, size)
         year_values = [""]
         month_year = [0]
         for month in month_values[1:]:
@@ -101,6 +110,8 @@ class FacetTables:
             tuple(month_year),
             days,
             max(days, default=-1),
+            stamps,
+            tag_sets,
         )
 
     def values(self, facet: str, docnum: int) -> tuple[str, ...]:
@@ -165,17 +176,18 @@ def _month_name(key: int) -> str:
     return f"{year:04d}-{month + 1:02d}"
 
 
-def _months(reader: IndexReader, size: int) -> tuple[tuple[str, ...], array, array]:
-    """``YYYY-MM`` values (sorted, "" first), each document's month number and day
-    number (-1 when undated), from the raw date column (undated documents hold a
-    sentinel there)."""
+def _months(reader: IndexReader, size: int) -> tuple[tuple[str, ...], array, array, array]:
+    """``YYYY-MM`` values (sorted, "" first), each document's month number, day
+    number (-1 when undated) and raw date value, from the raw date column
+    (undated documents hold a sentinel there)."""
     if not reader.has_column("date"):
-        return ("",), array("I", bytes(4 * size)), array("i", [-1]) * size
+        missing = array("Q", [2**64 - 1]) * size
+        return ("",), array("I", bytes(4 * size)), array("i", [-1]) * size, missing
     column = reader.column_reader("date", translate=False)
+    stamps = array("Q", (column[docnum] for docnum in range(size)))
     raw_months = array("I", bytes(4 * size))
     days = array("i", [-1]) * size
-    for docnum in range(size):
-        raw = column[docnum]
+    for docnum, raw in enumerate(stamps):
         if raw < _MISSING_DATE:
             when = long_to_datetime(raw)
             raw_months[docnum] = when.year * 12 + when.month  # month key, never 0
@@ -184,7 +196,7 @@ def _months(reader: IndexReader, size: int) -> tuple[tuple[str, ...], array, arr
     names = ("", *(_month_name(key) for key in distinct))
     number = {m: i for i, m in enumerate(distinct, 1)}
     number[0] = 0
-    return names, array("I", (number[m] for m in raw_months)), days
+    return names, array("I", (number[m] for m in raw_months)), days, stamps
 
 
 @dataclass(slots=True)
@@ -203,37 +215,45 @@ def _wanted(tables: FacetTables, name: str, values: frozenset[str]) -> frozenset
 
 
 def _count_one(
-    tables: FacetTables, name: str, docs: list[int], doc_groups: list[int] | None
+    tables: FacetTables,
+    name: str,
+    docs: list[int],
+    grouped: frozenset[int],
+    group_of: Sequence[int],
 ) -> Counter[str]:
-    """Counts of ``name``'s values over ``docs`` (``doc_groups``: each one's duplicate
-    group, -1 for none); a group counts once per value. Counters keep the order in
-    which values are first met, as the tie-break of equal counts."""
+    """Counts of ``name``'s values over ``docs``; a near-duplicate group (documents in
+    ``grouped``) counts once per value. Counters keep the order in which values are
+    first met, as the tie-break of equal counts."""
     names = tables.names(name)
-    if name == "tags":
-        offsets, ids = tables.tag_offsets, tables.tag_ids
-        if doc_groups is None:
-            numbers = [n for d in docs for n in ids[offsets[d] : offsets[d + 1]]]
+    singles, in_groups = docs, []
+    if grouped and not grouped.isdisjoint(docs):
+        singles = list(filterfalse(grouped.__contains__, docs))
+        in_groups = list(filter(grouped.__contains__, docs))
+    counted = _value_counts(tables, name, singles)  # C-speed gathers and counting
+    if in_groups:
+        if name == "tags":
+            offsets, ids = tables.tag_offsets, tables.tag_ids
+            pairs = [(n, group_of[d]) for d in in_groups for n in ids[offsets[d] : offsets[d + 1]]]
         else:
-            pairs = [
-                (n, g)
-                for d, g in zip(docs, doc_groups, strict=True)
-                for n in ids[offsets[d] : offsets[d + 1]]
-            ]
-            numbers = _once_per_group(pairs)
-    else:
-        found = tables.value_numbers(name, docs)
-        numbers = (
-            found if doc_groups is None else _once_per_group(zip(found, doc_groups, strict=True))
-        )
-    counted = Counter(numbers)
+            found = tables.value_numbers(name, in_groups)
+            pairs = list(zip(found, (group_of[d] for d in in_groups), strict=True))
+        counted.update(n for n, _ in dict.fromkeys(pairs))
     return Counter({names[n]: c for n, c in counted.items() if names[n]})
 
 
-def _once_per_group(pairs: Iterable[tuple[int, int]]) -> list[int]:
-    """The value numbers of (value, group) pairs, a grouped pair only the first time."""
-    seen: set[tuple[int, int]] = set()
-    add = seen.add
-    return [n for n, g in (pairs) if g < 0 or ((n, g) not in seen and not add((n, g)))]
+def _value_counts(tables: FacetTables, name: str, docs: list[int]) -> Counter[int]:
+    """Value number -> documents of ``docs`` holding it (each document counts once)."""
+    if name == "tags":
+        return Counter(chain.from_iterable(map(tables.tag_sets.__getitem__, docs)))
+    numbers = tables.source_ids if name == "source" else tables.month_ids
+    counted = Counter(map(numbers.__getitem__, docs))
+    if name != "year":
+        return counted
+    years: Counter[int] = Counter()
+    month_year = tables.month_year
+    for month, n in counted.items():
+        years[month_year[month]] += n
+    return years
 
 
 def count_facets(
@@ -278,18 +298,15 @@ def count_facets(
     if passing_docs is not None:
         passing_docs.extend(full)
     members: dict[int, list[int]] = {}
-    if group_of is None:
-        passing = len(full)
-    else:
-        passing = 0
-        for docnum in full:
-            group = group_of[docnum]
-            if group < 0:
-                passing += 1
-            elif group in members:
+    grouped = groups.grouped if groups is not None and group_of is not None else frozenset()
+    passing = len(full)
+    if grouped and not grouped.isdisjoint(full):
+        for docnum in filter(grouped.__contains__, full):
+            group = group_of[docnum]  # type: ignore[index]
+            if group in members:
                 members[group].append(docnum)
+                passing -= 1  # a story counts once
             else:
-                passing += 1
                 members[group] = [docnum]
     facets = {}
     for name in names:
@@ -297,10 +314,7 @@ def count_facets(
             counted = [d for d, s in zip(docs, status, strict=True) if s is None or s == name]
         else:
             counted = full
-        groups_of = None if group_of is None else [group_of[d] for d in counted]
-        if groups_of is not None and max(groups_of, default=-1) < 0:
-            groups_of = None
-        counter = _count_one(tables, name, counted, groups_of)
+        counter = _count_one(tables, name, counted, grouped, group_of or ())
         facets[name] = _facet_values(counter, selected.get(name, frozenset()), name)
     return FacetCounts(facets, passing, members)
 

@@ -10,26 +10,20 @@ index.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import LanguageAnalyzer
 from whoosh.fields import TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.qparser import QueryParser
-from whoosh.writing import NO_MERGE
 
 from corpus import Article
 from indexer import build_index
 from indexer.analysis import FastText, analysis_parts, english_analyzer
-from indexer.schema import build_schema
 from indexer.whoosh_fixes import CompactPostingPool
 from search import SearchRequest, SearchService
-from search.matching import matching_docs
-from search.query import parse_query
 from search.snippets import TermMatcher, find_matches, make_snippet
 
 TEXTS = [
@@ -162,37 +156,6 @@ def test_facets_and_collapse_on_a_small_index(tmp_path: Path) -> None:
         assert {v.value: v.count for v in flat.facets["source"]} == {"Wire": 1, "Other": 1}
     finally:
         service.close()
-
-
-def test_matching_docs_equal_whoosh_with_segments_and_deletions(tmp_path: Path) -> None:
-    ix = whoosh_index.create_in(str(tmp_path), build_schema())
-    rng = random.Random(11)
-    for batch in range(3):
-        writer = ix.writer()
-        for n in range(60):
-            writer.add_document(
-                id=f"{batch}-{n}", title=_random_text(rng)[:80], body=_random_text(rng)
-            )
-        writer.commit(mergetype=NO_MERGE)
-    writer = ix.writer()
-    for n in range(0, 60, 7):
-        writer.delete_by_term("id", f"1-{n}")
-    writer.commit(mergetype=NO_MERGE)
-    queries = ["market", "oil prices", "oil OR fed", "market -oil", "NOT rates", "pri*"]
-    queries += ["title:oil", '"oil prices"', "happy AND (fed OR rates)", "zzz", ""]
-    with ix.searcher() as searcher:
-        assert len(searcher.reader().leaf_readers()) > 1
-        covered = 0
-        for text in queries:
-            for op in ("and", "or"):
-                parsed = parse_query(
-                    text, searcher.schema, op, datetime.now(UTC), searcher.reader()
-                )
-                found = matching_docs(searcher, parsed.query)
-                if found is not None:
-                    covered += 1
-                    assert found == list(searcher.docs_for_query(parsed.query)), (text, op)
-        assert covered >= 16
 
 
 def test_view_file_reads_like_bytesio() -> None:
