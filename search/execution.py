@@ -26,7 +26,7 @@ from search.hits import hit_from_fields
 from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
 from search.ranking import ranked, recency_model, until_deadline
-from search.scorer import QueryScorer, Scores, Unsupported
+from search.scorer import Evaluation, QueryScorer, Scores, Unsupported
 from search.snippets import TermMatcher, make_snippet
 
 __all__ = ["Outcome", "Snapshot", "count", "execute"]
@@ -58,8 +58,8 @@ class _Matches:
     counts: FacetCounts
     #: The documents passing every selection, in document order.
     passing: list[int]
-    #: Every match's score, or None when Whoosh must rank.
-    scores: Scores | None
+    #: The evaluated query, to score documents with; None when Whoosh must rank.
+    evaluation: Evaluation | None
 
 
 def _combine(*queries: wq.Query | None) -> wq.Query | None:
@@ -96,12 +96,13 @@ def _matches(
     deadline: float | None,
 ) -> _Matches:
     filters = [f for f in (_request_dates(request), parsed.date_filter) if f is not None]
-    scores: Scores | None = None
+    evaluation: Evaluation | None = None
     try:
-        scores = snapshot.scorer.scores(parsed.query, _past(deadline))
+        evaluation = snapshot.scorer.evaluate(parsed.query, _past(deadline))
+        docs = evaluation.docs
         for date_filter in filters:  # filters narrow the matches, never add to scores
-            scores = snapshot.scorer.restrict(scores, date_filter)
-        docnums: Sequence[int] = sorted(scores)
+            docs = snapshot.scorer.restrict(docs, date_filter)
+        docnums: Sequence[int] = sorted(docs)
     except Unsupported:
         query = _combine(parsed.query, *filters)
         docnums = list(until_deadline(snapshot.searcher.docs_for_query(query), deadline or 1e18))
@@ -114,7 +115,7 @@ def _matches(
         snapshot.groups if request.collapse else None,
         passing,
     )
-    return _Matches(counts, passing, scores)
+    return _Matches(counts, passing, evaluation)
 
 
 def count(snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> int:
@@ -160,11 +161,11 @@ def _ranked_page(
     window = request.page * request.per_page
     groups = snapshot.groups
     collapse = request.collapse and bool(groups.members)
-    scores = matches.scores
-    if scores is not None and request.sort == "relevance":
+    if matches.evaluation is not None and request.sort == "relevance":
+        scores = matches.evaluation.scores(matches.passing)
         if request.recency:
             model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
-            scores = {d: model.final(None, d, scores[d]) for d in matches.passing}
+            scores = {d: model.final(None, d, score) for d, score in scores.items()}
         best = _best(scores, matches.passing, window, groups.group if collapse else None)
         return [(doc, scores[doc]) for doc in best]
     searcher = snapshot.searcher

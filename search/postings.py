@@ -5,19 +5,18 @@ Whoosh's matchers hand out one posting per method call (``is_active``, ``id``,
 term's whole posting list is read block by block from Whoosh 2.7.5's
 ``W3LeafMatcher`` (its decoded id and weight arrays), with each segment's
 deletions applied and its document numbers shifted by the segment's offset.
-Positions are decoded only for the documents asked for (phrase checks).
+Positions (posting values) are read only for phrase checks.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
-__all__ = ["read_positions", "read_postings"]
+__all__ = ["read_postings", "read_values"]
 
 
 def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[object, frozenset[int]]:
@@ -73,36 +72,26 @@ def read_postings(
     return docs, weights
 
 
-def read_positions(
-    reader: IndexReader, fieldname: str, btext: bytes, wanted: Sequence[int]
-) -> dict[int, Sequence[int]]:
-    """Positions of ``btext`` in ``fieldname`` for the documents ``wanted`` (global
-    numbers, ascending): only the blocks holding one of them are decoded."""
-    found: dict[int, Sequence[int]] = {}
-    if not wanted:
-        return found
-    decode = reader.schema[fieldname].format.decode_positions
+def read_values(reader: IndexReader, fieldname: str, btext: bytes) -> dict[int, bytes]:
+    """The encoded posting value (positions) of every live document holding ``btext``
+    in ``fieldname``; decode with the field format's ``decode_positions``."""
+    found: dict[int, bytes] = {}
     for leaf, offset in reader.leaf_readers():
-        end = offset + leaf.doc_count_all()
-        first = bisect_left(wanted, offset)
-        if first == len(wanted) or wanted[first] >= end:
-            continue
         if fieldname not in leaf.schema or (fieldname, btext) not in leaf:
             continue
-        local = {doc - offset for doc in wanted[first : bisect_left(wanted, end)]}
-        matcher, _ = _leaf(leaf, fieldname, btext)
+        matcher, deleted = _leaf(leaf, fieldname, btext)
         if type(matcher) is not W3LeafMatcher:
             while matcher.is_active():  # type: ignore[attr-defined]
-                if matcher.id() in local:  # type: ignore[attr-defined]
-                    found[offset + matcher.id()] = matcher.value_as("positions")  # type: ignore[attr-defined]
+                doc = matcher.id()  # type: ignore[attr-defined]
+                if doc not in deleted:
+                    found[offset + doc] = matcher.value()  # type: ignore[attr-defined]
                 matcher.next()  # type: ignore[attr-defined]
             continue
         while matcher.is_active():
             matcher._read_ids()
-            hits = [i for i, doc in enumerate(matcher._ids) if doc in local]
-            if hits:
-                matcher._read_values()
-                for i in hits:
-                    found[offset + matcher._ids[i]] = decode(matcher._values[i])
+            matcher._read_values()
+            for doc, value in zip(matcher._ids, matcher._values, strict=True):
+                if doc not in deleted:
+                    found[offset + doc] = value
             matcher._next_block()
     return found
