@@ -11,6 +11,7 @@ is created and removed when unset).
 
 from __future__ import annotations
 
+import atexit
 import glob
 import multiprocessing
 import os
@@ -49,12 +50,22 @@ proc_name = "broadsheet"
 # folder, and /metrics (answered by any worker) sums them. The variable must be set
 # before a worker imports prometheus_client, i.e. here, in the master.
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-if _OWN_METRICS_DIR:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="broadsheet-metrics-")
+
+
+def _remove_own_metrics_dir(master_pid: int) -> None:
+    """Remove the temporary metrics folder, from the master process only (forked
+    workers inherit this exit handler)."""
+    if _OWN_METRICS_DIR and os.getpid() == master_pid:
+        shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
 
 
 def on_starting(server) -> None:  # noqa: ANN001
-    """Start from empty metrics (a reused folder may hold files of dead processes)."""
+    """Make the metrics folder (a private temporary one unless configured), starting
+    from empty metrics (a reused folder may hold files of dead processes). The
+    private folder goes when the master exits, also when it fails to start."""
+    if _OWN_METRICS_DIR:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="broadsheet-metrics-")
+        atexit.register(_remove_own_metrics_dir, os.getpid())
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     os.makedirs(folder, exist_ok=True)
     for path in glob.glob(os.path.join(folder, "*.db")):
@@ -70,5 +81,4 @@ def child_exit(server, worker) -> None:  # noqa: ANN001
 
 def on_exit(server) -> None:  # noqa: ANN001
     """Remove the temporary metrics folder this config created."""
-    if _OWN_METRICS_DIR:
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    _remove_own_metrics_dir(os.getpid())

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -96,8 +101,11 @@ def test_gunicorn_config_defaults() -> None:
 @pytest.mark.slow
 def test_metrics_are_summed_over_gunicorn_workers(small_index: Path, tmp_path: Path) -> None:
     access_log = tmp_path / "access.log"
-    env = {"BROADSHEET_ACCESS_LOG": str(access_log)}
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {"BROADSHEET_ACCESS_LOG": str(access_log), "TMPDIR": str(scratch)}
     with gunicorn(small_index, workers=2, extra_env=env) as base:
+        assert len(list(scratch.glob("broadsheet-metrics-*"))) == 1
         for _ in range(20):
             with urllib.request.urlopen(f"{base}/api/search?q=election", timeout=10) as answer:
                 assert json.loads(answer.read())["total"] == 2
@@ -112,3 +120,41 @@ def test_metrics_are_summed_over_gunicorn_workers(small_index: Path, tmp_path: P
         assert metric(text, "broadsheet_index_docs") == 12
     lines = access_log.read_text(encoding="utf-8").splitlines()
     assert sum("GET /api/search?q=election" in line for line in lines) == 20
+    assert not list(scratch.glob("broadsheet-metrics-*"))  # the private folder went too
+
+
+def test_a_gunicorn_that_cannot_start_leaves_no_metrics_folder(
+    small_index: Path, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "BROADSHEET_INDEX_DIR": str(small_index),
+            "BROADSHEET_BIND": f"127.0.0.1:{port}",
+            "TMPDIR": str(tmp_path),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "gunicorn", "--no-control-socket", "wsgi:app"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode != 0 and "Address already in use" in done.stderr
+    assert not list(tmp_path.glob("broadsheet-metrics-*"))
+
+
+def test_reading_the_gunicorn_config_creates_nothing(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    tempfile.tempdir = None  # re-read TMPDIR
+    try:
+        config: dict = {}
+        exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
+        assert not list(tmp_path.iterdir())
+    finally:
+        tempfile.tempdir = None
