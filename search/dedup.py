@@ -14,9 +14,9 @@ from __future__ import annotations
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh.reading import IndexReader
 
 from indexer.schema import EMPTY_BIN, SKETCH_BINS
@@ -44,24 +44,21 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 class DuplicateGroups:
     """``group[docnum]`` is -1 for an article with no near-duplicate, else its group id."""
 
-    group: Sequence[int]
+    group: np.ndarray
     members: dict[int, tuple[int, ...]]
-    #: Every document that has a near-duplicate (a member of some group).
-    grouped: frozenset[int] = frozenset()
-
-    def __post_init__(self) -> None:
-        if self.members and not self.grouped:
-            everyone = frozenset(d for docs in self.members.values() for d in docs)
-            object.__setattr__(self, "grouped", everyone)
 
     def key(self, docnum: int) -> int:
         """Collapse key: 0 for no group (never collapsed), else group id + 1."""
-        return self.group[docnum] + 1
+        return int(self.group[docnum]) + 1
+
+    def story(self, docs: np.ndarray) -> np.ndarray:
+        """The group of each of ``docs`` (-1: no near-duplicate)."""
+        return self.group[docs]
 
     @classmethod
     def empty(cls, size: int) -> DuplicateGroups:
         """No groups at all (an index without sketches)."""
-        return cls(array("i", [-1]) * size, {})
+        return cls(np.full(size, -1, dtype=np.int32), {})
 
     @classmethod
     def load(cls, reader: IndexReader) -> DuplicateGroups:
@@ -135,8 +132,7 @@ class DuplicateGroups:
                 grouped[root].append(docnum)
         # A root is its group's smallest document (`union` keeps the smaller one).
         members = {root: (root, *docs) for root, docs in sorted(grouped.items())}
-        group = array("i", [-1]) * size
+        group = np.full(size, -1, dtype=np.int32)
         for root, docs in members.items():
-            for docnum in docs:
-                group[docnum] = root
+            group[list(docs)] = root
         return cls(group, members)

@@ -9,13 +9,13 @@ ranked by Whoosh's collectors over the documents that passed instead.
 
 from __future__ import annotations
 
-import heapq
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -26,7 +26,7 @@ from search.hits import hit_from_fields
 from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
 from search.ranking import ranked, recency_model, until_deadline
-from search.scorer import Evaluation, QueryScorer, Scores, Unsupported
+from search.scorer import Evaluation, QueryScorer, Unsupported
 from search.snippets import TermMatcher, make_snippet
 
 __all__ = ["Outcome", "Snapshot", "count", "execute"]
@@ -56,8 +56,6 @@ class Outcome:
 @dataclass(slots=True)
 class _Matches:
     counts: FacetCounts
-    #: The documents passing every selection, in document order.
-    passing: list[int]
     #: The evaluated query, to score documents with; None when Whoosh must rank.
     evaluation: Evaluation | None
 
@@ -102,20 +100,18 @@ def _matches(
         docs = evaluation.docs
         for date_filter in filters:  # filters narrow the matches, never add to scores
             docs = snapshot.scorer.restrict(docs, date_filter)
-        docnums: Sequence[int] = sorted(docs)
     except Unsupported:
         query = _combine(parsed.query, *filters)
-        docnums = list(until_deadline(snapshot.searcher.docs_for_query(query), deadline or 1e18))
-    passing: list[int] = []
+        found = until_deadline(snapshot.searcher.docs_for_query(query), deadline or 1e18)
+        docs = np.fromiter(found, dtype=np.int64)
     counts = count_facets(
         snapshot.tables,
-        docnums,
+        docs,
         _selected(request),
         FACET_NAMES if facets else (),
         snapshot.groups if request.collapse else None,
-        passing,
     )
-    return _Matches(counts, passing, evaluation)
+    return _Matches(counts, evaluation)
 
 
 def count(snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> int:
@@ -124,19 +120,25 @@ def count(snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> in
 
 
 def _best(
-    scores: Scores, candidates: list[int], window: int, group_of: Sequence[int] | None
+    docs: np.ndarray, scores: np.ndarray, window: int, groups: np.ndarray | None
 ) -> list[int]:
-    """The ``window`` best of ``candidates`` (in document order) by score, ties to the
-    lower document number, keeping only the best of each near-duplicate group."""
-    if group_of is None:
-        return heapq.nlargest(window, candidates, key=scores.__getitem__)
-    wanted = window * 2 + 10
+    """The ``window`` best of ``docs`` (ascending) by score, ties to the lower document
+    number, keeping only the best of each near-duplicate group (``groups``: the group
+    of each document, -1 for none)."""
+    wanted = window * 2 + 10 if groups is not None else window
     while True:
-        top = heapq.nlargest(wanted, candidates, key=scores.__getitem__)
+        if wanted < len(docs):  # only scores at or above the wanted-th best can place
+            threshold = np.partition(scores, len(docs) - wanted)[len(docs) - wanted]
+            keep = np.flatnonzero(scores >= threshold)
+        else:
+            keep = np.arange(len(docs))
+        order = keep[np.lexsort((docs[keep], -scores[keep]))]  # score down, then number up
+        if groups is None:
+            return docs[order[:window]].tolist()
         picked: list[int] = []
         seen: set[int] = set()
-        for doc in top:
-            group = group_of[doc]
+        for doc in docs[order].tolist():
+            group = int(groups[doc])
             if group >= 0:
                 if group in seen:
                     continue
@@ -144,7 +146,7 @@ def _best(
             picked.append(doc)
             if len(picked) == window:
                 return picked
-        if len(top) == len(candidates):
+        if len(keep) == len(docs):
             return picked
         wanted *= 4
 
@@ -161,13 +163,15 @@ def _ranked_page(
     window = request.page * request.per_page
     groups = snapshot.groups
     collapse = request.collapse and bool(groups.members)
+    passing = matches.counts.passing
     if matches.evaluation is not None and request.sort == "relevance":
-        scores = matches.evaluation.scores(matches.passing)
+        scores = matches.evaluation.scores(passing)
         if request.recency:
             model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
-            scores = {d: model.final(None, d, score) for d, score in scores.items()}
-        best = _best(scores, matches.passing, window, groups.group if collapse else None)
-        return [(doc, scores[doc]) for doc in best]
+            scores = scores * model.factors(passing)
+        best = _best(passing, scores, window, groups.group if collapse else None)
+        by_doc = dict(zip(passing.tolist(), scores.tolist(), strict=True))
+        return [(doc, by_doc[doc]) for doc in best]
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":
         model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
@@ -177,7 +181,7 @@ def _ranked_page(
         parsed.query,
         window,
         request.sort,
-        allow=set(matches.passing),
+        allow=set(passing.tolist()),
         collapse_key=groups.key if collapse else None,
         deadline=deadline,
     )
@@ -207,7 +211,7 @@ def execute(
         body = fields.get("body", "")
         snippet = make_snippet(body, matcher, analyzer) if request.snippets else ""
         duplicates: tuple[str, ...] = ()
-        group = snapshot.groups.group[docnum] if request.collapse else -1
+        group = int(snapshot.groups.group[docnum]) if request.collapse else -1
         if group >= 0:
             others = [d for d in counts.members.get(group, ()) if d != docnum]
             duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)

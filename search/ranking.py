@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from datetime import UTC, datetime
 
+import numpy as np
 from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
 from whoosh.searching import Results, Searcher, TimeLimit
@@ -62,6 +63,13 @@ class RecencyBM25F(scoring.BM25F):
             return score
         age = max(0, self.reference_day - day)
         return score * (1.0 + RECENCY_WEIGHT * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS))
+
+    def factors(self, docs: np.ndarray) -> np.ndarray:
+        """The recency factor of each of ``docs`` (1 when undated), as `final` applies."""
+        days = np.asarray(self.days)[docs]
+        age = np.maximum(0, self.reference_day - days)
+        boost = 1.0 + RECENCY_WEIGHT * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS)
+        return np.where(days < 0, 1.0, boost)
 
 
 def recency_model(days: Sequence[int], newest_day: int, now: datetime) -> RecencyBM25F:
