@@ -11,9 +11,7 @@ with a few words edited, lands in one group; a follow-up story does not.
 
 from __future__ import annotations
 
-import sys
-from array import array
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,15 +62,40 @@ class DuplicateGroups:
     def load(cls, reader: IndexReader) -> DuplicateGroups:
         """Group the documents of ``reader`` by their ``minhash`` column.
 
-        Memory stays small at 200k documents: the sketches sit in one flat array
-        (128 bytes a document) and the LSH buckets are built one band at a time.
+        The sketches sit in one ``(documents, SKETCH_BINS)`` array of 32-bit bins;
+        each band's bucketing is a sort, each candidate pair's similarity a vector
+        comparison, so loading stays well under a second at 200k documents.
         """
         size = reader.doc_count_all()
         if not reader.has_column("minhash"):
             return cls.empty(size)
         column = reader.column_reader("minhash")
         exact: dict[bytes, int] = {}
-        parent = array("i", range(size))
+        pairs: list[tuple[int, int]] = []
+        signed: list[int] = []
+        raws: list[bytes] = []
+        for docnum in reader.all_doc_ids():
+            raw = column[docnum]
+            if not raw:
+                continue
+            first = exact.setdefault(raw, docnum)
+            if first != docnum:
+                pairs.append((first, docnum))  # the very same sketch
+                continue
+            signed.append(docnum)
+            raws.append(raw)
+        del exact
+        sketches = np.frombuffer(b"".join(raws), dtype="<u4").reshape(-1, SKETCH_BINS)
+        del raws
+        owners = np.array(signed, dtype=np.int64)
+        for band in range(0, SKETCH_BINS, BAND_ROWS):
+            pairs.extend(_similar_pairs(sketches, owners, band))
+        return cls.from_pairs(size, pairs)
+
+    @classmethod
+    def from_pairs(cls, size: int, pairs: list[tuple[int, int]]) -> DuplicateGroups:
+        """Groups joining every pair (union-find); a group is named by its smallest member."""
+        parent = list(range(size))
 
         def find(x: int) -> int:
             while parent[x] != x:
@@ -80,59 +103,52 @@ class DuplicateGroups:
                 x = parent[x]
             return x
 
-        def union(x: int, y: int) -> None:
+        for x, y in pairs:
             rx, ry = find(x), find(y)
             if rx != ry:
                 parent[max(rx, ry)] = min(rx, ry)
-
-        signed = array("i")
-        flat = array("I")
-        for docnum in reader.all_doc_ids():
-            raw = column[docnum]
-            if not raw:
-                continue
-            first = exact.setdefault(raw, docnum)
-            if first != docnum:
-                union(first, docnum)
-                continue
-            signed.append(docnum)
-            flat.frombytes(raw)
-        del exact
-        if sys.byteorder != "little":  # pragma: no cover - sketches are little-endian
-            flat.byteswap()
-
-        def sketch(slot: int) -> tuple[int, ...]:
-            return tuple(flat[slot * SKETCH_BINS : (slot + 1) * SKETCH_BINS])
-
-        for band in range(0, SKETCH_BINS, BAND_ROWS):
-            # Row r of every sketch is the strided slice flat[band + r :: SKETCH_BINS]; only
-            # the band values shared by two or more sketches form buckets (C-speed passes).
-            rows = [flat[band + row :: SKETCH_BINS] for row in range(BAND_ROWS)]
-            keys = list(zip(*rows, strict=True))
-            shared = {k for k, n in Counter(keys).items() if n > 1 and EMPTY_BIN not in k}
-            buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
-            for slot, key in [(slot, key) for slot, key in enumerate(keys) if key in shared]:
-                buckets[key].append(slot)
-            del keys, shared
-            for bucket in buckets.values():
-                if len(bucket) < 2:
-                    continue
-                anchors = bucket if len(bucket) <= MAX_BUCKET else bucket[:1]
-                for i, a in enumerate(anchors):
-                    sketch_a = sketch(a)
-                    for b in bucket[i + 1 :]:
-                        x, y = signed[a], signed[b]
-                        if find(x) != find(y) and similarity(sketch_a, sketch(b)) >= SIMILARITY:
-                            union(x, y)
-            del buckets
-        roots = array("i", (find(docnum) for docnum in range(size)))
         grouped: dict[int, list[int]] = defaultdict(list)
-        for docnum, root in enumerate(roots):
+        for docnum in sorted({d for pair in pairs for d in pair}):
+            root = find(docnum)
             if root != docnum:
                 grouped[root].append(docnum)
-        # A root is its group's smallest document (`union` keeps the smaller one).
         members = {root: (root, *docs) for root, docs in sorted(grouped.items())}
         group = np.full(size, -1, dtype=np.int32)
         for root, docs in members.items():
             group[list(docs)] = root
         return cls(group, members)
+
+
+def _similar_pairs(sketches: np.ndarray, owners: np.ndarray, band: int) -> list[tuple[int, int]]:
+    """Pairs of documents agreeing on the band's bins (no empty bin among them) whose
+    sketches are at least `SIMILARITY` alike. A bucket of up to `MAX_BUCKET` is
+    compared pairwise, a bigger one against its first member only."""
+    rows = sketches[:, band : band + BAND_ROWS]
+    usable = np.flatnonzero((rows != EMPTY_BIN).all(axis=1))
+    if len(usable) < 2:
+        return []
+    keys = np.zeros(len(usable), dtype=np.uint64)
+    for column in range(BAND_ROWS):  # the band's bins packed into one key (2 x 32 bits)
+        keys = (keys << np.uint64(32)) | rows[usable, column].astype(np.uint64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(ordered)]
+    left: list[int] = []
+    right: list[int] = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if end - start < 2:
+            continue
+        bucket = usable[order[start:end]].tolist()  # sketch rows, in document order
+        anchors = bucket if len(bucket) <= MAX_BUCKET else bucket[:1]
+        for i, a in enumerate(anchors):
+            left.extend([a] * (len(bucket) - i - 1))
+            right.extend(bucket[i + 1 :])
+    if not left:
+        return []
+    a, b = sketches[left], sketches[right]
+    counted = ~((a == EMPTY_BIN) & (b == EMPTY_BIN))
+    used = counted.sum(axis=1)
+    same = ((a == b) & counted).sum(axis=1)
+    alike = (same / np.maximum(used, 1) >= SIMILARITY) & (used > 0)
+    return list(zip(owners[left][alike].tolist(), owners[right][alike].tolist(), strict=True))
