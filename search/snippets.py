@@ -21,6 +21,7 @@ from __future__ import annotations
 import fnmatch
 import html
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -184,13 +185,15 @@ def _best_window(
     sentences: list[tuple[int, int]], hits: list[tuple[int, int, str]]
 ) -> tuple[int, int]:
     best, best_score = sentences[0], (-1, -1)
+    starts = [h[0] for h in hits]  # ascending: hits come in text order
     for first in range(len(sentences)):
         start = sentences[first][0]
+        low = bisect_left(starts, start)
         for last in range(first, len(sentences)):
             end = sentences[last][1]
             if end - start > SNIPPET_CHARS and last > first:
                 break
-            inside = [h for h in hits if start <= h[0] < end]
+            inside = hits[low : bisect_left(starts, end, low)]
             score = (len({h[2] for h in inside}), len(inside))
             if score > best_score:
                 best, best_score = (start, end), score
