@@ -18,7 +18,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
-from search.postings import read_postings
+from search.postings import read_numeric_column, read_postings
 
 __all__ = ["FacetTables"]
 
@@ -156,10 +156,13 @@ def _single(reader: IndexReader, fieldname: str, size: int) -> tuple[tuple[str, 
 
 def _stamps(reader: IndexReader, size: int) -> np.ndarray:
     """The raw ``date`` column (2**64 - 1 for undated documents)."""
-    if not reader.has_column("date"):
-        return np.full(size, 2**64 - 1, dtype=np.uint64)
-    column = reader.column_reader("date", translate=False)
-    return np.fromiter((column[d] for d in range(size)), dtype=np.uint64, count=size)
+    undated = 2**64 - 1
+
+    def column(leaf: IndexReader) -> object | None:
+        return leaf.column_reader("date", translate=False) if leaf.has_column("date") else None
+
+    found = read_numeric_column(reader.leaf_readers(), column, undated).astype(np.uint64)
+    return found if len(found) == size else np.full(size, undated, dtype=np.uint64)
 
 
 def _month_name(months_since_1970: int) -> str:

@@ -5,18 +5,21 @@ Whoosh's matchers hand out one posting per method call (``is_active``, ``id``,
 term's whole posting list is read block by block from Whoosh 2.7.5's
 ``W3LeafMatcher`` (its decoded id and weight arrays), with each segment's
 deletions applied and its document numbers shifted by the segment's offset.
-Positions (posting values) are read only for phrase checks.
+Positions (posting values) are read only for phrase checks. Numeric columns
+(dates, field lengths) are read whole into NumPy vectors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
-__all__ = ["read_postings", "read_values"]
+__all__ = ["read_numeric_column", "read_postings", "read_values"]
 
 
 def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[object, frozenset[int]]:
@@ -95,3 +98,35 @@ def read_values(reader: IndexReader, fieldname: str, btext: bytes) -> dict[int, 
                     found[offset + doc] = value
             matcher._next_block()
     return found
+
+
+def _leaf_column(column: object, count: int, default: int) -> np.ndarray:
+    """One segment's numeric column as a vector (Whoosh stores it big-endian, fixed
+    width; documents past the stored ones have the default)."""
+    if isinstance(column, NumericColumn.Reader):
+        stored = min(column._count, count)
+        raw = column._dbfile.get(column._basepos, stored * column._fixedlen)
+        values = np.frombuffer(raw, dtype=np.dtype(">" + column._typecode))
+        found = np.full(count, default, dtype=values.dtype.newbyteorder("="))
+        found[:stored] = values
+        return found
+    return np.array([column[d] for d in range(count)])  # type: ignore[index]
+
+
+def read_numeric_column(
+    readers: list[tuple[IndexReader, int]],
+    get_column: Callable[[IndexReader], object | None],
+    default: int,
+) -> np.ndarray:
+    """A numeric column over every segment of ``readers`` (``leaf_readers()``), in
+    global document order; ``get_column(leaf)`` opens a segment's raw column reader
+    (None: the segment has none, every document gets ``default``)."""
+    parts = []
+    for leaf, _ in readers:
+        count = leaf.doc_count_all()
+        column = get_column(leaf)
+        if column is None:
+            parts.append(np.full(count, default))
+        else:
+            parts.append(_leaf_column(column, count, default))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

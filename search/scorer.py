@@ -42,7 +42,7 @@ from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from search.postings import read_postings, read_values
+from search.postings import read_numeric_column, read_postings, read_values
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 
@@ -123,21 +123,15 @@ class QueryScorer:
         """Every document's length of ``fieldname`` as Whoosh stores it (one byte, lossy)."""
         found = self._lengths.get(fieldname)
         if found is None:
-            parts = []
-            for leaf, _ in self.reader.leaf_readers():
+
+            def column(leaf: IndexReader) -> object | None:
                 perdoc = getattr(leaf, "_perdoc", None)
-                column = None
-                if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-                    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-                if column is not None:
-                    codes = np.fromiter(column, dtype=np.uint8, count=leaf.doc_count_all())
-                    parts.append(_LENGTH_OF_BYTE[codes])
-                else:
-                    count = leaf.doc_count_all()
-                    lengths = [leaf.doc_field_length(d, fieldname, 0) or 0 for d in range(count)]
-                    parts.append(np.array(lengths, dtype=np.float64))
-            found = np.concatenate(parts) if parts else np.zeros(0)
-            self._lengths[fieldname] = found
+                if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+                    raise Unsupported("segment without a per-document reader")
+                return perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+
+            codes = read_numeric_column(self.reader.leaf_readers(), column, 0)
+            found = self._lengths[fieldname] = _LENGTH_OF_BYTE[codes.astype(np.uint8)]
         return found
 
     def _stats(self, fieldname: str, btext: bytes) -> tuple[float, float, float, float]:
