@@ -18,6 +18,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 
 from indexer.schema import EMPTY_BIN, SKETCH_BINS
+from search.postings import live_documents
 
 #: Estimated shingle Jaccard similarity from which two articles are one story.
 SIMILARITY = 0.6
@@ -69,22 +70,24 @@ class DuplicateGroups:
         size = reader.doc_count_all()
         if not reader.has_column("minhash"):
             return cls.empty(size)
-        column = reader.column_reader("minhash")
         exact: dict[bytes, int] = {}
         pairs: list[tuple[int, int]] = []
         signed: list[int] = []
         raws: list[bytes] = []
-        for docnum in reader.all_doc_ids():
-            raw = column[docnum]
-            if not raw:
+        live = set(live_documents(reader).tolist())
+        for leaf, offset in reader.leaf_readers():  # segment by segment: no lookups per document
+            if not leaf.has_column("minhash"):
                 continue
-            first = exact.setdefault(raw, docnum)
-            if first != docnum:
-                pairs.append((first, docnum))  # the very same sketch
-                continue
-            signed.append(docnum)
-            raws.append(raw)
-        del exact
+            for docnum, raw in enumerate(leaf.column_reader("minhash"), offset):
+                if not raw or docnum not in live:
+                    continue
+                first = exact.setdefault(raw, docnum)
+                if first != docnum:
+                    pairs.append((first, docnum))  # the very same sketch
+                    continue
+                signed.append(docnum)
+                raws.append(raw)
+        del exact, live
         sketches = np.frombuffer(b"".join(raws), dtype="<u4").reshape(-1, SKETCH_BINS)
         del raws
         owners = np.array(signed, dtype=np.int64)

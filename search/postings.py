@@ -19,7 +19,7 @@ from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
-__all__ = ["read_numeric_column", "read_postings", "read_values"]
+__all__ = ["live_documents", "read_numeric_column", "read_postings", "read_values"]
 
 
 def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[object, frozenset[int]]:
@@ -129,4 +129,17 @@ def read_numeric_column(
             parts.append(np.full(count, default))
         else:
             parts.append(_leaf_column(column, count, default))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def live_documents(reader: IndexReader) -> np.ndarray:
+    """The numbers of every document not deleted, ascending (segment by segment:
+    ``MultiReader.all_doc_ids`` asks about deletion once per document)."""
+    parts = []
+    for leaf, offset in reader.leaf_readers():
+        docs = np.arange(offset, offset + leaf.doc_count_all(), dtype=np.int64)
+        if leaf.has_deletions():
+            deleted = np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset
+            docs = docs[~np.isin(docs, deleted)]
+        parts.append(docs)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

@@ -42,7 +42,7 @@ from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from search.postings import read_numeric_column, read_postings, read_values
+from search.postings import live_documents, read_numeric_column, read_postings, read_values
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 
@@ -109,7 +109,7 @@ class QueryScorer:
         """A boolean vector: True for every document not deleted (made once)."""
         if self._live is None:
             live = np.zeros(self.doc_count, dtype=bool)
-            live[np.fromiter(self.reader.all_doc_ids(), dtype=np.int64)] = True
+            live[live_documents(self.reader)] = True
             self._live = live
         return self._live
 
