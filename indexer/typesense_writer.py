@@ -8,6 +8,13 @@ complete old collection to the complete new one with no gap (Typesense's
 zero-downtime pattern). A failed rebuild drops its half-built collection and
 leaves the alias alone. `upsert_articles` and `delete_articles` change the served
 collection in place, by article id.
+
+Updates are sent to the collection the alias points at, never through the alias:
+Typesense 0.24 applies replicated writes in parallel queues chosen by the name in
+the request path, so a node replaying its Raft log (a restarted cluster node)
+could run a write addressed to the alias before the alias or its collection
+existed there, drop it and still count it applied (tests/test_typesense_cluster.py
+restarts a node to check that none is lost).
 """
 
 from __future__ import annotations
@@ -166,7 +173,14 @@ def upsert_articles(
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> int:
     """Add or replace ``articles`` (by id) in the served collection; return the count."""
-    return import_articles(client, alias, articles, action="upsert", batch_size=batch_size)
+    target = served_collection(client, alias)
+    return import_articles(client, target, articles, action="upsert", batch_size=batch_size)
+
+
+def served_collection(client: TypesenseHttp, alias: str = DEFAULT_ALIAS) -> str:
+    """The collection ``alias`` points at (``alias`` itself when it is no alias, so a
+    plain collection of that name still works)."""
+    return alias_target(client, alias) or alias
 
 
 def _id_filter(ids: list[str]) -> str:
@@ -179,14 +193,15 @@ def delete_articles(
     """Delete the articles with these ids from the served collection; return how many
     existed. Ids holding a backtick (which a filter cannot quote) are deleted one by one."""
     deleted = 0
+    target = served_collection(client, alias)
     plain, odd = [], []
     for article_id in dict.fromkeys(ids):
         (odd if "`" in article_id else plain).append(article_id)
     for batch in _batches(plain, DELETE_BATCH_SIZE):
-        deleted += client.delete_by_filter(alias, _id_filter(batch))
+        deleted += client.delete_by_filter(target, _id_filter(batch))
     for article_id in odd:
         try:
-            client.delete_document(alias, article_id)
+            client.delete_document(target, article_id)
             deleted += 1
         except NotFound:
             pass

@@ -14,13 +14,20 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from servers import free_port
 
 API_KEY = "broadsheet-test-key"
+
+#: Extra server flags for cluster nodes: none, the nodes run as in production. (Typesense
+#: 0.24.1 applies replicated writes in parallel queues chosen by the name in the request
+#: path; a node replaying its Raft log could drop a write addressed to an alias before the
+#: alias existed there. `indexer.typesense_writer` therefore writes to the collection the
+#: alias points at; ``("--thread-pool-size=1",)`` here would hide a regression of that.)
+CLUSTER_SERVER_ARGS: tuple[str, ...] = ()
 
 
 def binary_or_reason() -> tuple[str | None, str]:
@@ -64,10 +71,17 @@ def _get_json(url: str, timeout: float = 1.0) -> dict | None:
 class TypesenseNode:
     """One ``typesense-server`` process bound to 127.0.0.1 (API and peering)."""
 
-    def __init__(self, binary: str, data_dir: Path, nodes_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        binary: str,
+        data_dir: Path,
+        nodes_file: Path | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
         self.binary = binary
         self.data_dir = data_dir
         self.nodes_file = nodes_file
+        self.extra_args = tuple(extra_args)
         self.api_port = free_port()
         self.peering_port = free_port()
         self.process: subprocess.Popen | None = None
@@ -98,6 +112,7 @@ class TypesenseNode:
         ]
         if self.nodes_file is not None:
             command.append(f"--nodes={self.nodes_file}")
+        command.extend(self.extra_args)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -116,6 +131,10 @@ class TypesenseNode:
         """Raft state from ``/debug``: 1 = leader, 4 = follower (None when unreachable)."""
         body = _get_json(f"http://{self.address}/debug")
         return None if body is None else body.get("state")
+
+    def status(self) -> dict | None:
+        """``GET /status``: Raft ``state``, ``committed_index`` and ``queued_writes``."""
+        return _get_json(f"http://{self.address}/status")
 
     def wait_healthy(self, timeout: float = 60.0) -> float:
         """Wait until healthy; return the seconds waited. Raises with the log's tail."""
@@ -173,10 +192,15 @@ def typesense_node(binary: str, root: Path) -> Iterator[TypesenseNode]:
 
 
 @contextmanager
-def typesense_cluster(binary: str, root: Path, size: int = 3) -> Iterator[list[TypesenseNode]]:
+def typesense_cluster(
+    binary: str,
+    root: Path,
+    size: int = 3,
+    server_args: Sequence[str] = CLUSTER_SERVER_ARGS,
+) -> Iterator[list[TypesenseNode]]:
     """``size`` nodes forming one Raft cluster on loopback; all stopped afterwards."""
     nodes_file = root / "nodes"
-    nodes = [TypesenseNode(binary, root / f"node{i}", nodes_file) for i in range(size)]
+    nodes = [TypesenseNode(binary, root / f"node{i}", nodes_file, server_args) for i in range(size)]
     nodes_file.write_text(",".join(node.peer_entry for node in nodes) + "\n")
     try:
         for node in nodes:
