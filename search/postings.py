@@ -75,27 +75,35 @@ def read_postings(
     return docs, weights
 
 
-def read_values(reader: IndexReader, fieldname: str, btext: bytes) -> dict[int, bytes]:
-    """The encoded posting value (positions) of every live document holding ``btext``
-    in ``fieldname``; decode with the field format's ``decode_positions``."""
+def read_values(
+    reader: IndexReader, fieldname: str, btext: bytes, wanted: np.ndarray
+) -> dict[int, bytes]:
+    """The encoded posting value (positions) of ``btext`` in ``fieldname`` for each
+    document of ``wanted`` (ascending global numbers, all holding the term); decode
+    with the field format's ``decode_positions``."""
     found: dict[int, bytes] = {}
     for leaf, offset in reader.leaf_readers():
-        if fieldname not in leaf.schema or (fieldname, btext) not in leaf:
+        end = offset + leaf.doc_count_all()
+        local = wanted[(wanted >= offset) & (wanted < end)] - offset
+        if not len(local) or fieldname not in leaf.schema or (fieldname, btext) not in leaf:
             continue
-        matcher, deleted = _leaf(leaf, fieldname, btext)
+        matcher, _ = _leaf(leaf, fieldname, btext)
         if type(matcher) is not W3LeafMatcher:
+            keep = set(local.tolist())
             while matcher.is_active():  # type: ignore[attr-defined]
                 doc = matcher.id()  # type: ignore[attr-defined]
-                if doc not in deleted:
+                if doc in keep:
                     found[offset + doc] = matcher.value()  # type: ignore[attr-defined]
                 matcher.next()  # type: ignore[attr-defined]
             continue
         while matcher.is_active():
             matcher._read_ids()
-            matcher._read_values()
-            for doc, value in zip(matcher._ids, matcher._values, strict=True):
-                if doc not in deleted:
-                    found[offset + doc] = value
+            ids = np.asarray(matcher._ids)
+            hits = np.flatnonzero(np.isin(ids, local, assume_unique=True))
+            if len(hits):
+                matcher._read_values()
+                for i in hits.tolist():
+                    found[offset + int(ids[i])] = matcher._values[i]
             matcher._next_block()
     return found
 

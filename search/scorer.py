@@ -46,7 +46,7 @@ from search.postings import live_documents, read_numeric_column, read_postings, 
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 
-#: Postings kept cached per snapshot (12 bytes each; positions count 8 times).
+#: Postings kept cached per snapshot (12 bytes each).
 CACHED_POSTINGS = 2_000_000
 #: Phrases whose matching documents stay cached per snapshot.
 PHRASES_CACHED = 512
@@ -63,9 +63,9 @@ class Unsupported(Exception):
 
 class TermPostings:
     """One term's live documents (ascending), their term frequencies, and what its
-    BM25F needs; encoded positions are read when a phrase first asks."""
+    BM25F needs."""
 
-    __slots__ = ("docs", "stats", "values", "weights")
+    __slots__ = ("docs", "stats", "weights")
 
     def __init__(
         self, docs: Vector, weights: Vector, stats: tuple[float, float, float, float] | None
@@ -74,7 +74,6 @@ class TermPostings:
         self.weights = weights
         #: (idf, K1, B, average field length); None: not scorable, the score is the weight.
         self.stats = stats
-        self.values: dict[int, bytes] | None = None
 
 
 class QueryScorer:
@@ -174,17 +173,7 @@ class QueryScorer:
                 self._cached += size
                 while self._cached > self.limit and len(self._cache) > 1:
                     _, dropped = self._cache.popitem(last=False)
-                    self._cached -= len(dropped.docs) + 8 * len(dropped.values or ())
-
-    def values(self, fieldname: str, text: object) -> dict[int, bytes]:
-        """One term's encoded positions by document (cached with its postings)."""
-        term = self.term(fieldname, text)
-        if term.values is None and len(term.docs):
-            btext = self.schema[fieldname].to_bytes(text)
-            term.values = read_values(self.reader, fieldname, btext)
-            with self._lock:
-                self._cached += 8 * len(term.values)
-        return term.values or {}
+                    self._cached -= len(dropped.docs)
 
     def phrase_matches(self, key: tuple[Any, ...], find: Callable[[], Vector | None]) -> Vector:
         """The cached matches of the phrase ``key``, else ``find()``'s (cached unless None,
@@ -329,11 +318,16 @@ class Evaluation:
         scorer = self.scorer
         words = query.words
         candidates = np.logical_and.reduce([self._term_mask(query.fieldname, w) for w in words])
-        values = [scorer.values(query.fieldname, word) for word in words]
+        wanted = np.flatnonzero(candidates)
+        field = scorer.schema[query.fieldname]
+        values = [
+            read_values(scorer.reader, query.fieldname, field.to_bytes(word), wanted)
+            for word in words
+        ]
         decode = scorer.schema[query.fieldname].format.decode_positions
         steps = range(1, query.slop + 1)
         found = scorer.empty()
-        for count, doc in enumerate(np.flatnonzero(candidates).tolist()):
+        for count, doc in enumerate(wanted.tolist()):
             if not count & 255 and self.stop():
                 return None  # past the deadline: not remembered, no matches claimed
             ends = set(decode(values[0][doc]))
