@@ -133,7 +133,7 @@ def _tags(reader: IndexReader, size: int) -> tuple[tuple[str, ...], np.ndarray, 
     for number, term in enumerate(_terms(reader, "tag_exact")):
         names.append(term.decode("utf-8"))
         found, _ = read_postings(reader, "tag_exact", term)
-        docs.append(np.array(found, dtype=np.int64))
+        docs.append(found)
         numbers.append(np.full(len(found), number, dtype=np.int32))
     all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
     all_numbers = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int32)
@@ -150,7 +150,7 @@ def _single(reader: IndexReader, fieldname: str, size: int) -> tuple[tuple[str, 
     for term in _terms(reader, fieldname):
         found, _ = read_postings(reader, fieldname, term)
         names.append(term.decode("utf-8"))
-        ids[np.array(found, dtype=np.int64)] = len(names) - 1
+        ids[found] = len(names) - 1
     return tuple(names), ids
 
 

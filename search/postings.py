@@ -11,7 +11,8 @@ Positions (posting values) are read only for phrase checks. Numeric columns
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
+from itertools import accumulate
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -19,7 +20,13 @@ from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
-__all__ = ["live_documents", "read_numeric_column", "read_postings", "read_values"]
+__all__ = [
+    "decode_positions",
+    "live_documents",
+    "read_numeric_column",
+    "read_postings",
+    "read_values",
+]
 
 
 def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[object, frozenset[int]]:
@@ -32,7 +39,27 @@ def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[object, fr
     return matcher, deleted
 
 
-def _blocks(matcher: object) -> list[tuple[Sequence[int], Sequence[float]]]:
+def _block_arrays(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+    """The current block's document ids and weights as vectors, decoded from the
+    block's data without Whoosh's per-posting delta generator."""
+    if matcher._data is None:
+        matcher._read_data()
+    ids, weights = matcher._data[0], matcher._data[1]
+    count = matcher._blocklength
+    if matcher._byteids:
+        doc_ids = np.asarray(ids, dtype=np.int64)
+    else:  # delta-coded: Whoosh's delta_decode is a running sum
+        doc_ids = np.cumsum(np.asarray(ids, dtype=np.int64))
+    if weights is None:
+        weight_values = np.ones(count)
+    elif isinstance(weights, float):
+        weight_values = np.full(count, weights)
+    else:
+        weight_values = np.asarray(weights, dtype=np.float64)
+    return doc_ids, weight_values
+
+
+def _blocks(matcher: object) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every (ids, weights) block of a posting list (one block for non-W3 matchers)."""
     if type(matcher) is not W3LeafMatcher:
         ids, weights = [], []
@@ -40,39 +67,34 @@ def _blocks(matcher: object) -> list[tuple[Sequence[int], Sequence[float]]]:
             ids.append(matcher.id())  # type: ignore[attr-defined]
             weights.append(matcher.weight())  # type: ignore[attr-defined]
             matcher.next()  # type: ignore[attr-defined]
-        return [(ids, weights)]
-    blocks = []
+        yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+        return
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        blocks.append((matcher._ids, matcher._weights))
+        yield _block_arrays(matcher)
         matcher._next_block()
-    return blocks
 
 
 def read_postings(
     reader: IndexReader, fieldname: str, btext: bytes
-) -> tuple[list[int], list[float]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Live document numbers (ascending, global) holding ``btext`` in ``fieldname``
     and the term's weight (frequency) in each."""
-    docs: list[int] = []
-    weights: list[float] = []
+    docs: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
     for leaf, offset in reader.leaf_readers():
         if fieldname not in leaf.schema or (fieldname, btext) not in leaf:
             continue
         matcher, deleted = _leaf(leaf, fieldname, btext)
+        dropped = np.fromiter(deleted, dtype=np.int64) if deleted else None
         for ids, block_weights in _blocks(matcher):
-            if deleted:
-                kept = [i for i, doc in enumerate(ids) if doc not in deleted]
-                docs.extend(offset + ids[i] for i in kept)
-                weights.extend(block_weights[i] for i in kept)
-            elif offset:
-                docs.extend(offset + doc for doc in ids)
-                weights.extend(block_weights)
-            else:
-                docs.extend(ids)
-                weights.extend(block_weights)
-    return docs, weights
+            if dropped is not None:
+                kept = ~np.isin(ids, dropped)
+                ids, block_weights = ids[kept], block_weights[kept]
+            docs.append(ids + offset)
+            weights.append(block_weights)
+    if not docs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(docs), np.concatenate(weights)
 
 
 def read_values(
@@ -97,8 +119,7 @@ def read_values(
                 matcher.next()  # type: ignore[attr-defined]
             continue
         while matcher.is_active():
-            matcher._read_ids()
-            ids = np.asarray(matcher._ids)
+            ids, _ = _block_arrays(matcher)
             hits = np.flatnonzero(np.isin(ids, local, assume_unique=True))
             if len(hits):
                 matcher._read_values()
@@ -151,3 +172,20 @@ def live_documents(reader: IndexReader) -> np.ndarray:
             docs = docs[~np.isin(docs, deleted)]
         parts.append(docs)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def decode_positions(value: bytes, fallback: Callable[[bytes], list[int]]) -> list[int]:
+    """The positions in one encoded ``Positions`` posting value.
+
+    Whoosh stores a big-endian count, then the pickle (protocol 2) of the list of
+    position deltas. When every delta is under 256 (nearly always), the pickle is a
+    fixed pattern of one-byte integers, read here by slicing; anything else goes to
+    ``fallback`` (the format's own ``decode_positions``).
+    """
+    count = int.from_bytes(value[:4], "big")
+    if count == 1 and value[9:10] == b"K" and value[11:12] == b"a":
+        return [value[10]]
+    end = 11 + 2 * count
+    if value[9:11] == b"(K" and value[end : end + 1] == b"e" and value[10:end:2] == b"K" * count:
+        return list(accumulate(value[11:end:2]))
+    return fallback(value)

@@ -42,7 +42,13 @@ from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from search.postings import live_documents, read_numeric_column, read_postings, read_values
+from search.postings import (
+    decode_positions,
+    live_documents,
+    read_numeric_column,
+    read_postings,
+    read_values,
+)
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 
@@ -159,10 +165,8 @@ class QueryScorer:
                 self._cache.move_to_end(key)
                 return found
         docs, weights = read_postings(self.reader, fieldname, btext)
-        stats = self._stats(fieldname, btext) if field.scorable and docs else None
-        found = TermPostings(
-            np.array(docs, dtype=np.int32), np.array(weights, dtype=np.float64), stats
-        )
+        stats = self._stats(fieldname, btext) if field.scorable and len(docs) else None
+        found = TermPostings(docs.astype(np.int32), weights, stats)
         self._remember(key, found, len(docs))
         return found
 
@@ -324,15 +328,17 @@ class Evaluation:
             read_values(scorer.reader, query.fieldname, field.to_bytes(word), wanted)
             for word in words
         ]
-        decode = scorer.schema[query.fieldname].format.decode_positions
+        slow = field.format.decode_positions
         steps = range(1, query.slop + 1)
         found = scorer.empty()
         for count, doc in enumerate(wanted.tolist()):
             if not count & 255 and self.stop():
                 return None  # past the deadline: not remembered, no matches claimed
-            ends = set(decode(values[0][doc]))
+            ends = set(decode_positions(values[0][doc], slow))
             for word_values in values[1:]:
-                ends = {p for p in decode(word_values[doc]) if any(p - s in ends for s in steps)}
+                # Positions of this word within ``slop`` after a span's end: new ends.
+                reach = {end + step for end in ends for step in steps}
+                ends = reach.intersection(decode_positions(word_values[doc], slow))
                 if not ends:
                     break
             if ends:
