@@ -176,3 +176,18 @@ def test_service_pages_rank_like_whoosh_collectors(tmp_path: Path) -> None:
             assert got == want[: len(got)] and len(got) == min(30, response.total), text
     finally:
         service.close()
+
+
+def test_positions_decode_like_whoosh_small_and_large_gaps() -> None:
+    from whoosh.formats import Positions
+
+    from search.postings import decode_positions
+
+    fmt = Positions()
+    rng = random.Random(3)
+    for _ in range(2000):
+        span = rng.choice((40, 300, 70_000, 5_000_000))
+        positions = sorted(rng.sample(range(span), rng.randint(1, min(30, span))))
+        value = fmt.encode(positions)
+        for stored in (value, value.rstrip(b".")):  # with and without the pickle's STOP
+            assert decode_positions(stored, fmt.decode_positions) == positions
