@@ -123,6 +123,15 @@ def targets(corpora: list[dict]) -> list[dict]:
                     "naive Whoosh in-process with facets + snippets",
                 )
             )
+            checks.append(
+                check(
+                    f"{name}: naive Whoosh full p50 ÷ in-process full p50 ({phase})",
+                    ratio(get(main, "whoosh", "full"), get(main, "broadsheet", "full")),
+                    20.0,
+                    "min",
+                    "both in-process: the engines compared without the HTTP layer",
+                )
+            )
         b = main["builds"]
         checks.append(
             check(
