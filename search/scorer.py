@@ -179,21 +179,28 @@ class QueryScorer:
                     _, dropped = self._cache.popitem(last=False)
                     self._cached -= len(dropped.docs)
 
-    def phrase_matches(self, key: tuple[Any, ...], find: Callable[[], Vector | None]) -> Vector:
-        """The cached matches of the phrase ``key``, else ``find()``'s (cached unless None,
-        which means "cut short": then the empty vector is returned)."""
+    def phrase_matches(
+        self, key: tuple[Any, ...], find: Callable[[], tuple[Vector, bool]]
+    ) -> Vector:
+        """The matches of the phrase ``key`` as a boolean vector: cached (as document
+        numbers, so an entry costs its matches, not the corpus), else ``find()``'s,
+        which says whether it checked every candidate (only complete ones are kept)."""
         with self._lock:
-            found = self._phrases.get(key)
-            if found is not None:
+            docs = self._phrases.get(key)
+            if docs is not None:
                 self._phrases.move_to_end(key)
+        if docs is None:
+            found, complete = find()
+            if not complete:
                 return found
-        found = find()
-        if found is None:
-            return self.empty()
-        with self._lock:
-            self._phrases[key] = found
-            if len(self._phrases) > PHRASES_CACHED:
-                self._phrases.popitem(last=False)
+            docs = np.flatnonzero(found).astype(np.int32)
+            with self._lock:
+                self._phrases[key] = docs
+                if len(self._phrases) > PHRASES_CACHED:
+                    self._phrases.popitem(last=False)
+            return found
+        found = self.empty()
+        found[docs] = True
         return found
 
     # -- queries ---------------------------------------------------------------
@@ -317,8 +324,9 @@ class Evaluation:
             (fieldname, btexts, query.slop), lambda: self._check_phrase(query)
         )
 
-    def _check_phrase(self, query: wq.Phrase) -> Vector | None:
-        """Verify positions on the documents holding every word; None when stopped."""
+    def _check_phrase(self, query: wq.Phrase) -> tuple[Vector, bool]:
+        """Verify positions on the documents holding every word: the matches, and
+        whether every candidate was checked (false when ``stop`` said so)."""
         scorer = self.scorer
         words = query.words
         candidates = np.logical_and.reduce([self._term_mask(query.fieldname, w) for w in words])
@@ -333,7 +341,7 @@ class Evaluation:
         found = scorer.empty()
         for count, doc in enumerate(wanted.tolist()):
             if not count & 255 and self.stop():
-                return None  # past the deadline: not remembered, no matches claimed
+                return found, False  # past the deadline: the matches found so far
             ends = set(decode_positions(values[0][doc], slow))
             for word_values in values[1:]:
                 # Positions of this word within ``slop`` after a span's end: new ends.
@@ -343,7 +351,7 @@ class Evaluation:
                     break
             if ends:
                 found[doc] = True
-        return found
+        return found, True
 
     # -- how well --------------------------------------------------------------
 
