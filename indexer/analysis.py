@@ -19,7 +19,8 @@ run it as a few C calls instead of a generator of Token objects per word:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import compress
 from pickle import dumps
 from typing import Any
 
@@ -39,6 +40,12 @@ from whoosh.system import pack_uint
 TOKEN_PATTERN = r"[\w\*]+(?:\.?[\w\*]+)*"
 #: Stems memoised per process by the fast path before the memo is emptied.
 STEM_MEMO_SIZE = 200_000
+#: Encoded values of a term at one position, by position (most postings).
+DEFAULT_SINGLE_VALUES_SIZE = 20_000
+SINGLE_VALUES_SIZE = DEFAULT_SINGLE_VALUES_SIZE
+_SINGLE_VALUES: dict[int, bytes] = {}
+#: ``count * 1.0`` for small counts, one shared float object each.
+_UNIT_WEIGHTS = tuple(count * 1.0 for count in range(64))
 
 
 class SnowballFilter(PyStemmerFilter):
@@ -75,6 +82,9 @@ class AnalysisParts:
     stem: Any
     #: Memo of lowercase word -> stem (the stemmer's own cache is per call site).
     memo: dict[str, str]
+    #: Memo of lowercase token -> UTF-8 stem, or ``b""`` for a dropped token (stop
+    #: word, too short or too long): what indexing needs per token, in one lookup.
+    index_memo: dict[str, bytes] = field(default_factory=dict)
 
     def stem_word(self, word: str) -> str:
         """The stem of a lowercase, non-stop ``word`` (memoised)."""
@@ -93,6 +103,21 @@ class AnalysisParts:
             and (self.maxsize is None or size <= self.maxsize)
             and word not in self.stops
         )
+
+    def index_stems(self, words: list[str]) -> list[bytes]:
+        """Each token's UTF-8 stem, ``b""`` where the stop filter drops it."""
+        memo = self.index_memo
+        try:
+            return list(map(memo.__getitem__, words))
+        except KeyError:
+            pass
+        unseen = set(words).difference(memo)
+        if len(memo) + len(unseen) > STEM_MEMO_SIZE:
+            memo.clear()
+            unseen = set(words)
+        for word in unseen:
+            memo[word] = self.stem_word(word).encode("utf-8") if self.kept(word) else b""
+        return list(map(memo.__getitem__, words))
 
     def words(self, text: str) -> list[str]:
         """The lowercase tokens of ``text``, stop words included, in order."""
@@ -142,30 +167,41 @@ def positions_postings(
     Positions are renumbered past stop words as Whoosh's ``StopFilter`` does: the
     first kept word keeps its token index, each later kept word is one more.
     """
-    poses: dict[str, list[int]] = {}
-    stops, minsize, maxsize = parts.stops, parts.minsize, parts.maxsize
-    memo, stem_word = parts.memo, parts.stem_word
-    position = -1
-    for index, word in enumerate(words):
-        # `AnalysisParts.kept` and `stem_word`, inlined: this loop runs once per token.
-        size = len(word)
-        if size < minsize or word in stops or (maxsize is not None and size > maxsize):
-            continue
-        position = index if position < 0 else position + 1
-        stem = memo.get(word) or stem_word(word)
+    return _postings(parts.index_stems(words), field_boost)
+
+
+def _postings(stems: list[bytes], field_boost: float) -> list[tuple[bytes, int, float, bytes]]:
+    """`positions_postings` from the tokens' stems (``b""`` for a dropped token)."""
+    kept = list(filter(None, stems))
+    if not kept:
+        return []
+    first = 0
+    while not stems[first]:
+        first += 1
+    poses: dict[bytes, list[int]] = {}
+    for position, stem in enumerate(kept, first):
         found = poses.get(stem)
         if found is None:
             poses[stem] = [position]
         else:
             found.append(position)
     postings = []
+    single = _SINGLE_VALUES
+    weights = _UNIT_WEIGHTS if field_boost == 1.0 else None
     for stem, poslist in poses.items():
-        deltas, base = [], 0
-        for position in poslist:
-            deltas.append(position - base)
-            base = position
-        value = pack_uint(len(deltas)) + dumps(deltas, 2)
-        postings.append((stem.encode("utf-8"), len(poslist), len(poslist) * field_boost, value))
+        count = len(poslist)
+        if count == 1:
+            value = single.get(poslist[0])
+            if value is None:
+                value = pack_uint(1) + dumps(poslist, 2)
+                if len(single) < SINGLE_VALUES_SIZE:
+                    single[poslist[0]] = value
+        else:
+            deltas = [poslist[0]]
+            deltas += [b - a for a, b in zip(poslist, poslist[1:], strict=False)]
+            value = pack_uint(count) + dumps(deltas, 2)
+        weight = weights[count] if weights is not None and count < 64 else count * field_boost
+        postings.append((stem, count, weight, value))
     return postings
 
 
@@ -190,17 +226,25 @@ class FastText(TEXT):
         ):
             return super().index(value, **kwargs)
         words = parts.words(value)
-        self._spelling = (value, words)
-        return positions_postings(parts, words, self.format.field_boost)
+        stems = parts.index_stems(words)
+        self._spelling = (value, words, stems)
+        return _postings(stems, self.format.field_boost)
 
     def spellable_words(self, value: Any) -> Any:
         """The distinct unstemmed non-stop words, sorted (reusing `index`'s tokens)."""
-        cached = getattr(self, "_spelling", None)
-        parts = analysis_parts(self.analyzer)
-        if cached is None or cached[0] is not value or parts is None:
+        words = self.spelling_set(value)
+        if words is None:
             return super().spellable_words(value)
+        return iter(sorted(words))
+
+    def spelling_set(self, value: Any) -> set[str] | None:
+        """`spellable_words` as a set, from the tokens `index` just saw for ``value``
+        (None when it did not: ask `spellable_words`)."""
+        cached = getattr(self, "_spelling", None)
+        if cached is None or cached[0] is not value:
+            return None
         self._spelling = None
-        return iter(sorted({word for word in cached[1] if parts.kept(word)}))
+        return set(compress(cached[1], cached[2]))
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -27,7 +27,10 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import sys
+from array import array
 from datetime import UTC, datetime
+from operator import methodcaller
 from typing import Any
 
 from whoosh.analysis import StandardAnalyzer
@@ -84,6 +87,14 @@ MAX_SIGNED_WORDS = 5000
 #: Bins of the one-permutation MinHash sketch; each holds a 32-bit minimum.
 SKETCH_BINS = 32
 EMPTY_BIN = 0xFFFFFFFF
+_SKETCH = struct.Struct(f"<{SKETCH_BINS}I")
+#: Byte -> its bin (``byte % SKETCH_BINS``), for ``bytes.translate``.
+_LOW_BITS = bytes(b % SKETCH_BINS for b in range(256))
+_DIGEST = methodcaller("digest")
+try:  # CPython's own MD5: the same digests as OpenSSL's, cheaper to set up per call
+    from _md5 import md5 as _md5
+except ImportError:  # pragma: no cover - a Python built without it
+    _md5 = hashlib.md5
 
 
 def minhash_sketch(text: str) -> bytes:
@@ -95,20 +106,24 @@ def minhash_sketch(text: str) -> bytes:
     they have in common (their Jaccard similarity), which is how the search layer
     finds near-duplicate stories. Empty bins hold `EMPTY_BIN`; a text with fewer
     than `MIN_SHINGLES` shingles gets no sketch (``b""``).
+
+    Of a shingle's digest, the first 8 bytes read little-endian are ``h``: the bin
+    is ``h % 32`` (the low 5 bits of byte 0) and the value ``h >> 32`` (bytes 4-7).
+    The digests are computed by C-level ``map`` chains and read back as one array.
     """
     words = _WORD.findall(text[: MAX_SIGNED_WORDS * 15].lower())[:MAX_SIGNED_WORDS]
-    shingles = {
-        " ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)
-    }
+    shingles = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
     if len(shingles) < MIN_SHINGLES:
         return b""
+    digests = b"".join(map(_DIGEST, map(_md5, map(str.encode, shingles))))
+    values = array("I", digests)[1::4]
+    if sys.byteorder != "little":
+        values.byteswap()
     bins = [EMPTY_BIN] * SKETCH_BINS
-    for shingle in shingles:
-        h = int.from_bytes(hashlib.md5(shingle.encode()).digest()[:8], "little")
-        slot, value = h % SKETCH_BINS, h >> 32
+    for slot, value in zip(digests[0::16].translate(_LOW_BITS), values, strict=True):
         if value < bins[slot]:
             bins[slot] = value
-    return struct.pack(f"<{SKETCH_BINS}I", *bins)
+    return _SKETCH.pack(*bins)
 
 
 def to_whoosh_date(value: datetime | None) -> datetime | None:

@@ -1,7 +1,6 @@
 """Narrow fixes for Whoosh 2.7.5 (pinned), applied only by writing processes.
 
-1. Speed (`apply_speedups`), three patches of the segment flush, each keeping
-   the bytes written the same except where noted:
+1. Speed (`apply_speedups`): the writer's hot paths, writing the same index.
 
    a. When a segment is flushed, Whoosh asks the per-document reader for every
       posting's field length. For fields without a length column (IDs,
@@ -11,14 +10,21 @@
       written, so "this column does not exist" is cached like a found column.
    b. The lengths themselves are then read once per field into a list
       (`_doc_field_length`) instead of through a column reader per posting.
-   c. Whoosh's posting pool keeps one tuple per posting and sorts them all;
-      past its memory limit it pickles every posting to a temp file and back
-      (13 % of a build). `CompactPostingPool` groups postings by term as they
-      come (documents arrive in order, so each term's list is already sorted),
-      sorts only the distinct terms, and spills whole terms with ``marshal``.
-      Spelling words (document 0 of the ``spell_*`` fields) are kept once per
-      word instead of once per document that holds them: only the words are
-      ever read back.
+   c. `indexer.posting_pool.CompactPostingPool` replaces Whoosh's posting pool
+      (one tuple per posting, all sorted, pickled to temp runs past the memory
+      limit): postings grouped by term as they come, whole terms spilled with
+      ``marshal``; ``add_document`` hands it a field at a time, with the short
+      fields' postings from `indexer.field_terms` (memoised, no Token objects).
+   d. `indexer.codec_fast` writes the flushed segment's posting lists a term at
+      a time instead of one Python call per posting (Whoosh's W3 format).
+
+   What differs from Whoosh's own bytes, all read back the same by unmodified
+   Whoosh: posting blocks shorter than `indexer.codec_fast.MIN_COMPRESS` are
+   stored uncompressed (zlib made them longer); a repeated position value is
+   one shared object, which ``pickle`` writes as a back-reference; spelling
+   postings (document 0 of the ``spell_*`` fields, kept once per word) hold
+   frequency 1 instead of Whoosh's leftover value. `exact_whoosh_bytes` turns
+   these off, so tests can compare segment files byte for byte.
 
 2. Memory (`apply_reader_fixes`, for searching processes). A compound segment
    is memory-mapped, but each of its sub-files is opened as
@@ -38,24 +44,28 @@
 
 from __future__ import annotations
 
-import heapq
-import marshal
-import random
-import string
 from collections.abc import Iterator
 from typing import Any
 
 from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
-from whoosh.util.numeric import byte_to_length
+
+from indexer import analysis, codec_fast, field_terms, posting_pool
+from indexer.codec_fast import can_write_fast, field_lengths, flush_segment
+from indexer.posting_pool import (
+    CompactPostingPool,
+    add_document,
+    whoosh_add_document,
+)
 
 _MISSING = object()
 _applied = False
 _reader_applied = False
-#: Rough bytes of memory per new term and per posting in `CompactPostingPool`.
-TERM_BYTES = 260
-POSTING_BYTES = 110
+_whoosh_cached_reader = whoosh3.W3PerDocReader._cached_reader
+_whoosh_doc_field_length = whoosh3.W3PerDocReader.doc_field_length
+_WhooshPostingPool = writing.PostingPool
+_whoosh_flush_segment = writing.SegmentWriter._flush_segment
 
 
 def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
@@ -72,11 +82,7 @@ def _doc_field_length(self: Any, docnum: int, fieldname: str, default: int = 0) 
     lengths = self.__dict__.setdefault("_length_lists", {})
     found = lengths.get(fieldname, _MISSING)
     if found is _MISSING:
-        reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        found = None
-        if reader is not None:
-            found = [byte_to_length(b) if b else None for b in reader]
-        lengths[fieldname] = found
+        found = lengths[fieldname] = field_lengths(self, fieldname)
     if docnum > self._doccount:
         raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
     if found is None:
@@ -84,88 +90,22 @@ def _doc_field_length(self: Any, docnum: int, fieldname: str, default: int = 0) 
     return found[docnum] if docnum < len(found) else default
 
 
-class CompactPostingPool:
-    """Drop-in for ``whoosh.writing.PostingPool``: postings grouped by term.
-
-    ``add`` takes Whoosh's ``(fieldname, term bytes, docnum, weight, value)``
-    items; ``iter_postings`` gives them back sorted by field, term and document,
-    as the codec needs. Each term holds a flat list ``[docnum, weight, value,
-    ...]`` in arrival order, which is document order: a writer numbers its
-    documents upwards, and documents of merged segments come after its own.
-    """
-
-    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128, **_: Any) -> None:
-        self.tempstore = tempstore
-        self.segment = segment
-        self.limit = limitmb * 1024 * 1024
-        self.size = 0
-        self.terms: dict[tuple[str, bytes], list[Any]] = {}
-        self.runs: list[str] = []
-        self.fieldnames: set[str] = set()
-
-    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
-        """Add one posting; a repeat of the same term and document is dropped."""
-        fieldname, text, docnum, weight, value = item
-        key = (fieldname, text)
-        postings = self.terms.get(key)
-        if postings is None:
-            self.terms[key] = [docnum, weight, value]
-            self.fieldnames.add(fieldname)
-            self.size += TERM_BYTES + len(text) + len(value or b"")
-        elif postings[-3] != docnum:
-            postings += (docnum, weight, value)
-            self.size += POSTING_BYTES + len(value or b"")
-        else:
-            return
-        if self.size > self.limit:
-            self.save()
-
-    def save(self) -> None:
-        """Write the pooled terms, sorted, to a temporary run file and empty the pool."""
-        if not self.terms:
-            return
-        name = "".join(random.choices(string.ascii_lowercase + string.digits, k=16)) + ".run"
-        with self.tempstore.create_file(name).raw_file() as handle:
-            for key in sorted(self.terms):
-                marshal.dump((key[0], key[1], self.terms[key]), handle)
-        self.runs.append(name)
-        self.terms = {}
-        self.size = 0
-
-    def _read_run(self, name: str) -> Iterator[tuple[str, bytes, list[Any]]]:
-        with self.tempstore.open_file(name).raw_file() as handle:
-            while True:
-                try:
-                    yield marshal.load(handle)
-                except EOFError:
-                    break
-        self.tempstore.delete_file(name)
-
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
-        """Every posting, sorted by (field, term, document)."""
-        if self.runs:
-            self.save()
-            runs, self.runs = self.runs, []
-            records = heapq.merge(*(self._read_run(name) for name in runs), key=_record_key)
-        else:
-            terms, self.terms = self.terms, {}
-            records = ((key[0], key[1], terms[key]) for key in sorted(terms))
-        for fieldname, text, postings in records:
-            for i in range(0, len(postings), 3):
-                yield fieldname, text, postings[i], postings[i + 1], postings[i + 2]
-
-    def cleanup(self) -> None:
-        """Remove run files left behind (a cancelled or failed writer)."""
-        for name in self.runs:
-            try:
-                self.tempstore.delete_file(name)
-            except OSError:
-                pass
-        self.runs = []
+def _flush_segment(self: Any) -> None:
+    """``SegmentWriter._flush_segment``, through `indexer.codec_fast` when it applies."""
+    if can_write_fast(self):
+        flush_segment(self)
+    else:
+        _whoosh_flush_segment(self)
 
 
-def _record_key(record: tuple[str, bytes, list[Any]]) -> tuple[str, bytes]:
-    return record[0], record[1]
+def exact_whoosh_bytes(exact: bool) -> None:
+    """Write the bytes Whoosh writes (True), or the smaller equivalent (False, the
+    default); see note 1. For tests."""
+    codec_fast.MIN_COMPRESS = 0 if exact else codec_fast.DEFAULT_MIN_COMPRESS
+    analysis.SINGLE_VALUES_SIZE = 0 if exact else analysis.DEFAULT_SINGLE_VALUES_SIZE
+    analysis._SINGLE_VALUES.clear()
+    field_terms.EXACT = exact
+    posting_pool.WHOOSH_SPELLING_VALUES = exact
 
 
 def apply_speedups() -> None:
@@ -175,7 +115,21 @@ def apply_speedups() -> None:
         whoosh3.W3PerDocReader._cached_reader = _cached_reader
         whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
         writing.PostingPool = CompactPostingPool
+        writing.SegmentWriter.add_document = add_document
+        writing.SegmentWriter._flush_segment = _flush_segment
         _applied = True
+
+
+def remove_speedups() -> None:
+    """Undo `apply_speedups` (tests compare what both paths write)."""
+    global _applied
+    if _applied:
+        whoosh3.W3PerDocReader._cached_reader = _whoosh_cached_reader
+        whoosh3.W3PerDocReader.doc_field_length = _whoosh_doc_field_length
+        writing.PostingPool = _WhooshPostingPool
+        writing.SegmentWriter.add_document = whoosh_add_document
+        writing.SegmentWriter._flush_segment = _whoosh_flush_segment
+        _applied = False
 
 
 class ViewFile:
