@@ -108,15 +108,23 @@ def exact_whoosh_bytes(exact: bool) -> None:
     posting_pool.WHOOSH_SPELLING_VALUES = exact
 
 
+def _speedups() -> list[tuple[object, str, object, object]]:
+    """(owner, attribute, Whoosh's value, ours) of every patch of note 1."""
+    return [
+        (whoosh3.W3PerDocReader, "_cached_reader", _whoosh_cached_reader, _cached_reader),
+        (whoosh3.W3PerDocReader, "doc_field_length", _whoosh_doc_field_length, _doc_field_length),
+        (writing, "PostingPool", _WhooshPostingPool, CompactPostingPool),
+        (writing.SegmentWriter, "add_document", whoosh_add_document, add_document),
+        (writing.SegmentWriter, "_flush_segment", _whoosh_flush_segment, _flush_segment),
+    ]
+
+
 def apply_speedups() -> None:
     """Install the patches of note 1 (idempotent; writing processes only)."""
     global _applied
     if not _applied:
-        whoosh3.W3PerDocReader._cached_reader = _cached_reader
-        whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
-        writing.PostingPool = CompactPostingPool
-        writing.SegmentWriter.add_document = add_document
-        writing.SegmentWriter._flush_segment = _flush_segment
+        for owner, name, _, ours in _speedups():
+            setattr(owner, name, ours)
         _applied = True
 
 
@@ -124,11 +132,8 @@ def remove_speedups() -> None:
     """Undo `apply_speedups` (tests compare what both paths write)."""
     global _applied
     if _applied:
-        whoosh3.W3PerDocReader._cached_reader = _whoosh_cached_reader
-        whoosh3.W3PerDocReader.doc_field_length = _whoosh_doc_field_length
-        writing.PostingPool = _WhooshPostingPool
-        writing.SegmentWriter.add_document = whoosh_add_document
-        writing.SegmentWriter._flush_segment = _whoosh_flush_segment
+        for owner, name, whoosh_value, _ in _speedups():
+            setattr(owner, name, whoosh_value)
         _applied = False
 
 
