@@ -71,9 +71,9 @@ def _counts(
     if groups is not None and len(values):
         story = groups.story(docs)[owners]
         grouped = story >= 0
-        if grouped.any():  # one count per (value, group)
-            pairs = np.unique(np.stack([values[grouped], story[grouped]]), axis=1)
-            values = np.concatenate([values[~grouped], pairs[0]])
+        if grouped.any():  # one count per (value, group): pairs packed into one integer
+            pairs = np.unique(values[grouped].astype(np.int64) * (1 << 32) + story[grouped])
+            values = np.concatenate([values[~grouped], pairs >> 32])
     return np.bincount(values, minlength=size)
 
 
