@@ -9,7 +9,7 @@ in two steps:
 1. Which documents match: every node of the query tree becomes a boolean
    vector over the index's documents; ``And``, ``Or``, ``AndNot`` and ``Not``
    are element-wise operations, a phrase checks positions only on the
-   documents holding every word, a date range compares a column. The matches
+   documents holding every word (`search.phrases`), a date range compares a column. The matches
    feed the total and the facet counts (`search.facets`).
 2. How well: BM25F scores, with the formula, statistics and field boosts
    Whoosh uses, computed as one vector expression per query term, only for the
@@ -42,13 +42,8 @@ from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from search.postings import (
-    decode_positions,
-    live_documents,
-    read_numeric_column,
-    read_postings,
-    read_values,
-)
+from search.phrases import verify_phrase
+from search.postings import live_documents, read_numeric_column, read_postings
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 
@@ -325,33 +320,12 @@ class Evaluation:
         )
 
     def _check_phrase(self, query: wq.Phrase) -> tuple[Vector, bool]:
-        """Verify positions on the documents holding every word: the matches, and
-        whether every candidate was checked (false when ``stop`` said so)."""
-        scorer = self.scorer
+        """Verify positions on the documents holding every word (`search.phrases`)."""
         words = query.words
         candidates = np.logical_and.reduce([self._term_mask(query.fieldname, w) for w in words])
-        wanted = np.flatnonzero(candidates)
-        field = scorer.schema[query.fieldname]
-        values = [
-            read_values(scorer.reader, query.fieldname, field.to_bytes(word), wanted)
-            for word in words
-        ]
-        slow = field.format.decode_positions
-        steps = range(1, query.slop + 1)
-        found = scorer.empty()
-        for count, doc in enumerate(wanted.tolist()):
-            if not count & 255 and self.stop():
-                return found, False  # past the deadline: the matches found so far
-            ends = set(decode_positions(values[0][doc], slow))
-            for word_values in values[1:]:
-                # Positions of this word within ``slop`` after a span's end: new ends.
-                reach = {end + step for end in ends for step in steps}
-                ends = reach.intersection(decode_positions(word_values[doc], slow))
-                if not ends:
-                    break
-            if ends:
-                found[doc] = True
-        return found, True
+        return verify_phrase(
+            self.scorer.reader, query.fieldname, words, query.slop, candidates, self.stop
+        )
 
     # -- how well --------------------------------------------------------------
 
