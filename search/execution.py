@@ -122,9 +122,9 @@ def count(snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> in
 def _best(
     docs: np.ndarray, scores: np.ndarray, window: int, groups: np.ndarray | None
 ) -> list[int]:
-    """The ``window`` best of ``docs`` (ascending) by score, ties to the lower document
-    number, keeping only the best of each near-duplicate group (``groups``: the group
-    of each document, -1 for none)."""
+    """Positions in ``docs`` (ascending) of the ``window`` best by score, ties to the
+    lower document number, keeping only the best of each near-duplicate group
+    (``groups``: the group of each document, -1 for none)."""
     wanted = window * 2 + 10 if groups is not None else window
     while True:
         if wanted < len(docs):  # only scores at or above the wanted-th best can place
@@ -134,16 +134,15 @@ def _best(
             keep = np.arange(len(docs))
         order = keep[np.lexsort((docs[keep], -scores[keep]))]  # score down, then number up
         if groups is None:
-            return docs[order[:window]].tolist()
+            return order[:window].tolist()
         picked: list[int] = []
         seen: set[int] = set()
-        for doc in docs[order].tolist():
-            group = int(groups[doc])
+        for position, group in zip(order.tolist(), groups[docs[order]].tolist(), strict=True):
             if group >= 0:
                 if group in seen:
                     continue
                 seen.add(group)
-            picked.append(doc)
+            picked.append(position)
             if len(picked) == window:
                 return picked
         if len(keep) == len(docs):
@@ -170,8 +169,7 @@ def _ranked_page(
             model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
             scores = scores * model.factors(passing)
         best = _best(passing, scores, window, groups.group if collapse else None)
-        by_doc = dict(zip(passing.tolist(), scores.tolist(), strict=True))
-        return [(doc, by_doc[doc]) for doc in best]
+        return list(zip(passing[best].tolist(), scores[best].tolist(), strict=True))
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":
         model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
