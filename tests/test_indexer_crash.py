@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from indexer_helpers import generations, run_indexer, stored_docs, synthetic_corpus
+from reliability_helpers import children
 
 from conftest import ARTICLES, REPO
 from corpus import ReadReport
@@ -20,17 +21,6 @@ from indexer.health import check_index
 pytestmark = pytest.mark.slow
 
 FILES, PER_FILE = 4, 150
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
-                found += [int(x) for x in handle.read().split()]
-    except OSError:
-        pass
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -56,10 +46,10 @@ def run_and_kill(args: list[str], marker: str, delay: float) -> tuple[bool, list
     workers: list[int] = []
     assert process.stderr is not None
     for line in process.stderr:
-        workers = _children(process.pid) or workers
+        workers = children(process.pid) or workers
         if marker in line:
             time.sleep(delay)
-            workers = _children(process.pid) or workers
+            workers = children(process.pid) or workers
             process.send_signal(signal.SIGKILL)
             break
     process.stderr.close()
