@@ -119,7 +119,19 @@ def _report(kind: str, length: float, outcomes: list[dict]) -> None:
     )
 
 
-def _outcome(delay: float, killed: bool, ids: frozenset[str], new: frozenset[str]) -> dict:
+def _kill_and_rerun(
+    args: list[str], delay: float, index_dir: Path, old: frozenset[str], new: frozenset[str]
+) -> dict:
+    """kill -9 the indexer ``delay`` s into ``args``; the index must serve exactly the old
+    or the new articles, and running ``args`` again must complete and serve the new."""
+    killed, workers = kill_after(args, delay)
+    _wait_for_workers(workers)
+    ids = served_ids(index_dir)
+    assert ids in (old, new), f"after a kill at {delay} s: {len(ids)} articles, a mix"
+    again = run_indexer(*args)
+    assert again.returncode == 0, again.stderr
+    assert "Traceback" not in again.stderr
+    assert served_ids(index_dir) == new
     return {"delay": delay, "killed": killed, "served": "new" if ids == new else "old"}
 
 
@@ -142,15 +154,7 @@ def test_kill_9_of_build_at_ten_random_moments(tmp_path: Path) -> None:
     for delay in moments(length, 1):
         shutil.rmtree(index_dir)
         build_from_paths([str(path) for path in old_files], index_dir, ReadReport())
-        killed, workers = kill_after(args, delay)
-        _wait_for_workers(workers)
-        ids = served_ids(index_dir)
-        assert ids in (old, new), f"after a kill at {delay} s: {len(ids)} articles, a mix"
-        outcomes.append(_outcome(delay, killed, ids, new))
-        again = run_indexer(*args)
-        assert again.returncode == 0, again.stderr
-        assert "Traceback" not in again.stderr
-        assert served_ids(index_dir) == new
+        outcomes.append(_kill_and_rerun(args, delay, index_dir, old, new))
         assert len(generations(index_dir)) <= 2
     _report("build", length, outcomes)
     assert sum(outcome["killed"] for outcome in outcomes) >= KILLS_PER_COMMAND // 2
@@ -191,14 +195,6 @@ def test_kill_9_of_update_at_ten_random_moments(tmp_path: Path) -> None:
         shutil.rmtree(index_dir)
         shutil.copytree(pristine, index_dir)
         assert served_ids(index_dir) == old
-        killed, workers = kill_after(args, delay)
-        _wait_for_workers(workers)
-        ids = served_ids(index_dir)
-        assert ids in (old, new), f"after a kill at {delay} s: {len(ids)} articles, a mix"
-        outcomes.append(_outcome(delay, killed, ids, new))
-        again = run_indexer(*args)
-        assert again.returncode == 0, again.stderr
-        assert "Traceback" not in again.stderr
-        assert served_ids(index_dir) == new
+        outcomes.append(_kill_and_rerun(args, delay, index_dir, old, new))
     _report("update", length, outcomes)
     assert sum(outcome["killed"] for outcome in outcomes) >= KILLS_PER_COMMAND // 2
