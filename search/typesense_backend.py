@@ -38,17 +38,19 @@ from search.engine import validate
 from search.errors import IndexUnavailable, InvalidParameter
 from search.models import FACET_NAMES as REQUEST_FACETS
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
-from search.snippets import lead_snippet, make_snippet
+from search.snippets import make_snippet
 from search.typesense_mapping import (
     SNIPPET_ANALYZER,
     facet_counts,
     facet_values,
     filter_by,
     hit_from_document,
+    merge_related,
+    related_key_words,
     selections,
     term_matcher,
 )
-from search.typesense_query import STOP_WORDS, translate
+from search.typesense_query import translate
 
 #: Values asked from Typesense per facet before sorting and cutting to FACET_LIMIT.
 FACET_FETCH = 100
@@ -71,7 +73,6 @@ _SORTS = {
     "oldest": "dated:desc,date_sort:asc,id_sort:asc",
     "views": "views:desc,id_sort:asc",
 }
-_KEY_WORD = re.compile(r"\w{3,}", re.UNICODE)
 _NON_WORD = re.compile(r"\W+", re.UNICODE)
 _SUGGEST_WORD = re.compile(r"^\w+$", re.UNICODE)
 
@@ -198,15 +199,9 @@ class TypesenseSearchService:
         article = self.get_article(article_id)
         if article is None:
             return ()
-        counts = Counter(
-            word
-            for word in _KEY_WORD.findall(article.body[:20_000].lower())
-            if word not in STOP_WORDS and not word.isdigit()
-        )
-        keys = [word for word, _ in sorted(counts.items(), key=lambda i: (-i[1], -len(i[0])))][:5]
+        keys = related_key_words(article.body)
         if not keys:
             return ()
-        per_word = limit + 5
         searches = [
             {
                 "q": word,
@@ -214,33 +209,13 @@ class TypesenseSearchService:
                 "num_typos": 0,
                 "prefix": False,
                 "drop_tokens_threshold": 0,
-                "per_page": per_word,
+                "per_page": limit + 5,
                 "exclude_fields": EXCLUDED_FIELDS,
                 "highlight_fields": "none",
             }
             for word in keys
         ]
-        scores: Counter[str] = Counter()
-        documents: dict[str, dict[str, Any]] = {}
-        for result in self._multi_search(searches):
-            for rank, hit in enumerate(result.get("hits", ())):
-                doc = hit["document"]
-                scores[doc["id"]] += 1.0 / (rank + 1)
-                documents[doc["id"]] = doc
-        own_body = " ".join(article.body.split())
-        hits = []
-        for doc_id, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
-            doc = documents[doc_id]
-            if doc_id == article_id or " ".join(doc.get("body", "").split()) == own_body:
-                continue
-            hits.append(
-                hit_from_document(
-                    doc, round(score / len(keys), 4), lead_snippet(doc.get("body", ""))
-                )
-            )
-            if len(hits) == limit:
-                break
-        return tuple(hits)
+        return merge_related(self._multi_search(searches), len(keys), article, limit)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Title words starting with the last word of ``prefix``, most frequent first,

@@ -4,7 +4,8 @@ Pure functions used by `search.typesense_backend`: ``filter_by`` text for a
 `SearchRequest` (tags, sources, years, months, date range as epoch seconds),
 facet values in the Whoosh backend's order and shape, `Hit` records from stored
 documents, and the `TermMatcher` that builds our own escaped ``<mark>`` snippets
-from the words Typesense says it matched.
+from the words Typesense says it matched; the key words and the merge behind
+"related articles" (Typesense 0.24 has no "more like this").
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ from typing import Any
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 
+from corpus.article import Article
 from indexer.typesense_schema import from_epoch, to_epoch
 from search.errors import InvalidParameter
 from search.models import FacetValue, Hit, SearchRequest
-from search.snippets import TermMatcher
+from search.snippets import TermMatcher, lead_snippet
+from search.typesense_query import STOP_WORDS
 
 #: Values listed per facet (largest counts first), as on Whoosh; years list all.
 FACET_LIMIT = 20
 _NON_WORD = re.compile(r"\W+", re.UNICODE)
+_KEY_WORD = re.compile(r"\w{3,}", re.UNICODE)
+#: Key words of an article searched for its related articles.
+RELATED_KEY_WORDS = 5
 
 
 class NormalizeFilter(Filter):
@@ -126,3 +132,40 @@ def term_matcher(hit: dict[str, Any], words: tuple[str, ...]) -> TermMatcher:
                     terms.add(_NON_WORD.sub("", token.lower()))
     terms.discard("")
     return TermMatcher(frozenset(terms), ())
+
+
+def related_key_words(body: str) -> list[str]:
+    """An article's most frequent body words (3+ letters, no stop words or numbers;
+    ties to the longer word): Typesense 0.24 has no "more like this"."""
+    counts = Counter(
+        word
+        for word in _KEY_WORD.findall(body[:20_000].lower())
+        if word not in STOP_WORDS and not word.isdigit()
+    )
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], -len(item[0])))
+    return [word for word, _ in ranked][:RELATED_KEY_WORDS]
+
+
+def merge_related(
+    results: list[dict[str, Any]], searched: int, article: Article, limit: int
+) -> tuple[Hit, ...]:
+    """The ``limit`` best articles of one search per key word, merged by reciprocal
+    rank, without ``article`` itself and copies of its exact text."""
+    scores: Counter[str] = Counter()
+    documents: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for rank, hit in enumerate(result.get("hits", ())):
+            doc = hit["document"]
+            scores[doc["id"]] += 1.0 / (rank + 1)
+            documents[doc["id"]] = doc
+    own_body = " ".join(article.body.split())
+    hits = []
+    for doc_id, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+        doc = documents[doc_id]
+        if doc_id == article.id or " ".join(doc.get("body", "").split()) == own_body:
+            continue
+        body = doc.get("body", "")
+        hits.append(hit_from_document(doc, round(score / searched, 4), lead_snippet(body)))
+        if len(hits) == limit:
+            break
+    return tuple(hits)
