@@ -83,6 +83,8 @@ _TAG_KEYS = (
     "parsely-section",
 )
 _ARTICLE_TYPES = re.compile(r"(article|posting|report|story)$", re.I)
+
+
 @dataclass(slots=True)
 class PageMeta:
     """What the head and markup of a page say about its article."""

@@ -33,9 +33,7 @@ _METADATA_XPATH = " | ".join(
     )
 )
 _XPATH_NAMESPACES = {"re": "http://exslt.org/regular-expressions"}
-_HINT_PATTERN = (
-    "date|time|byline|dateline|posted|publish|meta|author|autor|auteur|writer|credit"
-)
+_HINT_PATTERN = "date|time|byline|dateline|posted|publish|meta|author|autor|auteur|writer|credit"
 #: At most this many body elements are kept.
 _MAX_ELEMENTS = 200
 _ALWAYS_KEPT = frozenset({"meta", "link", "script", "h1", "time", "a"})
@@ -113,8 +111,7 @@ def metadata_markup(tree: html.HtmlElement) -> str:
         kept.add(node)
         body_parts.append(_serialize(node))
     return (
-        f"<html {attrs}><head>{''.join(head_parts)}</head>"
-        f"<body>{''.join(body_parts)}</body></html>"
+        f"<html {attrs}><head>{''.join(head_parts)}</head><body>{''.join(body_parts)}</body></html>"
     )
 
 
