@@ -18,8 +18,26 @@ from corpus.html_text import clean_paragraphs
 _LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "readability")
 
 
+#: Below this many characters trafilatura's balanced result may be navigation and a
+#: caption; its precision mode decides (trafilatura's own "short extraction" size).
+SHORT_BODY_CHARS = 250
+
+
 def trafilatura_body(tree: html.HtmlElement, url: str = "") -> str:
-    """The article text trafilatura finds in ``tree`` ("" when it finds none)."""
+    """The article text trafilatura finds in ``tree`` ("" when it finds none).
+
+    A short result is checked again in trafilatura's precision mode, which drops menus
+    and teasers that the balanced mode keeps when a page has little text (a video page).
+    """
+    text = _extract(tree, url, precision=False)
+    if text and len(text) < SHORT_BODY_CHARS:
+        precise = _extract(tree, url, precision=True)
+        if precise:
+            text = precise
+    return text
+
+
+def _extract(tree: html.HtmlElement, url: str, *, precision: bool) -> str:
     from trafilatura import bare_extraction
 
     loggers = [logging.getLogger(name) for name in _LOGGERS]
@@ -32,6 +50,7 @@ def trafilatura_body(tree: html.HtmlElement, url: str = "") -> str:
             document = bare_extraction(
                 tree,
                 url=url or None,
+                favor_precision=precision,
                 include_comments=False,
                 include_tables=True,
                 include_images=False,

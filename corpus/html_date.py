@@ -11,7 +11,10 @@ measurement (htmldate finds the right day far more often than a hand-written sea
 3. a date written in the page's own language near the headline (``12. Juli 2023``,
    ``12 lipca 2023``, ``12 juillet 2023``), read by dateparser with the page language,
    skipping dates marked as updates;
-4. a modified or generic date from the markup (better than none).
+4. a generic date from the markup, or its modified date (better than none).
+
+htmldate falls back to a modified date when a page names no publication date; when its
+answer is the markup's modified day, an earlier date written in the page wins.
 
 htmldate's guesses from a bare year (a copyright line) come back as 1 January at
 midnight: they are dropped, so an unreadable date leaves the article undated. Relative
@@ -197,13 +200,20 @@ def publication_date(
     hint_texts: list[str],
     lead: str,
     language: str,
-    markup_other: datetime | None,
+    markup_modified: datetime | None = None,
+    markup_other: datetime | None = None,
 ) -> datetime | None:
-    """Combine the sources (see the module docstring) into one aware UTC date, or None."""
+    """Combine the sources (see the module docstring) into one aware UTC date, or None.
+
+    When htmldate's answer is the day of the markup's modified date, an earlier date
+    written in the page (not marked as an update) is the publication date.
+    """
     if markup_published is not None:
         return markup_published
     found = htmldate_date(tree, url) if tree is not None else None
-    if found is not None:
+    written = None
+    if found is None or (markup_modified is not None and found.date() == markup_modified.date()):
+        written = visible_date([*hint_texts, lead[:400]], language)
+    if found is not None and (written is None or written >= found):
         return found
-    found = visible_date([*hint_texts, lead[:400]], language)
-    return found or markup_other
+    return written or markup_other

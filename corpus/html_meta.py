@@ -51,16 +51,10 @@ _PUBLISHED_KEYS = (
     "ptime",
     "datecreated",
 )
+#: Meta keys of the last modification.
+_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "lastmod")
 #: Meta keys with a date that may be the publication date or a later one.
-_OTHER_DATE_KEYS = (
-    "date",
-    "dc.date",
-    "dcterms.date",
-    "article:modified_time",
-    "og:updated_time",
-    "datemodified",
-    "lastmod",
-)
+_OTHER_DATE_KEYS = ("date", "dc.date", "dcterms.date")
 _AUTHOR_KEYS = (
     "author",
     "article:author",
@@ -92,7 +86,9 @@ class PageMeta:
     title: str = ""
     #: A date the markup names as the publication (or creation) date.
     published: datetime | None = None
-    #: A date the markup gives without saying it is the publication date (or a modified one).
+    #: A date the markup names as the last modification.
+    modified: datetime | None = None
+    #: A date the markup gives without saying what it is.
     other_date: datetime | None = None
     author: str = ""
     tags: tuple[str, ...] = ()
@@ -102,6 +98,8 @@ class PageMeta:
     ld_body: str = ""
     #: Texts of bylines, datelines and ``<time>`` elements, for a written-out date.
     date_hints: tuple[str, ...] = ()
+    #: ``og:type`` (``article``, ``video.other`` ...), lower-cased.
+    page_type: str = ""
 
 
 def meta_values(soup: BeautifulSoup) -> dict[str, list[str]]:
@@ -182,6 +180,12 @@ _BYLINE_PREFIX = re.compile(
     r"reportage|written by|posted by)\s*:?\s+",
     re.I,
 )
+#: Words that introduce a date in a byline ("Published 12 July"), cut from an author name.
+_DATE_WORDS = frozenset(
+    "published publié publiée publicado publicada pubblicato veröffentlicht opublikowano "
+    "updated posted aktualisiert actualizado atualizado aggiornato on am le el il dnia "
+    "mis modifié updated: posted: published:".split()
+)
 _DATE_HINT_CLASS = re.compile(r"date|time|byline|dateline|posted|publish|meta", re.I)
 
 
@@ -204,8 +208,10 @@ def clean_author(text: str) -> str:
     if digit:
         kept = text[: digit.start()].rstrip(" ,;|-–—·/(")
         words = kept.split()
-        while words and words[-1][:1].islower() and len(words) > 1:
-            words.pop()  # "Name před 2 hodinami", "Name on 12 May": the word before the date
+        while len(words) > 1 and (
+            words[-1][:1].islower() or words[-1].casefold().strip(":,") in _DATE_WORDS
+        ):
+            words.pop()  # "Name před 2 hodinami", "Name Publié le 12 juillet": date words
         text = " ".join(words).rstrip(" ,;|-–—·/(")
     text = text.strip(" ,;|-–—·/")
     return text if 2 < len(text) < 100 else ""
@@ -248,8 +254,8 @@ def _parse_values(values: dict[str, list[str]], keys: tuple[str, ...]) -> dateti
 
 def _pick_dates(
     soup: BeautifulSoup, values: dict[str, list[str]], ld: list[dict[str, Any]]
-) -> tuple[datetime | None, datetime | None]:
-    """(the date the markup names as published, another date of the page), each or None."""
+) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """(published, modified, other) dates the markup gives, each or None."""
     published = _parse_values(values, _PUBLISHED_KEYS)
     for obj in ld if published is None else ():
         for key in ("datePublished", "dateCreated", "uploadDate"):
@@ -275,6 +281,10 @@ def _pick_dates(
                 published = parse_date(raw)
                 if published is not None:
                     break
+    modified = _parse_values(values, _MODIFIED_KEYS)
+    for obj in ld[:1] if modified is None else ():
+        value = obj.get("dateModified")
+        modified = parse_date(value) if isinstance(value, str) else None
     other = _parse_values(values, _OTHER_DATE_KEYS)
     if other is None:
         for node in soup.find_all("time", limit=20):
@@ -282,7 +292,7 @@ def _pick_dates(
             other = parse_date(raw) if isinstance(raw, str) and len(raw) < 80 else None
             if other is not None:
                 break
-    return published, other
+    return published, modified, other or modified
 
 
 def _date_hint_texts(soup: BeautifulSoup) -> tuple[str, ...]:
@@ -379,13 +389,14 @@ def extract_meta(soup: BeautifulSoup) -> PageMeta:
     ld_body = ""
     if ld and isinstance(ld[0].get("articleBody"), str):
         ld_body = ld[0]["articleBody"]
-    published, other_date = _pick_dates(soup, values, ld)
+    published, modified, other_date = _pick_dates(soup, values, ld)
     sites = [source, host, host.split(".")[0] if host else ""]
     if ld:
         sites.append(_ld_text(ld[0].get("publisher")))
     return PageMeta(
         title=_pick_title(soup, values, ld, sites),
         published=published,
+        modified=modified,
         other_date=other_date,
         author=_pick_author(soup, values, ld),
         tags=_pick_tags(values, ld),
@@ -394,4 +405,5 @@ def extract_meta(soup: BeautifulSoup) -> PageMeta:
         language=_pick_language(soup, values, ld),
         ld_body=ld_body,
         date_hints=_date_hint_texts(soup),
+        page_type=_first(values, ("og:type",)).lower(),
     )

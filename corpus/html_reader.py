@@ -48,6 +48,10 @@ MAX_NESTING = LIBXML_MAX_DEPTH - 1
 #: second per megabyte, while no news article page comes near this size.
 MAX_LIBRARY_PAGE_CHARS = 3_000_000
 _TRUNCATION_TAIL = 2048
+_VIDEO_XPATH = (
+    "boolean(//video | //iframe[contains(@src, 'youtube') or contains(@src, 'vimeo') "
+    "or contains(@src, 'dailymotion') or contains(@src, 'player')])"
+)
 
 
 def looks_truncated(text: str) -> bool:
@@ -130,8 +134,10 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
     else:
         meta = extract_meta(make_soup(metadata_markup(tree)))
         body = _read_body(text, tree, meta, origin, report)
+    title = meta.title or normalize_text(body.split("\n", 1)[0])[:200]
+    body = _without_title_line(body, title)
     if len(body) < MIN_BODY_CHARS:
-        report.add_problem(origin, _no_article_reason(body, meta))
+        report.add_problem(origin, no_article_reason(body, tree, meta))
         return None
     if len(body) > MAX_BODY_CHARS:
         report.add_problem(origin, f"oversized body truncated at {MAX_BODY_CHARS} characters")
@@ -143,9 +149,9 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
         hint_texts=list(meta.date_hints),
         lead=body,
         language=meta.language,
+        markup_modified=meta.modified,
         markup_other=meta.other_date,
     )
-    title = meta.title or normalize_text(body.split("\n", 1)[0])[:200]
     author = meta.author or (trafilatura_author(tree, meta.url) if tree is not None else "")
     url = meta.url
     return Article(
@@ -162,9 +168,25 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
     )
 
 
-def _no_article_reason(body: str, meta: PageMeta) -> str:
+def _without_title_line(body: str, title: str) -> str:
+    """``body`` without a first paragraph that only repeats the headline."""
+    first, _, rest = body.partition("\n\n")
+    if rest and title and normalize_text(first).casefold() == normalize_text(title).casefold():
+        return rest
+    return body
+
+
+def no_article_reason(body: str, tree: html.HtmlElement | None, meta: PageMeta) -> str:
+    """Why a page yields no article: a video page, a page of links, or no prose at all."""
     words = len(body.split())
     found = f"{words} word{'s' if words != 1 else ''} of text" if words else "no text"
+    if tree is not None:
+        if tree.xpath(_VIDEO_XPATH) or meta.page_type.startswith("video"):
+            return f"no article text: a video page ({found} besides the video)"
+        all_text = len(" ".join(tree.xpath("normalize-space(//body)").split()))
+        link_text = sum(len(" ".join(a.text_content().split())) for a in tree.iter("a"))
+        if all_text and link_text / all_text > 0.5:
+            return f"no article text: a page of links, such as an index page ({found} of prose)"
     return f"no article text: the page holds no block of prose ({found} outside boilerplate)"
 
 
