@@ -47,7 +47,8 @@ _CANDIDATE = re.compile(
 #: Words that mark the date after them as an update, not the publication.
 _UPDATE_MARK = re.compile(
     r"(updated?|modified|edited|revised|aktualisiert|geändert|mis à jour|modifié|actualizado|"
-    r"atualizado|aggiornato|zaktualizowan|aktualizace|bijgewerkt|обновлено|更新)\W{0,12}$",
+    r"atualizado|aggiornato|zaktualizowan|aktualizace|bijgewerkt|обновлено|更新)"
+    r"(?:\W+\w{1,3}){0,2}\W*$",  # "Updated on", "mis à jour le", "Aktualisiert am"
     re.I,
 )
 _LOOKBEHIND = 40

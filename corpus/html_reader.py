@@ -7,7 +7,7 @@ evaluate-html``), the other filling in when the first finds nothing:
 
 * body: trafilatura (`corpus.html_body`); a longer JSON-LD ``articleBody`` when the
   page text is cut; the text-density extractor (`corpus.html_density`) when
-  trafilatura finds no article text;
+  trafilatura finds no text at all;
 * date: `corpus.html_date` (markup publication date, then htmldate, then a date
   written in the page's language);
 * title, author, tags, source, URL, language: bs4 on the metadata parts of the page
@@ -48,6 +48,10 @@ MAX_NESTING = LIBXML_MAX_DEPTH - 1
 #: second per megabyte, while no news article page comes near this size.
 MAX_LIBRARY_PAGE_CHARS = 3_000_000
 _TRUNCATION_TAIL = 2048
+_LINKS_REASON = "no article text: a page of links, such as an index page"
+#: A body whose paragraphs are link texts for at least this share of its characters is
+#: the teaser list of an index page, not an article.
+LINK_PAGE_SHARE = 0.8
 _VIDEO_XPATH = (
     "boolean(//video | //iframe[contains(@src, 'youtube') or contains(@src, 'vimeo') "
     "or contains(@src, 'dailymotion') or contains(@src, 'player')])"
@@ -100,15 +104,14 @@ def trafilatura_author(tree: html.HtmlElement, url: str) -> str:
 def _read_body(
     text: str, tree: html.HtmlElement | None, meta: PageMeta, origin: str, report: ReadReport
 ) -> str:
-    """The article text: trafilatura first, then JSON-LD, then text density."""
+    """The article text: trafilatura, or a longer JSON-LD text; text density when both
+    find nothing (trafilatura's short answers stand: its own fallbacks have run)."""
     body = trafilatura_body(tree, meta.url) if tree is not None else ""
     ld_body = fragment_to_text(meta.ld_body) if meta.ld_body else ""
     if len(ld_body) > max(len(body) * 1.3, MIN_BODY_CHARS):
         body = ld_body
-    if len(body) < MIN_BODY_CHARS:
-        fallback = density_body(_full_soup(text))
-        if len(fallback) > len(body):
-            body = fallback
+    if not body:
+        body = density_body(_full_soup(text))
     return body
 
 
@@ -134,8 +137,10 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
     else:
         meta = extract_meta(make_soup(metadata_markup(tree)))
         body = _read_body(text, tree, meta, origin, report)
-    title = meta.title or normalize_text(body.split("\n", 1)[0])[:200]
-    body = _without_title_line(body, title)
+    body = _without_title_line(body, meta.title)
+    if tree is not None and len(body) >= MIN_BODY_CHARS and mostly_links(body, tree):
+        report.add_problem(origin, f"{_LINKS_REASON} (its text is the titles of its links)")
+        return None
     if len(body) < MIN_BODY_CHARS:
         report.add_problem(origin, no_article_reason(body, tree, meta))
         return None
@@ -152,6 +157,7 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
         markup_modified=meta.modified,
         markup_other=meta.other_date,
     )
+    title = meta.title or normalize_text(body.split("\n", 1)[0])[:200]
     author = meta.author or (trafilatura_author(tree, meta.url) if tree is not None else "")
     url = meta.url
     return Article(
@@ -176,6 +182,19 @@ def _without_title_line(body: str, title: str) -> str:
     return body
 
 
+def mostly_links(body: str, tree: html.HtmlElement) -> bool:
+    """True when the paragraphs of ``body`` are the texts of the page's links (an index page).
+
+    trafilatura returns the teaser list of a section page as its text; an article has
+    paragraphs of prose beside its links.
+    """
+    link_texts = {normalize_text(a.text_content()) for a in tree.iter("a")}
+    link_texts.discard("")
+    paragraphs = [normalize_text(p) for p in body.split("\n\n")]
+    linked = sum(len(p) for p in paragraphs if p in link_texts)
+    return linked >= LINK_PAGE_SHARE * sum(len(p) for p in paragraphs)
+
+
 def no_article_reason(body: str, tree: html.HtmlElement | None, meta: PageMeta) -> str:
     """Why a page yields no article: a video page, a page of links, or no prose at all."""
     words = len(body.split())
@@ -186,7 +205,7 @@ def no_article_reason(body: str, tree: html.HtmlElement | None, meta: PageMeta) 
         all_text = len(" ".join(tree.xpath("normalize-space(//body)").split()))
         link_text = sum(len(" ".join(a.text_content().split())) for a in tree.iter("a"))
         if all_text and link_text / all_text > 0.5:
-            return f"no article text: a page of links, such as an index page ({found} of prose)"
+            return f"{_LINKS_REASON} ({found} of prose)"
     return f"no article text: the page holds no block of prose ({found} outside boilerplate)"
 
 
