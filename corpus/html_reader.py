@@ -11,7 +11,8 @@ evaluate-html``), the other filling in when the first finds nothing:
 * date: `corpus.html_date` (markup publication date, then htmldate, then a date
   written in the page's language);
 * title, author, tags, source, URL, language: bs4 on the metadata parts of the page
-  (`corpus.html_meta`, `corpus.html_title`); trafilatura's author when bs4 finds none.
+  (`corpus.html_meta`, `corpus.html_title`); trafilatura's author when bs4 finds none;
+  the language of the text (`corpus.html_language`) when the page declares none.
 
 Pages that nest deeper than libxml2 builds (it drops what lies deeper) are read by bs4
 as the plain text of their body, without boilerplate removal; pages of several megabytes
@@ -32,6 +33,7 @@ from corpus.decode import decode_markup
 from corpus.html_body import trafilatura_body
 from corpus.html_date import publication_date
 from corpus.html_density import extract_body as density_body
+from corpus.html_language import detect_language
 from corpus.html_meta import PageMeta, clean_author, extract_meta
 from corpus.html_text import element_text, fragment_to_text, make_soup, max_depth
 from corpus.html_tree import LIBXML_MAX_DEPTH, metadata_markup, nests_deeper_than, parse_tree
@@ -170,7 +172,7 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
         url=url,
         author=author,
         origin=origin,
-        language=meta.language,
+        language=meta.language or detect_language(body),
     )
 
 

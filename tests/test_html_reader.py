@@ -241,3 +241,13 @@ def test_html_samples_quality_floor() -> None:
     assert result.body_token_f1 >= 0.97  # the hand-written extractor scored 0.953
     assert result.title_lenient_rate >= 0.95
     assert result.date_day_match_rate == 1.0
+
+
+def test_language_of_a_page_that_declares_none_comes_from_its_text() -> None:
+    german = (PAGES / "de-local-date.html").read_bytes().replace(b' lang="de"', b"")
+    [article] = read_html(german, "p", ReadReport())
+    assert article.language == "de"
+    brief = "<article><p>Die Brücke ist wieder offen, sagte die Stadt am Mittwoch in Kiel.</p>"
+    page = _page("<title>Kurz</title>", brief + "<p>Busse fahren ab Montag.</p></article>")
+    [article] = read_html(page.replace(b" lang='en'", b""), "p", ReadReport())
+    assert article.language == ""  # under 200 characters: too little text to be sure
