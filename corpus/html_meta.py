@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup, Tag
 
 from corpus.article import clean_tags, normalize_text
 from corpus.dates import parse_date
+from corpus.html_author import pick_author
 from corpus.html_title import pick_title
 
 #: Meta keys that name the publication (or creation) date, strongest first.
@@ -55,16 +56,6 @@ _PUBLISHED_KEYS = (
 _MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "lastmod")
 #: Meta keys with a date that may be the publication date or a later one.
 _OTHER_DATE_KEYS = ("date", "dc.date", "dcterms.date")
-_AUTHOR_KEYS = (
-    "author",
-    "article:author",
-    "byl",
-    "dc.creator",
-    "parsely-author",
-    "sailthru.author",
-    "og:article:author",
-    "twitter:creator",
-)
 _TAG_KEYS = (
     "article:tag",
     "news_keywords",
@@ -174,47 +165,12 @@ def _first(values: dict[str, list[str]], keys: tuple[str, ...]) -> str:
     return ""
 
 
-_URL_LIKE = re.compile(r"^(https?:)?//|^www\.", re.I)
-_BYLINE_PREFIX = re.compile(
-    r"^(?:by|von|par|por|di|door|av|af|przez|autor(?:ka)?|auteur|author|text|texte|"
-    r"reportage|written by|posted by)\s*:?\s+",
-    re.I,
-)
-#: Words that introduce a date in a byline ("Published 12 July"), cut from an author name.
-_DATE_WORDS = frozenset(
-    "published publié publiée publicado publicada pubblicato veröffentlicht opublikowano "
-    "updated posted aktualisiert actualizado atualizado aggiornato on am le el il dnia "
-    "mis modifié updated: posted: published:".split()
-)
 _DATE_HINT_CLASS = re.compile(r"date|time|byline|dateline|posted|publish|meta", re.I)
 
 
 def _host(url: str) -> str:
     host = urlparse(url).hostname or ""
     return host.removeprefix("www.")
-
-
-def clean_author(text: str) -> str:
-    """An author name as a byline gives it, without "By", dates, times or handles.
-
-    ``By Erin Cunningham`` -> ``Erin Cunningham``; ``Aleš Vávra před 2 hodinami`` ->
-    ``Aleš Vávra``; URLs and ``@handles`` give "".
-    """
-    text = normalize_text(text)
-    if not text or _URL_LIKE.search(text) or text.startswith("@"):
-        return ""
-    text = _BYLINE_PREFIX.sub("", text)
-    digit = re.search(r"\d", text)
-    if digit:
-        kept = text[: digit.start()].rstrip(" ,;|-–—·/(")
-        words = kept.split()
-        while len(words) > 1 and (
-            words[-1][:1].islower() or words[-1].casefold().strip(":,") in _DATE_WORDS
-        ):
-            words.pop()  # "Name před 2 hodinami", "Name Publié le 12 juillet": date words
-        text = " ".join(words).rstrip(" ,;|-–—·/(")
-    text = text.strip(" ,;|-–—·/")
-    return text if 2 < len(text) < 100 else ""
 
 
 def _pick_title(
@@ -306,27 +262,6 @@ def _date_hint_texts(soup: BeautifulSoup) -> tuple[str, ...]:
     return tuple(hints)
 
 
-def _pick_author(
-    soup: BeautifulSoup, values: dict[str, list[str]], ld: list[dict[str, Any]]
-) -> str:
-    for obj in ld[:1]:
-        name = clean_author(_ld_text(obj.get("author") or obj.get("creator")))
-        if name:
-            return name
-    for key in _AUTHOR_KEYS:
-        for value in values.get(key, ()):
-            name = clean_author(value)
-            if name:
-                return name
-    node = soup.find(attrs={"itemprop": "author"}) or soup.find("a", rel="author")
-    if node is None:
-        node = soup.find(class_=re.compile(r"\bbyline|\bauthor(-name)?\b", re.I))
-    if isinstance(node, Tag):
-        name_node = node.find(attrs={"itemprop": "name"})
-        return clean_author((name_node or node).get_text(" "))
-    return ""
-
-
 def _pick_tags(values: dict[str, list[str]], ld: list[dict[str, Any]]) -> tuple[str, ...]:
     raw: list[str] = []
     for key in _TAG_KEYS:
@@ -340,19 +275,6 @@ def _pick_tags(values: dict[str, list[str]], ld: list[dict[str, Any]]) -> tuple[
             elif isinstance(value, list):
                 raw.extend(str(item) for item in value if isinstance(item, str))
     return clean_tags(tag for tag in raw if len(tag.strip()) <= 80)
-
-
-def _pick_language(
-    soup: BeautifulSoup, values: dict[str, list[str]], ld: list[dict[str, Any]]
-) -> str:
-    html_tag = soup.find("html")
-    lang = html_tag.get("lang") or html_tag.get("xml:lang") if isinstance(html_tag, Tag) else None
-    if not lang:
-        lang = _first(values, ("content-language", "language", "dc.language", "og:locale"))
-    if not lang and ld:
-        lang = _ld_text(ld[0].get("inLanguage"))
-    lang = str(lang or "").strip().replace("_", "-").split(",")[0]
-    return lang if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang) else ""
 
 
 def _pick_language(
@@ -390,6 +312,7 @@ def extract_meta(soup: BeautifulSoup) -> PageMeta:
     if ld and isinstance(ld[0].get("articleBody"), str):
         ld_body = ld[0]["articleBody"]
     published, modified, other_date = _pick_dates(soup, values, ld)
+    ld_author = _ld_text(ld[0].get("author") or ld[0].get("creator")) if ld else ""
     sites = [source, host, host.split(".")[0] if host else ""]
     if ld:
         sites.append(_ld_text(ld[0].get("publisher")))
@@ -398,7 +321,7 @@ def extract_meta(soup: BeautifulSoup) -> PageMeta:
         published=published,
         modified=modified,
         other_date=other_date,
-        author=_pick_author(soup, values, ld),
+        author=pick_author(soup, values, ld_author),
         tags=_pick_tags(values, ld),
         source=source,
         url=canonical if canonical.startswith(("http://", "https://")) else "",

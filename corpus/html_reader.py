@@ -11,7 +11,8 @@ evaluate-html``), the other filling in when the first finds nothing:
 * date: `corpus.html_date` (markup publication date, then htmldate, then a date
   written in the page's language);
 * title, author, tags, source, URL, language: bs4 on the metadata parts of the page
-  (`corpus.html_meta`, `corpus.html_title`); trafilatura's author when bs4 finds none;
+  (`corpus.html_meta`, `corpus.html_title`); trafilatura's title and author when bs4
+  finds none;
   the language of the text (`corpus.html_language`) when the page declares none.
 
 Pages that nest deeper than libxml2 builds (it drops what lies deeper) are read by bs4
@@ -30,11 +31,12 @@ from lxml import html
 
 from corpus.article import Article, content_id, normalize_text
 from corpus.decode import decode_markup
+from corpus.html_author import clean_author
 from corpus.html_body import trafilatura_body
 from corpus.html_date import publication_date
 from corpus.html_density import extract_body as density_body
 from corpus.html_language import detect_language
-from corpus.html_meta import PageMeta, clean_author, extract_meta
+from corpus.html_meta import PageMeta, extract_meta
 from corpus.html_text import element_text, fragment_to_text, make_soup, max_depth
 from corpus.html_tree import LIBXML_MAX_DEPTH, metadata_markup, nests_deeper_than, parse_tree
 from corpus.jsonl import MAX_BODY_CHARS
@@ -80,8 +82,8 @@ def _full_soup(text: str) -> BeautifulSoup:
     return soup
 
 
-def trafilatura_author(tree: html.HtmlElement, url: str) -> str:
-    """The author trafilatura's metadata finds (its byline heuristics), cleaned; or ""."""
+def trafilatura_metadata(tree: html.HtmlElement, url: str) -> tuple[str, str]:
+    """(title, author) from trafilatura's metadata (its own heuristics), cleaned; "" if none."""
     from trafilatura.metadata import extract_metadata
 
     logger = logging.getLogger("trafilatura")
@@ -92,7 +94,7 @@ def trafilatura_author(tree: html.HtmlElement, url: str) -> str:
             warnings.simplefilter("ignore")
             document = extract_metadata(tree, default_url=url or None, extensive=False)
     except (ValueError, TypeError, AttributeError, RecursionError):
-        return ""
+        return "", ""
     finally:
         logger.setLevel(previous)
     names: list[str] = []
@@ -100,7 +102,7 @@ def trafilatura_author(tree: html.HtmlElement, url: str) -> str:
         name = clean_author(name)
         if name and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
-    return ", ".join(names)
+    return normalize_text(getattr(document, "title", None) or ""), ", ".join(names)
 
 
 def _read_body(
@@ -159,8 +161,11 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
         markup_modified=meta.modified,
         markup_other=meta.other_date,
     )
-    title = meta.title or normalize_text(body.split("\n", 1)[0])[:200]
-    author = meta.author or (trafilatura_author(tree, meta.url) if tree is not None else "")
+    title, author = meta.title, meta.author
+    if tree is not None and not (title and author):
+        library_title, library_author = trafilatura_metadata(tree, meta.url)
+        title, author = title or library_title, author or library_author
+    title = title or normalize_text(body.split("\n", 1)[0])[:200]
     url = meta.url
     return Article(
         id=url or content_id(origin, title, body),

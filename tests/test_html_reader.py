@@ -10,8 +10,8 @@ import pytest
 
 from corpus import Article, ReadReport, read_paths
 from corpus.evaluate import authors_match, evaluate_folder, titles_match
+from corpus.html_author import clean_author
 from corpus.html_date import parse_local_date, visible_date
-from corpus.html_meta import clean_author
 from corpus.html_reader import read_html
 from corpus.html_title import site_suffix_removed
 
