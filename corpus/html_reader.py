@@ -105,12 +105,10 @@ def trafilatura_metadata(tree: html.HtmlElement, url: str) -> tuple[str, str]:
     return normalize_text(getattr(document, "title", None) or ""), ", ".join(names)
 
 
-def _read_body(
-    text: str, tree: html.HtmlElement | None, meta: PageMeta, origin: str, report: ReadReport
-) -> str:
+def _read_body(text: str, tree: html.HtmlElement, meta: PageMeta) -> str:
     """The article text: trafilatura, or a longer JSON-LD text; text density when both
     find nothing (trafilatura's short answers stand: its own fallbacks have run)."""
-    body = trafilatura_body(tree, meta.url) if tree is not None else ""
+    body = trafilatura_body(tree, meta.url)
     ld_body = fragment_to_text(meta.ld_body) if meta.ld_body else ""
     if len(ld_body) > max(len(body) * 1.3, MIN_BODY_CHARS):
         body = ld_body
@@ -140,7 +138,7 @@ def parse_html_page(text: str, origin: str, report: ReadReport) -> Article | Non
         body = density_body(soup) or element_text(soup.body or soup)
     else:
         meta = extract_meta(make_soup(metadata_markup(tree)))
-        body = _read_body(text, tree, meta, origin, report)
+        body = _read_body(text, tree, meta)
     body = _without_title_line(body, meta.title)
     if tree is not None and len(body) >= MIN_BODY_CHARS and mostly_links(body, tree):
         report.add_problem(origin, f"{_LINKS_REASON} (its text is the titles of its links)")
