@@ -6,8 +6,9 @@ measurement (htmldate finds the right day far more often than a hand-written sea
 1. a *publication* date in the markup, read by `corpus.html_meta` (``article:published_time``,
    JSON-LD ``datePublished``, ``itemprop="datePublished"`` ...): it carries the time and
    the zone, which htmldate mostly drops;
-2. htmldate (original date, extensive search, URL date after the markup): meta tags,
-   JSON-LD, ``<abbr>``/``<time>``, the URL, then dates written in the page;
+2. htmldate (original date, extensive search): a date in the URL first (it only runs
+   when the markup names no publication date, so its header dates are modified or
+   generic ones), then meta tags, JSON-LD, ``<abbr>``/``<time>``, dates in the page;
 3. a date written in the page's own language near the headline (``12. Juli 2023``,
    ``12 lipca 2023``, ``12 juillet 2023``), read by dateparser with the page language,
    skipping dates marked as updates;
@@ -99,7 +100,7 @@ def htmldate_date(tree: html.HtmlElement, url: str = "") -> datetime | None:
                 original_date=True,
                 outputformat=_HTMLDATE_FORMAT,
                 url=url or None,
-                deferred_url_extractor=True,
+                deferred_url_extractor=False,
             )
     except (ValueError, TypeError, OverflowError, RecursionError):
         return None

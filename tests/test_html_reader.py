@@ -251,3 +251,13 @@ def test_language_of_a_page_that_declares_none_comes_from_its_text() -> None:
     page = _page("<title>Kurz</title>", brief + "<p>Busse fahren ab Montag.</p></article>")
     [article] = read_html(page.replace(b" lang='en'", b""), "p", ReadReport())
     assert article.language == ""  # under 200 characters: too little text to be sure
+
+
+def test_date_in_the_url_beats_a_modified_meta_date() -> None:
+    head = (
+        "<link rel='canonical' href='https://gazette.example/2023/07/12/harbour-plan'>"
+        "<meta property='og:updated_time' content='2023-08-03T18:00:00+01:00'>"
+        "<title>Harbour plan approved</title>"
+    )
+    [article] = read_html(_page(head, f"<article>{PROSE}</article>"), "p", ReadReport())
+    assert article.date == datetime(2023, 7, 12, tzinfo=UTC)
