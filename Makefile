@@ -8,7 +8,7 @@ WORKERS ?= 2
 export BROADSHEET_INDEX_DIR ?= var/index
 DEMO_CORPUS = corpus/demo/wikinews_en_tosca.jsonl.gz
 
-.PHONY: run test lint format index demo-index bench clean
+.PHONY: run test lint format index demo-index bench eval clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r bench/requirements.txt || echo "bench: tantivy did not install; the run records it as skipped"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## eval: ranking quality on the five judged collections in ../shared (MAP, nDCG@10, P@10, R@100)
+EVAL_SUITE ?= ../shared/data/ir-collections
+eval: $(VENV)/.dev
+	$(BIN)/python -m search evaluate --suite $(EVAL_SUITE)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
