@@ -43,8 +43,6 @@ MAX_QUERY_EXPANSIONS = 400
 #: A wildcard that starts with ``*`` or ``?`` scans the whole lexicon and matches
 #: nearly every document unless it names this many letters (``*tion`` yes, ``*e*`` no).
 MIN_LEADING_WILDCARD_LETTERS = 3
-#: OR queries give a small bonus to documents that match more of the words.
-OR_COORD_BONUS = 0.9
 #: Field names a user may type, mapped to schema fields.
 FIELD_ALIASES = {name: name for name in QUERY_FIELDS} | {"tags": "tag"}
 
@@ -132,7 +130,7 @@ class ParsedQuery:
 
 
 def _parser(schema: Schema, op: str) -> MultifieldParser:
-    group = AndGroup if op == "and" else OrGroup.factory(OR_COORD_BONUS)
+    group = AndGroup if op == "and" else OrGroup
     return MultifieldParser(
         list(DEFAULT_FIELD_BOOSTS), schema, fieldboosts=DEFAULT_FIELD_BOOSTS, group=group
     )
