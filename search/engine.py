@@ -35,7 +35,7 @@ from search.facets import FacetTables
 from search.hits import article_from_fields, hit_from_fields, validate
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.query import ParsedQuery, parse_query
-from search.ranking import relevance_model
+from search.relevance import DEFAULT_RANKING, RankingParams, relevance_model
 from search.scorer import QueryScorer
 from search.snippets import lead_snippet
 
@@ -74,11 +74,14 @@ class SearchService:
         index_dir: str | Path,
         refresh_seconds: float = 2.0,
         time_limit: float = TIME_LIMIT_SECONDS,
+        ranking: RankingParams = DEFAULT_RANKING,
     ) -> None:
         apply_reader_fixes()  # index files read in place, not copied per worker
         self.index_dir = Path(index_dir)
         self.refresh_seconds = refresh_seconds
         self.time_limit = time_limit
+        #: The relevance parameters (evaluation and tuning pass others).
+        self.ranking = ranking
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
@@ -88,13 +91,13 @@ class SearchService:
     def _load(self, generation: Path, index: object, searcher: Searcher) -> Snapshot:
         reader = searcher.reader()
         tables = FacetTables.load(reader)
-        scorer = QueryScorer(reader, relevance_model(), {"date": tables.stamps})
+        scorer = QueryScorer(reader, self.ranking, {"date": tables.stamps})
         return Snapshot(generation, index, searcher, tables, DuplicateGroups.load(reader), scorer)
 
     def _open(self, generation: Path) -> Snapshot:
         try:
             ix = whoosh_index.open_dir(str(generation))
-            searcher = ix.searcher(weighting=relevance_model())
+            searcher = ix.searcher(weighting=relevance_model(self.ranking))
         except (OSError, whoosh_index.IndexError) as error:
             raise IndexUnavailable(f"cannot open index {generation}: {error}") from error
         return self._load(generation, ix, searcher)

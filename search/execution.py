@@ -166,13 +166,17 @@ def _ranked_page(
     if matches.evaluation is not None and request.sort == "relevance":
         scores = matches.evaluation.scores(passing)
         if request.recency:
-            model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
+            model = recency_model(
+                snapshot.tables.days, snapshot.tables.newest_day, now, snapshot.scorer.params
+            )
             scores = scores * model.factors(passing)
         best = _best(passing, scores, window, groups.group if collapse else None)
         return list(zip(passing[best].tolist(), scores[best].tolist(), strict=True))
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":
-        model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
+        model = recency_model(
+            snapshot.tables.days, snapshot.tables.newest_day, now, snapshot.scorer.params
+        )
         searcher = Searcher(searcher.reader(), weighting=model, closereader=False)
     results = ranked(
         searcher,

@@ -32,18 +32,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from math import log
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import IndexReader
-from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from search.phrases import verify_phrase
 from search.postings import live_documents, read_numeric_column, read_postings
+from search.relevance import DEFAULT_RANKING, RankingParams, lucene_idf
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 
@@ -66,39 +65,37 @@ class TermPostings:
     """One term's live documents (ascending), their term frequencies, and what its
     BM25F needs."""
 
-    __slots__ = ("docs", "stats", "weights")
+    __slots__ = ("docs", "idf", "weights")
 
-    def __init__(
-        self, docs: Vector, weights: Vector, stats: tuple[float, float, float, float] | None
-    ) -> None:
+    def __init__(self, docs: Vector, weights: Vector, idf: float | None) -> None:
         self.docs = docs
         self.weights = weights
-        #: (idf, K1, B, average field length); None: not scorable, the score is the weight.
-        self.stats = stats
+        #: The term's idf in its field; None: not scorable, the score is the weight.
+        self.idf = idf
 
 
 class QueryScorer:
     """Matches and BM25F scores of queries, for one index reader (snapshot).
 
-    ``model`` gives K1 and the per-field B, as `search.ranking.relevance_model`
-    configures Whoosh; ``columns`` maps a numeric field to each document's raw
-    column value (for range filters such as ``date``).
+    ``params`` are the ranking parameters (`search.relevance`); ``columns`` maps a
+    numeric field to each document's raw column value (for range filters such as ``date``).
     """
 
     def __init__(
         self,
         reader: IndexReader,
-        model: BM25F,
+        params: RankingParams = DEFAULT_RANKING,
         columns: Mapping[str, Vector] | None = None,
         cached_postings: int = CACHED_POSTINGS,
     ) -> None:
         self.reader = reader
         self.schema = reader.schema
-        self.model = model
+        self.params = params
         self.columns = {name: np.asarray(values) for name, values in (columns or {}).items()}
         self.doc_count = reader.doc_count_all()
         self.limit = cached_postings
         self._lengths: dict[str, Vector] = {}
+        self._averages: dict[str, float] = {}
         self._cache: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
@@ -134,13 +131,14 @@ class QueryScorer:
             found = self._lengths[fieldname] = _LENGTH_OF_BYTE[codes.astype(np.uint8)]
         return found
 
-    def _stats(self, fieldname: str, btext: bytes) -> tuple[float, float, float, float]:
-        """Whoosh's idf ``log(N / (df + 1)) + 1``, K1, the field's B and its average
-        length (``Searcher.avg_field_length``, 1 when the field is empty)."""
-        idf = log(self.doc_count / (self.reader.doc_frequency(fieldname, btext) + 1)) + 1
-        average = (self.reader.field_length(fieldname) / (self.doc_count or 1)) or 1
-        b = self.model._field_B.get(fieldname, self.model.B)
-        return idf, self.model.K1, b, average
+    def average_length(self, fieldname: str) -> float:
+        """The field's average length over all documents (``Searcher.avg_field_length``;
+        1 when the field is empty everywhere)."""
+        found = self._averages.get(fieldname)
+        if found is None:
+            total = self.reader.field_length(fieldname)
+            found = self._averages[fieldname] = (total / (self.doc_count or 1)) or 1.0
+        return found
 
     # -- terms -----------------------------------------------------------------
 
@@ -160,8 +158,10 @@ class QueryScorer:
                 self._cache.move_to_end(key)
                 return found
         docs, weights = read_postings(self.reader, fieldname, btext)
-        stats = self._stats(fieldname, btext) if field.scorable and len(docs) else None
-        found = TermPostings(docs.astype(np.int32), weights, stats)
+        idf = None
+        if field.scorable and len(docs):
+            idf = lucene_idf(self.doc_count, self.reader.doc_frequency(fieldname, btext))
+        found = TermPostings(docs.astype(np.int32), weights, idf)
         self._remember(key, found, len(docs))
         return found
 
@@ -337,14 +337,15 @@ class Evaluation:
         return totals
 
     def _term_scores(self, term: TermPostings, fieldname: str, docs: Vector) -> Vector:
-        """Whoosh's ``scoring.bm25(idf, tf, fl, avgfl, B, K1)`` for ``docs``, which all
-        hold the term (the weight itself for an unscored field)."""
+        """BM25 for ``docs``, which all hold the term, as Whoosh's ``scoring.bm25(idf,
+        tf, fl, avgfl, B, K1)`` computes it (the weight itself for an unscored field)."""
         tf = term.weights[np.searchsorted(term.docs, docs)]
-        if term.stats is None:
+        if term.idf is None:
             return tf
-        idf, k1, b, average = term.stats
-        lengths = self.scorer.lengths(fieldname)[docs]
-        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average)))
+        scorer = self.scorer
+        k1, b = scorer.params.k1, scorer.params.field_b(fieldname)
+        lengths = scorer.lengths(fieldname)[docs] / scorer.average_length(fieldname)
+        return term.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths)))
 
     def _add(self, query: wq.Query, docs: Vector, totals: Vector, boost: float) -> None:
         """Add ``query``'s score (times ``boost``) to ``totals``, aligned with ``docs``,

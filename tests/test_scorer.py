@@ -22,7 +22,8 @@ from indexer.schema import build_schema, to_whoosh_date
 from search import SearchRequest, SearchService
 from search.facets import FacetTables
 from search.query import parse_query
-from search.ranking import ranked, relevance_model
+from search.ranking import ranked
+from search.relevance import relevance_model
 from search.scorer import QueryScorer, Unsupported
 
 WORDS = (
@@ -92,7 +93,7 @@ def test_scores_equal_whoosh_with_segments_and_deletions(segmented: Path) -> Non
     with ix.searcher(weighting=relevance_model()) as searcher:
         reader = searcher.reader()
         assert len(reader.leaf_readers()) > 1 and reader.has_deletions()
-        scorer = QueryScorer(reader, relevance_model())
+        scorer = QueryScorer(reader)
         nonempty = 0
         for text in QUERIES:
             for op in ("and", "or"):
@@ -107,7 +108,7 @@ def test_a_small_cache_evicts_and_still_scores_the_same(segmented: Path) -> None
     ix = whoosh_index.open_dir(str(segmented))
     with ix.searcher(weighting=relevance_model()) as searcher:
         reader = searcher.reader()
-        scorer = QueryScorer(reader, relevance_model(), cached_postings=50)
+        scorer = QueryScorer(reader, cached_postings=50)
         for _ in range(2):
             for text in ("market", "oil prices", "gold silver trade"):
                 query = parse_query(text, searcher.schema, "and", datetime.now(UTC), reader).query
@@ -118,7 +119,7 @@ def test_a_small_cache_evicts_and_still_scores_the_same(segmented: Path) -> None
 def test_unsupported_nodes_are_refused_not_guessed(segmented: Path) -> None:
     ix = whoosh_index.open_dir(str(segmented))
     with ix.searcher() as searcher:
-        scorer = QueryScorer(searcher.reader(), relevance_model())
+        scorer = QueryScorer(searcher.reader())
         with pytest.raises(Unsupported):
             scorer.scores(wq.Or([wq.Term("body", "oil"), wq.Term("body", "gold")], minmatch=2))
         with pytest.raises(Unsupported):
@@ -144,7 +145,7 @@ def test_date_ranges_filter_like_whoosh(tmp_path: Path) -> None:
         snapshot = service._current()
         searcher = snapshot.searcher
         tables = FacetTables.load(searcher.reader())
-        scorer = QueryScorer(searcher.reader(), relevance_model(), {"date": tables.stamps})
+        scorer = QueryScorer(searcher.reader(), columns={"date": tables.stamps})
         base = wq.Or([wq.Term("body", "oil"), wq.Term("body", "gold")])
         low, high = datetime(2020, 6, 1, tzinfo=UTC), datetime(2021, 3, 31, tzinfo=UTC)
         for start, end in ((low, high), (low, None), (None, high)):
