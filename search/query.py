@@ -25,11 +25,12 @@ from datetime import UTC, datetime
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
+from whoosh.qparser import MultifieldParser
 from whoosh.reading import IndexReader
 
 from indexer.schema import DEFAULT_FIELD_BOOSTS, QUERY_FIELDS, to_whoosh_date
 from search.datequery import DateBound, extract_dates
+from search.fields_query import RepeatsAndGroup, RepeatsOrGroup
 
 #: Longest query text read; the rest is dropped with a notice.
 MAX_QUERY_CHARS = 1000
@@ -130,7 +131,8 @@ class ParsedQuery:
 
 
 def _parser(schema: Schema, op: str) -> MultifieldParser:
-    group = AndGroup if op == "and" else OrGroup
+    # A repeated word counts again (its boost adds up) instead of being dropped.
+    group = RepeatsAndGroup if op == "and" else RepeatsOrGroup
     return MultifieldParser(
         list(DEFAULT_FIELD_BOOSTS), schema, fieldboosts=DEFAULT_FIELD_BOOSTS, group=group
     )
