@@ -25,12 +25,12 @@ from datetime import UTC, datetime
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.qparser import MultifieldParser
+from whoosh.qparser import QueryParser
 from whoosh.reading import IndexReader
 
 from indexer.schema import DEFAULT_FIELD_BOOSTS, QUERY_FIELDS, to_whoosh_date
 from search.datequery import DateBound, extract_dates
-from search.fields_query import RepeatsAndGroup, RepeatsOrGroup
+from search.fields_query import FieldsPlugin, RepeatsAndGroup, RepeatsOrGroup
 
 #: Longest query text read; the rest is dropped with a notice.
 MAX_QUERY_CHARS = 1000
@@ -130,12 +130,13 @@ class ParsedQuery:
     date_texts: tuple[str, ...] = ()
 
 
-def _parser(schema: Schema, op: str) -> MultifieldParser:
+def _parser(schema: Schema, op: str) -> QueryParser:
     # A repeated word counts again (its boost adds up) instead of being dropped.
     group = RepeatsAndGroup if op == "and" else RepeatsOrGroup
-    return MultifieldParser(
-        list(DEFAULT_FIELD_BOOSTS), schema, fieldboosts=DEFAULT_FIELD_BOOSTS, group=group
-    )
+    parser = QueryParser(None, schema, group=group)
+    # An unfielded word becomes one FieldsQuery over the default fields (BM25F).
+    parser.add_plugin(FieldsPlugin(list(DEFAULT_FIELD_BOOSTS), DEFAULT_FIELD_BOOSTS))
+    return parser
 
 
 def _repair_fields(text: str, notices: list[str]) -> str:

@@ -1,9 +1,20 @@
-"""The relevance function and its parameters in one place.
+"""The relevance function: BM25F over the searched fields, its parameters in one place.
 
-Each query term is scored by BM25 in its field, with Lucene's idf
-``ln(1 + (N - df + 0.5) / (df + 0.5))`` (never negative; Whoosh's own
-``ln(N / (df + 1)) + 1`` lets very common words weigh nearly as much as rare ones),
-the field's ``b`` and the shared ``k1``; field boosts multiply the score.
+A word searched in the default fields (`search.fields_query.FieldsQuery`) is
+scored by BM25F (Robertson, Zaragoza and Taylor, "Simple BM25 extension to
+multiple weighted fields", 2004; computed in `search.bm25f`): each field's term
+frequency is normalised by that field's length, weighted, and summed, and the
+sum is saturated once::
+
+    tf~(d) = sum over fields f of  w_f * tf_f(d) / (1 - b_f + b_f * len_f(d) / avglen_f)
+    score  = qtf * idf * tf~(d) * (k1 + 1) / (tf~(d) + k1)
+    idf    = ln(1 + (N - df + 0.5) / (df + 0.5))        (Lucene's, never negative)
+
+where ``df`` counts the documents holding the word in any of the fields and
+``qtf`` is how often the query repeats the word. A title that repeats the start
+of the body thus adds to one saturating frequency instead of scoring the word
+twice. A word in one named field (``title:budget``) is the same formula over that
+field alone, with weight 1: Whoosh's BM25 with this idf.
 """
 
 from __future__ import annotations
