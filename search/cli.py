@@ -220,3 +220,45 @@ def _evaluate_suite(suite_dir: Path, cache_dir: Path, collections: tuple[str, ..
         sys.exit(2)
     results = run_suite(suite_dir, cache_dir, names, log=lambda line: click.echo(line, err=True))
     click.echo(format_table(results, read_baselines(suite_dir / "README.md")))
+
+
+@cli.command("tune")
+@click.option(
+    "--suite",
+    "suite_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of judged collections (as for evaluate --suite).",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    default="var/eval-index",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the collections' indexes are kept (shared with evaluate --suite).",
+)
+@click.option("--quick", is_flag=True, help="A small grid (a smoke run of the method).")
+def tune_command(suite_dir: Path, cache_dir: Path, quick: bool) -> None:
+    """Choose ranking parameters by leave-one-collection-out cross-validation over the
+    suite's collections (search/tuning.py) and print every fold and the final choice."""
+    from search.eval_suite import COLLECTIONS
+    from search.tuning import BASE_GRID, FEEDBACK_GRID, cross_validate, open_collections, report
+
+    base, feedback = BASE_GRID, FEEDBACK_GRID
+    if quick:
+        base = {"k1": (1.2, 1.5), "title_weight": (1.5, 3.0)}
+        feedback = {"feedback_docs": (10,), "feedback_terms": (20,), "feedback_weight": (1.0,)}
+    names = tuple(n for n in COLLECTIONS if (suite_dir / n / "queries.tsv").is_file())
+    if not names:
+        click.echo(f"error: no judged collection in {suite_dir}", err=True)
+        sys.exit(2)
+    opened = open_collections(suite_dir, cache_dir, names)
+    try:
+        folds, final = cross_validate(
+            [c for _, c in opened], base, feedback, log=lambda line: click.echo(line, err=True)
+        )
+    finally:
+        for service, _ in opened:
+            service.close()
+    click.echo(report(folds, final))

@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 from indexer.schema import to_whoosh_date
 from search.dedup import DuplicateGroups
 from search.facets import FacetCounts, FacetTables, count_facets
+from search.feedback import bo1_terms, expand_scores, feedback_words
 from search.hits import hit_from_fields
 from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
@@ -29,7 +30,7 @@ from search.ranking import ranked, recency_model, until_deadline
 from search.scorer import Evaluation, QueryScorer, Unsupported
 from search.snippets import TermMatcher, make_snippet
 
-__all__ = ["Outcome", "Snapshot", "count", "execute"]
+__all__ = ["Outcome", "Snapshot", "best_positions", "count", "execute", "with_feedback"]
 
 
 @dataclass(slots=True)
@@ -119,7 +120,7 @@ def count(snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> in
     return _matches(snapshot, parsed, request, False, None).counts.total
 
 
-def _best(
+def best_positions(
     docs: np.ndarray, scores: np.ndarray, window: int, groups: np.ndarray | None
 ) -> list[int]:
     """Positions in ``docs`` (ascending) of the ``window`` best by score, ties to the
@@ -150,6 +151,27 @@ def _best(
         wanted *= 4
 
 
+def with_feedback(snapshot: Snapshot, docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``scores`` re-ranked by pseudo-relevance feedback (`search.feedback`) from the
+    best-scored matches, one per near-duplicate story; unchanged when feedback is
+    off or the scores do not tell the matches apart."""
+    params = snapshot.scorer.params
+    if not (params.feedback_docs and params.feedback_terms and params.feedback_weight):
+        return scores
+    if len(docs) < 2 or scores.max() == scores.min():
+        return scores
+    groups = snapshot.groups.group if snapshot.groups.members else None
+    best = docs[best_positions(docs, scores, params.feedback_docs, groups)]
+    searcher = snapshot.searcher
+    texts = []
+    for docnum in best.tolist():
+        fields = searcher.stored_fields(docnum)
+        texts.append(f"{fields.get('title', '')}\n{fields.get('body', '')}")
+    counts = feedback_words(texts, searcher.schema["body"].analyzer)
+    terms = bo1_terms(snapshot.scorer, counts, params.feedback_terms)
+    return expand_scores(snapshot.scorer, docs, scores, terms)
+
+
 def _ranked_page(
     snapshot: Snapshot,
     parsed: ParsedQuery,
@@ -165,12 +187,13 @@ def _ranked_page(
     passing = matches.counts.passing
     if matches.evaluation is not None and request.sort == "relevance":
         scores = matches.evaluation.scores(passing)
+        scores = with_feedback(snapshot, passing, scores)
         if request.recency:
             model = recency_model(
                 snapshot.tables.days, snapshot.tables.newest_day, now, snapshot.scorer.params
             )
             scores = scores * model.factors(passing)
-        best = _best(passing, scores, window, groups.group if collapse else None)
+        best = best_positions(passing, scores, window, groups.group if collapse else None)
         return list(zip(passing[best].tolist(), scores[best].tolist(), strict=True))
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":

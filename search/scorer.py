@@ -105,6 +105,7 @@ class QueryScorer:
         self._lengths: dict[str, Vector] = {}
         self._averages: dict[str, float] = {}
         self._idfs: dict[tuple[tuple[str, ...], object], float] = {}
+        self._frequencies: dict[tuple[tuple[str, ...], str], float] = {}
         self._cache: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
@@ -167,6 +168,21 @@ class QueryScorer:
                 if len(self._idfs) > CACHED_IDFS:
                     self._idfs.clear()
                 self._idfs[key] = found
+        return found
+
+    def collection_frequency(self, fieldnames: tuple[str, ...], text: str) -> float:
+        """How often ``text`` occurs in ``fieldnames`` over the whole index (cached)."""
+        key = (fieldnames, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = 0.0
+            for fieldname in fieldnames:
+                if fieldname in self.schema:
+                    found += self.reader.frequency(fieldname, text)
+            with self._lock:
+                if len(self._frequencies) > CACHED_IDFS:
+                    self._frequencies.clear()
+                self._frequencies[key] = found
         return found
 
     # -- terms -----------------------------------------------------------------
