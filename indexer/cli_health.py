@@ -55,8 +55,8 @@ def stats_command(index_dir: str, as_json: bool) -> None:
 @click.option(
     "--deep",
     is_flag=True,
-    help="Also read every posting block and column (about 12x longer: after a build, "
-    "nightly, or when searches fail).",
+    help="Also read every posting block and column (Reuters-21578: 15 s instead of 2.6 s); "
+    "run it after a build or update, and when searches fail.",
 )
 def check_command(index_dir: str, deep: bool) -> None:
     """Open the served index, read every document back, say healthy or not."""
