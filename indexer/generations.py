@@ -65,7 +65,19 @@ class DamagedPointer(OSError):
     """``CURRENT`` or ``PREVIOUS`` cannot say which generation is served; writers refuse
     to run (they could delete the served generation) until ``indexer recover``.
 
-    An `OSError`, so every command that reports file-system failures reports it."""
+    An `OSError`, so every command that reports file-system failures reports it; its
+    text names the damage (``problem``) and the command that repairs it."""
+
+    def __init__(self, problem: str, index_dir: Path) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.index_dir = index_dir
+
+    def __str__(self) -> str:
+        return (
+            f"{self.problem}; `python -m indexer recover --index {self.index_dir}` points "
+            "CURRENT at the newest complete generation"
+        )
 
 
 def _pointer_value(index_dir: Path, name: str) -> str | None:
@@ -79,13 +91,14 @@ def _pointer_value(index_dir: Path, name: str) -> str | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
-        raise DamagedPointer(f"{pointer} cannot be read: {error.strerror or error}") from error
+        problem = f"{pointer} cannot be read: {error.strerror or error}"
+        raise DamagedPointer(problem, index_dir) from error
     try:
         value = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
         value = None
     if not value or "/" in value or "\0" in value or not value.startswith(GENERATION_PREFIX):
-        raise DamagedPointer(f"{pointer} holds {raw[:80]!r}, not a generation name")
+        raise DamagedPointer(f"{pointer} holds {raw[:80]!r}, not a generation name", index_dir)
     return value
 
 
@@ -150,17 +163,20 @@ def pointed_generations(
             continue
         path = index_dir / value
         if not path.is_dir():
-            raise DamagedPointer(f"{index_dir / name} names {value}, which is not on disk")
+            problem = f"{index_dir / name} names {value}, which is not on disk"
+            raise DamagedPointer(problem, index_dir)
         found[name] = path
     current, previous = found[POINTER_NAME], found[PREVIOUS_NAME]
     if current is None and previous is not None:
-        raise DamagedPointer(f"{index_dir / POINTER_NAME} is missing but PREVIOUS exists")
+        problem = f"{index_dir / POINTER_NAME} is missing but PREVIOUS exists"
+        raise DamagedPointer(problem, index_dir)
     if current is None:
         complete = [g.name for g in generation_folders(index_dir) if sealed(g) and g != publishing]
         if complete:
             raise DamagedPointer(
                 f"{index_dir / POINTER_NAME} is missing but complete generation(s) are on "
-                f"disk: {', '.join(complete)}"
+                f"disk: {', '.join(complete)}",
+                index_dir,
             )
     return current, previous
 

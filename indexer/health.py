@@ -138,14 +138,6 @@ def _writer_running(index_dir: Path) -> str | None:
     return None
 
 
-def recovery_hint(index_dir: Path) -> str:
-    """The command that repairs damaged pointers of ``index_dir``."""
-    return (
-        f"`python -m indexer recover --index {index_dir}` points CURRENT at the newest "
-        "complete generation"
-    )
-
-
 def check_generation(generation: Path, result: CheckResult, *, deep: bool = False) -> bool:
     """Check one generation into ``result``: build info, count, every document's stored
     fields, and with ``deep`` every posting block and column (`indexer.integrity`).
@@ -186,7 +178,7 @@ def check_index(index_dir: Path, *, deep: bool = False) -> CheckResult:
     try:
         generation, previous = pointed_generations(index_dir)
     except DamagedPointer as error:
-        result.problems.append(f"{error}; {recovery_hint(index_dir)}")
+        result.problems.append(str(error))
         return result
     if generation is None:
         result.problems.append(f"{index_dir} has no CURRENT pointer (nothing was built)")

@@ -58,7 +58,7 @@ def recover_index(index_dir: str | Path, *, wait: float = 0.0) -> RecoverResult:
         try:
             current, previous = pointed_generations(index_dir)
         except DamagedPointer as error:
-            damage = str(error)
+            damage = error.problem
         else:
             if current is None:
                 raise NothingToRecover(f"nothing was built at {index_dir}; run `indexer build`")
