@@ -80,6 +80,27 @@ def test_update_keeps_the_articles_of_an_unreadable_changed_file(tmp_path: Path)
     assert stored_docs(index) == docs
 
 
+def test_update_refuses_when_an_unreadable_file_would_have_to_be_read(tmp_path: Path) -> None:
+    source, index = tmp_path / "src", tmp_path / "ix"
+    source.mkdir()
+    story = article_line("same-1", "Same story", "The same story in two files.")
+    (source / "a.jsonl").write_text(story + article_line("a-2", "A two", "Only in a."))
+    locked = source / "locked"
+    locked.mkdir()
+    (locked / "b.jsonl").write_text(story)  # a duplicate: indexed from a.jsonl
+    build([str(source)], index)
+    docs = stored_docs(index)
+    (source / "a.jsonl").write_text(article_line("a-2", "A two", "Only in a."))
+    locked.chmod(0)  # same-1 must now come from locked/b.jsonl, which cannot be read
+    try:
+        result = run_indexer("update", "--index", str(index), prefix=as_unprivileged())
+    finally:
+        readable_again(locked)
+    assert result.returncode == 1, result.stderr
+    assert f"{locked / 'b.jsonl'} cannot be read" in result.stderr
+    assert stored_docs(index) == docs  # same-1 not deleted
+
+
 def test_build_names_an_unreadable_folder_and_indexes_the_rest(tmp_path: Path) -> None:
     source, index = tmp_path / "src", tmp_path / "ix"
     split_articles(source, 3)
