@@ -39,14 +39,21 @@ class FacetCounts:
     total: int
     #: The documents passing every selection, ascending.
     passing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    #: For each duplicate group with a member passing every selection: those members.
-    members: dict[int, list[int]] = field(default_factory=dict)
+    #: The passing documents that belong to a duplicate group, ordered by group (then
+    #: document), and the group of each: see `members`.
+    grouped_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    grouped_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def members(self, group: int) -> list[int]:
+        """The passing members of duplicate group ``group``, ascending."""
+        low, high = np.searchsorted(self.grouped_keys, [group, group + 1])
+        return self.grouped_docs[low:high].tolist()
 
 
 def _wanted(tables: FacetTables, name: str, values: frozenset[str]) -> np.ndarray:
     """The value numbers of the selected ``values`` (unknown values match nothing)."""
-    names = tables.names(name)
-    return np.array([i for i, value in enumerate(names) if value and value in values], dtype=int)
+    numbers = (tables.number_of(name, value) for value in values)
+    return np.array(sorted(number for number in numbers if number is not None), dtype=int)
 
 
 def _passes(tables: FacetTables, name: str, docs: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -96,15 +103,14 @@ def count_facets(
     full = docs[failures == 0] if active else docs
     if groups is not None and not groups.members:
         groups = None  # no group has two members: nothing collapses
-    total, members = len(full), {}
+    total = len(full)
+    grouped_docs = grouped_keys = np.zeros(0, dtype=np.int64)
     if groups is not None:
         story = groups.story(full)
-        for doc, group in zip(full[story >= 0].tolist(), story[story >= 0].tolist(), strict=True):
-            if group in members:
-                members[group].append(doc)
-                total -= 1  # a story counts once
-            else:
-                members[group] = [doc]
+        in_group = story >= 0
+        order = np.argsort(story[in_group], kind="stable")  # by group, documents ascending
+        grouped_docs, grouped_keys = full[in_group][order], story[in_group][order]
+        total -= len(grouped_keys) - len(np.unique(grouped_keys))  # a story counts once
     facets = {}
     for name in names:
         if name in active:  # every selection but this facet's own
@@ -115,7 +121,7 @@ def count_facets(
         values = tables.names(name)
         found = {values[n]: int(counts[n]) for n in np.flatnonzero(counts).tolist() if values[n]}
         facets[name] = _facet_values(found, selected.get(name, frozenset()), name)
-    return FacetCounts(facets, total, full, members)
+    return FacetCounts(facets, total, full, grouped_docs, grouped_keys.astype(np.int64))
 
 
 def _month_range(first: str, last: str) -> list[str]:

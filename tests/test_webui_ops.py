@@ -55,7 +55,9 @@ def test_healthz_is_503_when_the_index_cannot_be_opened(tmp_path: Path) -> None:
     (index_dir / "CURRENT").write_text("gen-20240101T000000000000-1\n", encoding="utf-8")
     client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
     response = client.get("/healthz")
-    assert response.status_code == 503 and "cannot open" in response.get_json()["error"]
+    payload = response.get_json()
+    assert response.status_code == 503 and "cannot open" in payload["error"]["message"]
+    assert payload["status"] == "unavailable" and payload["error"]["code"] == "index_unavailable"
     assert client.get("/").status_code == 503
     metrics = client.get("/metrics").get_data(as_text=True)
     assert metric(metrics, "broadsheet_index_up") == 0

@@ -28,6 +28,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from search import IndexUnavailable
 from search.backends import SearchBackend
 from webui import SERVICE_KEY
+from webui.errors import error_payload
 
 bp = Blueprint("ops", __name__)
 
@@ -51,12 +52,14 @@ LATENCY = Histogram(
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """200 with the article count and index generation; 503 when the index won't open."""
+    """200 with the article count and index generation; 503 while no index can be
+    opened or read, with the error in the one error shape."""
     service = current_app.extensions[SERVICE_KEY]
     try:
         status = service.index_info()
     except IndexUnavailable as error:
-        return jsonify({"status": "unavailable", "error": str(error)}), 503
+        payload = {"status": "unavailable", **error_payload(error.code, str(error))}
+        return jsonify(payload), 503
     last = status.last_commit.strftime("%Y-%m-%dT%H:%M:%SZ") if status.last_commit else None
     return jsonify(
         {
