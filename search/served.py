@@ -89,13 +89,15 @@ class ServedIndex:
 
     def current(self) -> Snapshot:
         """The snapshot to read now: reopened when ``CURRENT`` names another
-        generation, refreshed when the generation got a commit; raises
-        `IndexUnavailable` when no generation can be opened."""
+        generation (looked up every ``refresh_seconds``, and at once when the served
+        generation's folder is gone), refreshed when the generation got a commit;
+        raises `IndexUnavailable` when no generation can be opened."""
         with self.lock:
             now = time.monotonic()
             snapshot = self._snapshot
-            if snapshot is not None and now - self._checked_at < self.refresh_seconds:
-                return snapshot
+            fresh = now - self._checked_at < self.refresh_seconds
+            if snapshot is not None and fresh and snapshot.generation.is_dir():
+                return snapshot  # (a removed generation is left at once, not at the refresh)
             self._checked_at = now
             generation = current_generation(self.index_dir)
             if generation is None:
