@@ -67,10 +67,12 @@ def opensearch() -> Response:
 
 @bp.app_template_filter("rfc3339")
 def rfc3339(value: datetime | None) -> str:
-    """An aware datetime as RFC 3339 UTC (``2023-01-10T09:00:00Z``)."""
+    """An aware datetime as RFC 3339 UTC (``2023-01-10T09:00:00Z``; the year always in
+    four digits: ``strftime("%Y")`` writes the year 1 as ``1``)."""
     if value is None:
         return ""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = value.astimezone(UTC)
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%SZ")
 
 
 @bp.app_template_global("article_url")
