@@ -93,6 +93,17 @@ def test_unmatched_paths_do_not_explode_label_cardinality(client) -> None:  # no
     assert metric(text, "broadsheet_http_requests_total", endpoint="unmatched", status="404")
 
 
+def test_unknown_methods_share_one_label_value(client) -> None:  # noqa: ANN001
+    for number in range(300):
+        client.open(f"/nope/{number}", method=f"X{number}ABCD")
+        client.open("/api/search", method=f"Y{number}")
+    text = client.get("/metrics").get_data(as_text=True)
+    methods = set(re.findall(r'method="([^"]*)"', text))
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "other"}
+    assert metric(text, "broadsheet_http_requests_total", endpoint="unmatched", method="other")
+    assert len(text) < 20_000, f"/metrics is {len(text)} characters"
+
+
 def test_gunicorn_config_defaults() -> None:
     config: dict = {}
     exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
