@@ -109,6 +109,7 @@ def test_gunicorn_config_defaults() -> None:
     exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
     assert config["bind"] == "127.0.0.1:8000"
     assert 1 <= config["workers"] <= 8 and config["timeout"] > 0 and config["accesslog"]
+    assert config["worker_class"] == "webui.worker.HeadBufferingWorker"
 
 
 @pytest.mark.slow
