@@ -11,6 +11,7 @@ before finding anything.
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from search import IndexDamaged, IndexUnavailable, InvalidParameter, SearchTimedOut
@@ -36,6 +37,8 @@ def _respond(
         response = jsonify(error_payload(code, message, param))
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response, status
+    if request_ctx.url_adapter is None:  # an untrusted Host: no URL can be built
+        return Response(f"{status} {message}\n", status, mimetype="text/plain"), status
     return render_template(
         "error.html", status=status, message=message, param=param, args=request.args
     ), status

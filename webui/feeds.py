@@ -10,12 +10,13 @@ import dataclasses
 import re
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request
 
 from search.models import SearchResponse
 from webui import SERVICE_KEY
 from webui.params import request_to_search_request
 from webui.presenters import search_url
+from webui.urls import external_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -78,4 +79,7 @@ def rfc3339(value: datetime | None) -> str:
 @bp.app_template_global("article_url")
 def article_url(article_id: str) -> str:
     """Absolute URL of an article page (the Atom entry id and link)."""
-    return url_for("views.article_page", article_id=article_id, _external=True)
+    return external_url("views.article_page", article_id=article_id)
+
+
+bp.add_app_template_global(external_url, "external_url")
