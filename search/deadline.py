@@ -70,6 +70,16 @@ class Deadline:
         child.stopped = self.stopped
         return child
 
+    def at_least(self, share: float) -> Deadline:
+        """A deadline ending at this one, or ``share`` of this one's whole time from now
+        if that is later (recording its cuts here too): for a step that must be given a
+        chance even when the steps before it used the time up."""
+        child = self.part(1.0)
+        if self._ends is not None and self.seconds is not None:
+            child._ends = max(self._ends, self._clock() + self.seconds * share)
+            child.seconds = self.seconds  # (a timeout names the request's limit)
+        return child
+
     def remaining(self) -> float:
         """Seconds left (infinite without a limit, 0 once passed)."""
         if self._ends is None:

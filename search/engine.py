@@ -48,6 +48,10 @@ RELATED_TERMS = 20
 TIME_LIMIT_SECONDS = 1.5
 #: Share of the time limit that wildcard expansion may take (matching needs the rest).
 EXPANSION_SHARE = 0.5
+#: Share of the time limit that matching the query gets even when parsing used the
+#: limit up (a parse of 1,000 characters takes up to a few tenths of a second, more on
+#: a loaded machine): so a search answers within about 1.5 times the limit.
+MATCHING_SHARE = 0.5
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
@@ -216,7 +220,8 @@ class SearchService:
             schema = snapshot.searcher.schema
             expansion = deadline.part(EXPANSION_SHARE)
             parsed = parse_query(request.q, schema, request.op, now, reader, expansion)
-            outcome = execute(snapshot, parsed, request, now, deadline)
+            matching = deadline.at_least(MATCHING_SHARE)
+            outcome = execute(snapshot, parsed, request, now, deadline, matching)
             relaxed = False
             if outcome.total == 0 and request.op == "and" and not parsed.is_empty:
                 loose = parse_query(request.q, schema, "or", now, reader, deadline.part(0.5))

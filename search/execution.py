@@ -189,14 +189,16 @@ def execute(
     request: SearchRequest,
     now: datetime,
     deadline: Deadline | None = None,
+    matching: Deadline | None = None,
 ) -> Outcome:
     """Total, facets and the requested page of hits (with snippets) for ``parsed``.
 
-    Past ``deadline``: matching raises `search.errors.SearchTimedOut`; phrase checks,
-    Whoosh's ranking walk and the snippets stop (lead snippets instead), and the
-    deadline records what was cut."""
+    Past ``matching`` (default ``deadline``), matching raises
+    `search.errors.SearchTimedOut`; past ``deadline``, phrase checks, Whoosh's ranking
+    walk and the snippets stop (lead snippets instead), and the deadline records what
+    was cut."""
     deadline = deadline or Deadline.unlimited()
-    matches = _matches(snapshot, parsed, request, request.facets, deadline)
+    matches = _matches(snapshot, parsed, request, request.facets, matching or deadline)
     counts = matches.counts
     if counts.total == 0 or isinstance(parsed.query, type(wq.NullQuery)):
         return Outcome(0, (), counts.facets)

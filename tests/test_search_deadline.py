@@ -74,6 +74,10 @@ def test_a_deadline_passes_and_records_what_stopped() -> None:
     with pytest.raises(SearchTimedOut, match="matching"):
         deadline.check("matching")
     assert not Deadline.unlimited().expired()
+    late = deadline.at_least(0.5)  # a step given half the limit although it has passed
+    assert not late.expired() and late.remaining() == 0.5
+    clock.advance(0.5)
+    assert late.expired() and late.stop_here("matching") and "matching" in deadline.stopped
 
 
 # -- each step stops at an expired deadline -------------------------------------------
