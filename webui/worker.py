@@ -139,9 +139,10 @@ class HeadBufferingWorker(ThreadWorker):
         self.enqueue_req(LingeringConn(self, self.cfg, sock, address, listener.getsockname()))
 
     def enqueue_req(self, conn: TConn) -> None:
-        """Give ``conn`` to a thread when its buffered request head is whole; else wait
-        for the rest in the event loop (new connections, kept-alive ones, and a
-        pipelined request of which only a part arrived)."""
+        """Give ``conn`` to a thread when its buffered request head is whole; else read
+        what has arrived (without blocking) and wait for the rest in the event loop
+        (new connections, kept-alive ones, and a pipelined request of which only a part
+        arrived)."""
         if not self._buffers_heads() or self._head_is_whole(conn):
             super().enqueue_req(conn)
             return
@@ -149,8 +150,14 @@ class HeadBufferingWorker(ThreadWorker):
             conn.init()  # the HTTP/1 parser (no I/O without TLS or HTTP/2 prior knowledge)
         conn.data_ready = True  # the thread must not wait for data again
         conn.sock.setblocking(False)
-        self.awaiting_head.append((time.monotonic() + self.io_timeout, conn))
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._read_head, conn))
+        state = self._take_head(conn)
+        if state == "whole":
+            super().enqueue_req(conn)
+        elif state == "closed":
+            self._close(conn)
+        else:
+            self.awaiting_head.append((time.monotonic() + self.io_timeout, conn))
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._read_head, conn))
 
     def _head_is_whole(self, conn: TConn) -> bool:
         if conn.parser is None:
@@ -158,25 +165,36 @@ class HeadBufferingWorker(ThreadWorker):
         held = conn.parser.unreader.buf.getvalue()
         return len(held) > self.max_head_bytes or any(end in held for end in _HEAD_ENDS)
 
-    def _read_head(self, conn: TConn, _client: object) -> None:
-        """Read what arrived (never blocking); on a whole head, on to a thread."""
+    def _take_head(self, conn: TConn) -> str:
+        """Read what arrived, never blocking: ``whole`` (the head is complete),
+        ``waiting`` (not yet) or ``closed`` (the client went away)."""
         try:
             data = conn.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
-            return
+            return "waiting"
         except OSError:
             data = b""
-        if not data:  # the client closed
-            self._stop_waiting(conn)
-            self.nr_conns -= 1
-            conn.close()
-            return
+        if not data:
+            return "closed"
         buffer = conn.parser.unreader.buf
         buffer.seek(0, os.SEEK_END)
         buffer.write(data)
-        if self._head_is_whole(conn):
-            self._stop_waiting(conn)
+        return "whole" if self._head_is_whole(conn) else "waiting"
+
+    def _read_head(self, conn: TConn, _client: object) -> None:
+        """The event loop's callback for a connection waiting for its head."""
+        state = self._take_head(conn)
+        if state == "waiting":
+            return
+        self._stop_waiting(conn)
+        if state == "whole":
             super().enqueue_req(conn)
+        else:
+            self._close(conn)
+
+    def _close(self, conn: TConn) -> None:
+        self.nr_conns -= 1
+        conn.close()
 
     def _stop_waiting(self, conn: TConn) -> None:
         self.poller.unregister(conn.sock)
