@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 #: Steps whose cut makes the total, the facets or the ranked results incomplete (the
 #: others, such as snippets and suggestions, only make the answer plainer).
-RESULT_STEPS = frozenset({"wildcard expansion", "matching", "phrase checks", "ranking"})
+RESULT_STEPS = frozenset({"wildcard expansion", "matching", "phrase checks", "facets", "ranking"})
 
 
 class Deadline:

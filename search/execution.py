@@ -105,6 +105,7 @@ def _matches(
         _selected(request),
         FACET_NAMES if facets else (),
         snapshot.groups if request.collapse else None,
+        deadline,
     )
     return _Matches(counts, evaluation)
 
@@ -117,11 +118,16 @@ def count(
 
 
 def _best(
-    docs: np.ndarray, scores: np.ndarray, window: int, groups: np.ndarray | None
+    docs: np.ndarray,
+    scores: np.ndarray,
+    window: int,
+    groups: np.ndarray | None,
+    deadline: Deadline,
 ) -> list[int]:
     """Positions in ``docs`` (ascending) of the ``window`` best by score, ties to the
     lower document number, keeping only the best of each near-duplicate group
-    (``groups``: the group of each document, -1 for none)."""
+    (``groups``: the group of each document, -1 for none); past ``deadline``, those
+    picked so far."""
     wanted = window * 2 + 10 if groups is not None else window
     while True:
         if wanted < len(docs):  # only scores at or above the wanted-th best can place
@@ -134,7 +140,10 @@ def _best(
             return order[:window].tolist()
         picked: list[int] = []
         seen: set[int] = set()
-        for position, group in zip(order.tolist(), groups[docs[order]].tolist(), strict=True):
+        pairs = zip(order.tolist(), groups[docs[order]].tolist(), strict=True)
+        for count, (position, group) in enumerate(pairs):
+            if not count & 1023 and count and deadline.stop_here("ranking"):
+                return picked
             if group >= 0:
                 if group in seen:
                     continue
@@ -165,7 +174,7 @@ def _ranked_page(
         if request.recency:
             model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
             scores = scores * model.factors(passing)
-        best = _best(passing, scores, window, groups.group if collapse else None)
+        best = _best(passing, scores, window, groups.group if collapse else None, deadline)
         return list(zip(passing[best].tolist(), scores[best].tolist(), strict=True))
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":

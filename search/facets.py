@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from search.deadline import Deadline
 from search.dedup import DuplicateGroups
 from search.facet_tables import FacetTables
 from search.models import FacetValue
@@ -90,10 +91,12 @@ def count_facets(
     selected: Mapping[str, frozenset[str]],
     names: Iterable[str],
     groups: DuplicateGroups | None = None,
+    deadline: Deadline | None = None,
 ) -> FacetCounts:
     """Count each facet ``names`` over ``docs`` (ascending document numbers) with
     disjunctive selections. With ``groups``, near-duplicates count once (as one
-    story); the total is then the number of stories passing every selection."""
+    story); the total is then the number of stories passing every selection. Past
+    ``deadline`` the facets not yet counted are left empty (a cut of ``facets``)."""
     docs = np.asarray(docs, dtype=np.int64)
     active = {name: _wanted(tables, name, values) for name, values in selected.items() if values}
     passes = {name: _passes(tables, name, docs, wanted) for name, wanted in active.items()}
@@ -113,15 +116,34 @@ def count_facets(
         total -= len(grouped_keys) - len(np.unique(grouped_keys))  # a story counts once
     facets = {}
     for name in names:
+        if deadline is not None and deadline.stop_here("facets"):
+            facets[name] = ()
+            continue
         if name in active:  # every selection but this facet's own
             counted = docs[(failures == 0) | ((failures == 1) & ~passes[name])]
         else:
             counted = full
         counts = _counts(tables, name, counted, groups)
         values = tables.names(name)
-        found = {values[n]: int(counts[n]) for n in np.flatnonzero(counts).tolist() if values[n]}
+        found = {values[n]: int(counts[n]) for n in _shown(counts, name).tolist() if values[n]}
         facets[name] = _facet_values(found, selected.get(name, frozenset()), name)
     return FacetCounts(facets, total, full, grouped_docs, grouped_keys.astype(np.int64))
+
+
+def _shown(counts: np.ndarray, name: str) -> np.ndarray:
+    """The value numbers that may be listed: every counted one for years and months,
+    else (tags, sources) only those counted at least as often as the `FACET_LIMIT`-th
+    (ties at the limit are then broken by name), not every tag of the index."""
+    numbers = np.flatnonzero(counts)
+    if name in ("year", "month") or len(numbers) <= FACET_LIMIT:
+        return numbers
+    if name != "tags":
+        numbers = numbers[numbers != 0]  # number 0 is "no value"
+    if len(numbers) <= FACET_LIMIT:
+        return numbers
+    kept = counts[numbers]
+    threshold = np.partition(kept, len(kept) - FACET_LIMIT)[len(kept) - FACET_LIMIT]
+    return numbers[kept >= threshold]
 
 
 def _month_range(first: str, last: str) -> list[str]:

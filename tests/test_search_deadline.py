@@ -10,6 +10,8 @@ others run the inputs that used to stall a worker (a did-you-mean over a lexicon
 
 from __future__ import annotations
 
+import collections
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,6 +26,8 @@ from indexer.schema import TEXT_ANALYZER
 from search import SearchRequest, SearchService, SearchTimedOut
 from search.correction import closest_words, correctable
 from search.deadline import Deadline
+from search.facets import count_facets
+from search.models import FACET_NAMES
 from search.query import parse_query
 from search.ranking import ranked
 from search.snippets import TermMatcher, make_snippet
@@ -116,6 +120,35 @@ def test_a_snippet_stops_at_the_deadline_with_the_best_window_so_far() -> None:
     deadline = expired()
     snippet = make_snippet(body, matcher, TEXT_ANALYZER, deadline)
     assert "<mark>oil</mark>" in snippet and deadline.stopped == ["snippets"]
+
+
+def test_facets_past_the_deadline_are_left_empty_and_say_so(small: SearchService) -> None:
+    snapshot = small.served.current()
+    docs = snapshot.scorer.evaluate(wq.Every(), Deadline(None)).docs
+    deadline = expired()
+    counts = count_facets(snapshot.tables, docs, {}, FACET_NAMES, None, deadline)
+    assert counts.total == 12 and all(values == () for values in counts.facets.values())
+    assert deadline.stopped == ["facets"] and deadline.results_cut
+
+
+def test_many_tags_list_the_same_top_values_as_a_full_count(tmp_path: Path) -> None:
+    # 48 tags, six each of 8 counts, so ties straddle the 20th place: the listed values (counted
+    # only down to the 20th count) equal a count of every tag, ties broken by name.
+    lines = [
+        json.dumps({"id": f"t{n}", "title": f"T {n}", "body": f"Body {n}.", "tags": tags})
+        for n, tags in enumerate(
+            [f"Tag{t:02d}" for t in range(48) if n % (t % 8 + 1) == 0] for n in range(60)
+        )
+    ]
+    (tmp_path / "t.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    service = SearchService(build_from([tmp_path / "t.jsonl"], tmp_path / "ix"))
+    try:
+        listed = service.search(SearchRequest(q="", collapse=False)).facets["tags"]
+        every = collections.Counter(tag for line in lines for tag in json.loads(line)["tags"])
+    finally:
+        service.close()
+    expected = sorted(every.items(), key=lambda item: (-item[1], item[0].casefold()))[:20]
+    assert [(value.value, value.count) for value in listed] == expected
 
 
 def test_corrections_skip_non_words_and_stop_at_the_deadline(small: SearchService) -> None:
