@@ -1,15 +1,17 @@
 """The Whoosh search backend: `SearchService.search(SearchRequest) -> SearchResponse`.
 
-Used alike by the HTML views, the JSON API and the CLI (see `search.backend`
-for the interface a second backend implements). The service only reads: it
-follows the index's ``CURRENT`` pointer and refreshes its searcher when a new
-generation is published or an update is committed, checking at most every
-``refresh_seconds``, so a web worker serves a rebuilt index without a restart.
+Used alike by the HTML views, the JSON API and the CLI (see `search.backends`
+for the interface a second backend implements). The service only reads, through
+`search.served.ServedIndex`: it follows the index's ``CURRENT`` pointer and
+refreshes its searcher when a new generation is published or an update is
+committed, checking at most every ``refresh_seconds`` (and at once when its
+generation was removed), so a web worker serves a rebuilt index without a restart.
 
 One search: parse the query (`search.query`), score every match once
 (`search.scorer`), count facets, the total and the near-duplicate groups over
 the matches from per-reader tables (`search.facets`, `search.dedup`), and take
-the requested page from the same scores (`search.execution`).
+the requested page from the same scores (`search.execution`); all of it within
+the time limit (`search.deadline`).
 """
 
 from __future__ import annotations

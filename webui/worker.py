@@ -23,8 +23,8 @@ beating while its threads are stuck.
   lingered in its main loop, blocking, so a client trickling bytes after a
   ``Connection: close`` request stalled every connection of the worker for 2 s.
 
-TLS connections (gunicorn's own ``certfile``) and cleartext HTTP/2 are left to
-gthread as it is: Broadsheet is meant to sit behind a proxy that does TLS.
+TLS connections (gunicorn's own ``certfile``), cleartext HTTP/2 and the uWSGI protocol
+are left to gthread as it is: Broadsheet is meant to sit behind a proxy that does TLS.
 """
 
 from __future__ import annotations
@@ -121,7 +121,9 @@ class HeadBufferingWorker(ThreadWorker):
         self.max_head_bytes = limits + 2
 
     def _buffers_heads(self) -> bool:
-        return not self.cfg.is_ssl and self.cfg.http2_cleartext == "off"
+        """Plain HTTP/1 only (no TLS, HTTP/2 or uWSGI: their heads are not text)."""
+        plain = getattr(self.cfg, "protocol", "http") == "http"
+        return plain and not self.cfg.is_ssl and self.cfg.http2_cleartext == "off"
 
     def accept(self, listener: socket.socket) -> None:
         """Accept a connection and wait for its request head in the event loop."""
