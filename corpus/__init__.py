@@ -2,7 +2,9 @@
 
 Readers are generator functions ``(bytes, origin, report) -> Iterator[Article]``
 registered by format name in `corpus.discover.READERS`; `read_paths` walks files,
-folders and archives and picks one per file. Problems are reported, never raised.
+folders and archives (`corpus.archives`) and picks one per file. Every article a reader
+yields passes one gate, `corpus.admit.admit_article` (valid Unicode, body and tag caps,
+views range). Problems are reported, never raised.
 This package knows nothing of indexes or the web: it must not import whoosh or flask.
 """
 

@@ -63,10 +63,18 @@ class Article:
 
 
 def format_utc(value: datetime | None) -> str | None:
-    """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix."""
+    """Format an aware datetime as RFC 3339 / ISO 8601 UTC with a ``Z`` suffix.
+
+    The year always has four digits (``0001-01-01T00:00:00Z``): ``strftime("%Y")``
+    writes ``1`` for year 1 on glibc, which is not RFC 3339.
+    """
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(UTC)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+    )
 
 
 def normalize_text(text: str) -> str:
@@ -75,22 +83,33 @@ def normalize_text(text: str) -> str:
 
 
 def clean_tags(values: Any) -> tuple[str, ...]:
-    """Turn a list or comma-separated string of tags into distinct, trimmed tags."""
+    """Turn a list or comma-separated string of tags into distinct, trimmed tags.
+
+    Tags that differ only in case are one tag (the first spelling is kept). Linear in
+    the number of tags; how many an article keeps is capped centrally
+    (`corpus.admit.MAX_TAGS`), where the cut is reported.
+    """
     if values is None:
         return ()
     if isinstance(values, str):
         values = values.split(",")
-    seen: dict[str, None] = {}
+    kept: list[str] = []
+    seen: set[str] = set()
     for value in values:
         # Commas separate tags in the index's keyword field, so none may hold one.
         tag = normalize_text(str(value).replace(",", " "))
-        if tag and tag.lower() not in {t.lower() for t in seen}:
-            seen[tag] = None
-    return tuple(seen)
+        key = tag.lower()
+        if tag and key not in seen:
+            seen.add(key)
+            kept.append(tag)
+    return tuple(kept)
 
 
 def content_id(origin: str, title: str, body: str) -> str:
     """A stable id for an article that has none: origin plus a content hash."""
-    digest = hashlib.sha1(f"{origin}\n{title}\n{body}".encode()).hexdigest()[:12]
+    # surrogatepass: hashing must not fail on lone surrogates (`corpus.admit` replaces
+    # them in the article itself); valid text hashes as plain UTF-8.
+    text = f"{origin}\n{title}\n{body}"
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", origin).strip("-.")[:60]
     return f"{stem}-{digest}" if stem else digest

@@ -22,7 +22,8 @@ language   language, lang, locale
 
 Unknown columns are ignored. The delimiter (comma, semicolon, tab, pipe) is
 sniffed. Cells holding HTML are turned into plain text. A file without any body
-column is reported once; a row shorter than the header is read and reported.
+column is reported once; a row shorter than the header is read and reported. Each row
+is read on its own (`corpus.records.isolated`): a bad row costs that row only.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ import io
 import re
 from collections.abc import Iterator
 
+from corpus.admit import MAX_BODY_CHARS
 from corpus.article import Article
 from corpus.decode import decode_text
-from corpus.jsonl import MAX_BODY_CHARS, article_from_record
+from corpus.records import article_from_record, isolated
 from corpus.report import ReadReport
 
 #: Header name -> Article field (see the module docstring for the table).
@@ -95,22 +97,32 @@ def read_csv(data: bytes, origin: str, report: ReadReport) -> Iterator[Article]:
             origin, f"no article text: no body column among {', '.join(header)[:200]!r}"
         )
         return
+    failed_at = -1
     while True:
         try:
             row = next(reader)
         except StopIteration:
             break
-        except csv.Error as error:
+        except csv.Error as error:  # the parser starts again on the next line
             report.add_problem(f"{origin}:{reader.line_num}", f"invalid CSV row: {error}")
-            break
+            if reader.line_num == failed_at:  # no progress: stop rather than loop
+                break
+            failed_at = reader.line_num
+            continue
         if not any(cell.strip() for cell in row):
             continue
         where = f"{origin}:{reader.line_num}"
-        if len(row) < len(header):
-            report.add_problem(
-                where, f"short row: {len(row)} of {len(header)} columns (read what is there)"
-            )
-        record = {field: row[index] for index, field in mapping.items() if index < len(row)}
-        article = article_from_record(record, where, report)
+        article = isolated(report, where, _row_article, row, header, mapping, where, report)
         if article is not None:
             yield article
+
+
+def _row_article(
+    row: list[str], header: list[str], mapping: dict[int, str], where: str, report: ReadReport
+) -> Article | None:
+    if len(row) < len(header):
+        report.add_problem(
+            where, f"short row: {len(row)} of {len(header)} columns (read what is there)"
+        )
+    record = {field: row[index] for index, field in mapping.items() if index < len(row)}
+    return article_from_record(record, where, report)

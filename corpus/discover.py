@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import re
-import stat
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePath
 
+from corpus.admit import admit_article
+from corpus.archives import expand_file
 from corpus.article import Article, normalize_text
 from corpus.csv_reader import read_csv
 from corpus.decode import looks_binary
@@ -19,7 +18,9 @@ from corpus.html_reader import read_html
 from corpus.jsonl import read_jsonl
 from corpus.report import ReadReport
 from corpus.reuters import read_reuters
+from corpus.safe_text import path_text
 from corpus.scraped_text import read_scraped_text
+from corpus.walk import iter_files
 
 Reader = Callable[[bytes, str, ReadReport], Iterator[Article]]
 
@@ -55,8 +56,6 @@ _LEADING_XML = re.compile(rb"^(?:\s|<\?xml[^>]*\?>|<!--.*?-->)*", re.S)
 _CSV_HEADER = re.compile(
     r"^[\ufeff\"']?(?:id|title|headline|body|text|content|url|link|date)[\"']?\s*[,;\t|]", re.I
 )
-#: Files (and decompressed members) larger than this are skipped and reported.
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -108,114 +107,18 @@ def detect_format(name: str, data: bytes) -> str | None:
     return None
 
 
-def _read_limited(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"file too large: over {MAX_FILE_BYTES} bytes")
-    return data
-
-
-def _gunzip_limited(data: bytes) -> bytes:
-    with gzip.GzipFile(fileobj=__import__("io").BytesIO(data)) as stream:
-        out = stream.read(MAX_FILE_BYTES + 1)
-    if len(out) > MAX_FILE_BYTES:
-        raise ValueError(f"decompressed size over {MAX_FILE_BYTES} bytes")
-    return out
-
-
-def _regular(path: Path, report: ReadReport) -> bool:
-    """True for a regular file (or a link to one); anything else is reported.
-
-    A FIFO would block the reader forever and a device never ends; a dangling link or
-    a link loop cannot be read. Each is named in ``report`` instead.
-    """
-    try:
-        mode = path.stat().st_mode
-    except OSError as error:
-        report.add_problem(str(path), f"unreadable: {error.strerror or error}")
-        return False
-    if stat.S_ISREG(mode):
-        return True
-    kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device"
-    report.add_problem(str(path), f"not a regular file ({kind}): skipped")
-    return False
-
-
-def iter_files(paths: Iterable[str | Path], report: ReadReport) -> Iterator[Path]:
-    """Yield the regular files under ``paths`` in a stable order, reporting the missing,
-    the unreadable and what is not a regular file. Links to folders are not followed
-    (they may loop); they are named in ``report``."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for folder, dirs, files in os.walk(path, followlinks=False, onerror=None):
-                dirs.sort()
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in dirs:
-                    if os.path.islink(os.path.join(folder, name)):
-                        report.add_problem(
-                            os.path.join(folder, name), "link to a folder: not followed"
-                        )
-                for name in sorted(files):
-                    if not name.startswith(".") and _regular(Path(folder) / name, report):
-                        yield Path(folder) / name
-        elif path.is_file():
-            yield path
-        else:
-            report.add_problem(str(path), "not found (no such file or folder)")
-
-
 def iter_inputs(paths: Iterable[str | Path], report: ReadReport) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(origin, bytes)`` for every readable input, unpacking ``.gz`` and ``.zip``."""
+    """Yield ``(origin, bytes)`` for every readable input, unpacking ``.gz`` and ``.zip``
+    (caps and corrupt archives: `corpus.archives`). Files are opened by their real path;
+    the origin is its printable text (undecodable name bytes as ``\\xNN``)."""
     for path in iter_files(paths, report):
-        origin = str(path)
         report.files_seen += 1
-        try:
-            data = _read_limited(path)
-        except OSError as error:
-            report.add_problem(origin, f"unreadable: {error.strerror or error}")
-            continue
-        except ValueError as error:
-            report.add_problem(origin, str(error))
-            continue
-        if origin.lower().endswith(".gz"):
-            try:
-                data = _gunzip_limited(data)
-            except (OSError, EOFError, ValueError) as error:
-                report.add_problem(origin, f"bad gzip: {error}")
-                continue
-        if origin.lower().endswith(".zip"):
-            yield from _iter_zip(data, origin, report)
-            continue
-        yield origin, data
-
-
-def _iter_zip(data: bytes, origin: str, report: ReadReport) -> Iterator[tuple[str, bytes]]:
-    import io
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as error:
-        report.add_problem(origin, f"bad zip: {error}")
-        return
-    for info in archive.infolist():
-        member = f"{origin}!{info.filename}"
-        if info.is_dir() or Path(info.filename).name.startswith("."):
-            continue
-        if info.file_size > MAX_FILE_BYTES:
-            report.add_problem(member, f"file too large: over {MAX_FILE_BYTES} bytes")
-            continue
-        try:
-            with archive.open(info) as stream:
-                content = stream.read(MAX_FILE_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
-            report.add_problem(member, f"bad zip member: {error}")
-            continue
-        if len(content) > MAX_FILE_BYTES:
-            report.add_problem(member, f"file too large: over {MAX_FILE_BYTES} bytes")
-            continue
-        yield member, content
+        origin = path_text(path)
+        if origin != os.fspath(path):
+            report.add_problem(
+                origin, "path is not UTF-8: named with \\xNN escapes, read all the same"
+            )
+        yield from expand_file(path, origin, report)
 
 
 def read_input(
@@ -224,8 +127,10 @@ def read_input(
     """The articles of one input (a file or an archive member), read by the reader its
     format names; an input of no known format, or one its reader fails on, is reported.
 
-    The reader failing (a bug met on hostile input) costs this input's remaining
-    articles, never the whole run: the error is named in ``report``.
+    Every article passes `corpus.admit.admit_article` (valid text, body and tag caps,
+    views range). The reader failing (a bug met on hostile input) costs this input's
+    remaining articles, never the whole run: the error is named in ``report``; readers
+    of many records isolate each record themselves (`corpus.records.isolated`).
     """
     detected = fmt or detect_format(origin, data)
     if detected is None:
@@ -236,7 +141,8 @@ def read_input(
             report.add_problem(origin, f"unsupported file type: {suffix} (--format forces one)")
         return
     try:
-        yield from READERS[detected](data, origin, report)
+        for article in READERS[detected](data, origin, report):
+            yield admit_article(article, report)
     except Exception as error:  # noqa: BLE001 - one bad input must not end the whole run
         detail = f"{type(error).__name__}: {error}"[:120]
         report.add_problem(origin, f"reader failed ({detail}): rest of this input skipped")

@@ -11,7 +11,8 @@ Per item: title, link (Atom: ``rel="alternate"``), ``guid``/``id`` as the id,
 ``pubDate``/``published``/``dc:date`` (else ``updated``) as the date, every
 ``category`` (RSS text, Atom ``term``) as tags, ``author``/``dc:creator``/Atom
 ``author/name``, and ``content:encoded``/``content`` else ``description``/``summary``
-turned from HTML into plain text. The channel or feed title is the source.
+turned from HTML into plain text. The channel or feed title is the source. Each item
+is read on its own (`corpus.records.isolated`): a bad item costs that item only.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from lxml import etree
 from corpus.article import Article
 from corpus.decode import decode_markup, looks_binary
 from corpus.html_text import fragment_to_text
-from corpus.jsonl import article_from_record
+from corpus.records import article_from_record, isolated
 from corpus.report import ReadReport
 
 _ENTITY = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]*);|(#\d+;|#x[0-9A-Fa-f]+;)|)")
@@ -141,7 +142,13 @@ def read_feed(data: bytes, origin: str, report: ReadReport) -> Iterator[Article]
         report.add_problem(origin, "no article text: feed has no items")
         return
     for number, item in enumerate(items, start=1):
-        record = _item_record(item, source)
-        article = article_from_record(record, f"{origin}#item{number}", report)
+        where = f"{origin}#item{number}"
+        article = isolated(report, where, _item_article, item, source, where, report)
         if article is not None:
             yield article
+
+
+def _item_article(
+    item: etree._Element, source: str, where: str, report: ReadReport
+) -> Article | None:
+    return article_from_record(_item_record(item, source), where, report)

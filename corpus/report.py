@@ -6,6 +6,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from corpus.safe_text import printable_path
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -29,8 +31,12 @@ class ReadReport:
     problems: list[Problem] = field(default_factory=list)
 
     def add_problem(self, origin: str, reason: str) -> None:
-        """Record that ``origin`` was skipped (or partly read) for ``reason``."""
-        self.problems.append(Problem(origin, reason))
+        """Record that ``origin`` was skipped (or partly read) for ``reason``.
+
+        Both are stored as valid UTF-8 text (undecodable file-name bytes as ``\\xNN``),
+        so the problem can always be printed and written as JSON.
+        """
+        self.problems.append(Problem(printable_path(origin), printable_path(reason)))
 
     def problems_jsonl(self) -> str:
         """All problems as JSON lines (one object a line, newline-terminated)."""

@@ -16,7 +16,8 @@ Quirks handled (see ``shared/data/reuters21578/README.md``):
 
 Tags are the TOPICS codes followed by the PLACES codes. ``TYPE="BRIEF"`` documents
 (headline only) are kept with the headline as body; ``TYPE="UNPROC"`` documents
-keep their raw text. The id is ``reuters-<NEWID>``.
+keep their raw text. The id is ``reuters-<NEWID>``. Each document is read on its own
+(`corpus.records.isolated`): a bad document costs that document only.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 
 from corpus.article import Article, clean_tags, content_id, normalize_text
 from corpus.dates import parse_date
+from corpus.records import isolated
 from corpus.report import ReadReport
 
 _DOC = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S | re.I)
@@ -90,11 +92,16 @@ def _codes(doc: str, name: str) -> list[str]:
     return [normalize_text(_clean(code)) for code in _D.findall(block)]
 
 
+def doc_origin(attrs: str, origin: str) -> str:
+    """The origin of one document: ``FILE#NEWID=N`` (``FILE`` when it has no NEWID)."""
+    newid = dict(_ATTR.findall(attrs)).get("NEWID", "")
+    return f"{origin}#NEWID={newid}" if newid else origin
+
+
 def parse_reuters_doc(attrs: str, doc: str, origin: str, report: ReadReport) -> Article | None:
     """One ``<REUTERS>`` element to an Article (None, reported, when it has no text)."""
-    attributes = dict(_ATTR.findall(attrs))
-    newid = attributes.get("NEWID", "")
-    where = f"{origin}#NEWID={newid}" if newid else origin
+    newid = dict(_ATTR.findall(attrs)).get("NEWID", "")
+    where = doc_origin(attrs, origin)
     title = normalize_text(_clean(_field(doc, "TITLE") or ""))
     body_raw = _field(doc, "BODY")
     body = _paragraphs(body_raw) if body_raw else ""
@@ -113,7 +120,7 @@ def parse_reuters_doc(attrs: str, doc: str, origin: str, report: ReadReport) -> 
     date = reuters_date(date_raw) if date_raw else None
     if date is None:
         shown = normalize_text(_clean(date_raw or ""))[:40]
-        report.add_problem(where, f"unreadable date {shown!r} (article kept without date)")
+        report.add_problem(where, f"unreadable date: {shown!r} (article kept without date)")
     author = normalize_text(_clean(_field(doc, "AUTHOR") or ""))
     author = re.sub(r"^by\s+", "", author, flags=re.I).rstrip(",")
     return Article(
@@ -138,7 +145,10 @@ def read_reuters(data: bytes, origin: str, report: ReadReport) -> Iterator[Artic
     found = False
     for match in _DOC.finditer(text):
         found = True
-        article = parse_reuters_doc(match.group(1), match.group(2), origin, report)
+        where = doc_origin(match.group(1), origin)
+        article = isolated(
+            report, where, parse_reuters_doc, match.group(1), match.group(2), origin, report
+        )
         if article is not None:
             yield article
     if not found:

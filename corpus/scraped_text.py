@@ -28,6 +28,7 @@ from pathlib import PurePath
 from corpus.article import Article, clean_tags, content_id, normalize_text
 from corpus.dates import parse_date
 from corpus.decode import decode_text
+from corpus.fields import read_views
 from corpus.report import ReadReport
 
 _VIEWS = re.compile(r"^views:\s*([\d,.\s]+)$", re.IGNORECASE)
@@ -81,7 +82,7 @@ def parse_scraped_text(text: str, origin: str, report: ReadReport) -> Article | 
         views_match = _VIEWS.match(head)
         if views_match and views is None:
             digits = re.sub(r"\D", "", views_match.group(1))
-            views = int(digits) if digits else None
+            views = read_views(digits, origin, report)
             lines.pop(0)
             continue
         if date is None and len(head) <= 40:

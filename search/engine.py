@@ -1,43 +1,43 @@
 """The Whoosh search backend: `SearchService.search(SearchRequest) -> SearchResponse`.
 
-Used alike by the HTML views, the JSON API and the CLI (see `search.backend`
-for the interface a second backend implements). The service only reads: it
-follows the index's ``CURRENT`` pointer and refreshes its searcher when a new
-generation is published or an update is committed, checking at most every
-``refresh_seconds``, so a web worker serves a rebuilt index without a restart.
+Used alike by the HTML views, the JSON API and the CLI (see `search.backends`
+for the interface a second backend implements). The service only reads, through
+`search.served.ServedIndex`: it follows the index's ``CURRENT`` pointer and
+refreshes its searcher when a new generation is published or an update is
+committed, checking at most every ``refresh_seconds`` (and at once when its
+generation was removed), so a web worker serves a rebuilt index without a restart.
 
 One search: parse the query (`search.query`), score every match once
 (`search.scorer`), count facets, the total and the near-duplicate groups over
 the matches from per-reader tables (`search.facets`, `search.dedup`), and take
-the requested page from the same scores (`search.execution`).
+the requested page from the same scores (`search.execution`); all of it within
+the time limit (`search.deadline`).
 """
 
 from __future__ import annotations
 
-import heapq
 import re
-import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh import index as whoosh_index
+import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from corpus.article import Article
-from indexer.generations import current_generation
 from indexer.whoosh_fixes import apply_reader_fixes
-from search.dedup import DuplicateGroups
-from search.errors import IndexUnavailable
+from search.correction import closest_words
+from search.deadline import Deadline
+from search.errors import SearchTimedOut
 from search.execution import Snapshot, count, execute
-from search.facets import FacetTables
 from search.hits import article_from_fields, hit_from_fields, validate
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.query import ParsedQuery, parse_query
-from search.relevance import DEFAULT_RANKING, RankingParams, relevance_model
-from search.scorer import QueryScorer
-from search.snippets import lead_snippet
+from search.relevance import DEFAULT_RANKING, RankingParams
+from search.served import ServedIndex
+from search.snippets import MAX_ANALYZED_CHARS, lead_snippet
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
@@ -45,20 +45,30 @@ __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 SUGGEST_BELOW = 5
 #: Key terms of an article used to find related ones.
 RELATED_TERMS = 20
-#: Seconds one search may spend counting and ranking; past it, the answer holds what
-#: was found so far, with ``total_exact`` false and a notice.
+#: Seconds one search (or article page, or autocomplete) may compute; past it, the
+#: answer holds what was found so far, with ``total_exact`` false and a notice, or is
+#: a 503 when nothing useful was found (`search.deadline`).
 TIME_LIMIT_SECONDS = 1.5
+#: Share of the time limit that wildcard expansion may take (matching needs the rest).
+EXPANSION_SHARE = 0.5
+#: Share of the time limit that matching the query gets even when parsing used the
+#: limit up (a parse of 1,000 characters takes up to a few tenths of a second, more on
+#: a loaded machine): so a search answers within about 1.5 times the limit.
+MATCHING_SHARE = 0.5
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
 def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
-    """ "More like this": the article's key body terms (Bo1) and its title words."""
-    key_terms = searcher.key_terms([docnum], "body", numterms=RELATED_TERMS)
+    """ "More like this": the key body terms (Bo1) of the article's first
+    `MAX_ANALYZED_CHARS` characters, and its title words."""
+    fields = searcher.stored_fields(docnum)
+    body = fields.get("body", "")[:MAX_ANALYZED_CHARS]
+    key_terms = searcher.key_terms_from_text("body", body, numterms=RELATED_TERMS)
     top = max((weight for _, weight in key_terms), default=1.0) or 1.0
     parts: list[wq.Query] = [
         wq.Term("body", term, boost=weight / top) for term, weight in key_terms
     ]
-    title = searcher.stored_fields(docnum).get("title", "")
+    title = fields.get("title", "")
     analyzer = searcher.schema["title"].analyzer
     for stem in dict.fromkeys(token.text for token in analyzer(title)):
         parts.append(wq.Term("title", stem))
@@ -67,146 +77,132 @@ def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
 
 
 class SearchService:
-    """Searches the index at ``index_dir``; safe to share between threads."""
+    """Searches the index at ``index_dir``; safe to share between threads.
+
+    Every public method runs within ``time_limit`` seconds of computing (a
+    `search.deadline.Deadline` started when its work starts, after waiting for the
+    lock) and reads through `search.served.ServedIndex` (a removed generation is
+    left for the current one; damaged data is `search.errors.IndexDamaged`).
+    ``clock`` is the deadlines' time source.
+    """
 
     def __init__(
         self,
         index_dir: str | Path,
         refresh_seconds: float = 2.0,
         time_limit: float = TIME_LIMIT_SECONDS,
+        clock: Callable[[], float] = time.perf_counter,
         ranking: RankingParams = DEFAULT_RANKING,
     ) -> None:
         apply_reader_fixes()  # index files read in place, not copied per worker
         self.index_dir = Path(index_dir)
-        self.refresh_seconds = refresh_seconds
         self.time_limit = time_limit
+        self.clock = clock
         #: The relevance parameters (evaluation and tuning pass others).
         self.ranking = ranking
-        self._lock = threading.RLock()
-        self._snapshot: Snapshot | None = None
-        self._checked_at = 0.0
+        self.served = ServedIndex(self.index_dir, refresh_seconds, ranking)
+
+    def deadline(self) -> Deadline:
+        """A new deadline, ``time_limit`` seconds from now."""
+        return Deadline(self.time_limit, self.clock)
 
     # -- index lifecycle -------------------------------------------------------
 
-    def _load(self, generation: Path, index: object, searcher: Searcher) -> Snapshot:
-        reader = searcher.reader()
-        tables = FacetTables.load(reader)
-        scorer = QueryScorer(reader, self.ranking, {"date": tables.stamps})
-        return Snapshot(generation, index, searcher, tables, DuplicateGroups.load(reader), scorer)
-
-    def _open(self, generation: Path) -> Snapshot:
-        try:
-            ix = whoosh_index.open_dir(str(generation))
-            searcher = ix.searcher(weighting=relevance_model(self.ranking))
-        except (OSError, whoosh_index.IndexError) as error:
-            raise IndexUnavailable(f"cannot open index {generation}: {error}") from error
-        return self._load(generation, ix, searcher)
-
-    def _current(self) -> Snapshot:
-        with self._lock:
-            now = time.monotonic()
-            snapshot = self._snapshot
-            if snapshot is not None and now - self._checked_at < self.refresh_seconds:
-                return snapshot
-            self._checked_at = now
-            generation = current_generation(self.index_dir)
-            if generation is None:
-                if snapshot is not None:
-                    return snapshot
-                raise IndexUnavailable(
-                    f"no index at {self.index_dir}; build one with "
-                    f"`python -m indexer build PATH --index {self.index_dir}`"
-                )
-            if snapshot is None or snapshot.generation != generation:
-                self._snapshot = self._open(generation)
-                if snapshot is not None:
-                    snapshot.searcher.close()
-            elif not snapshot.searcher.up_to_date():
-                searcher = snapshot.searcher.refresh()
-                self._snapshot = self._load(generation, snapshot.index, searcher)
-            return self._snapshot
-
     def doc_count(self) -> int:
         """Number of articles in the served index."""
-        with self._lock:
-            return self._current().searcher.doc_count()
+        return self.served.read(lambda snapshot: snapshot.searcher.doc_count())
 
     def index_info(self) -> IndexInfo:
         """Article count, generation folder name, size on disk and last commit time."""
-        with self._lock:
-            snapshot = self._current()
+
+        def info(snapshot: Snapshot) -> IndexInfo:
+            size, newest = 0, 0.0
+            for path in snapshot.generation.iterdir():  # gone: ServedIndex moves on
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:  # a merge removed it meanwhile
+                    continue
+                size += stat.st_size
+                if path.name.endswith(".toc"):
+                    newest = max(newest, stat.st_mtime)
+            last_commit = datetime.fromtimestamp(newest, UTC) if newest else None
             docs = snapshot.searcher.doc_count()
-        size, newest = 0, 0.0
-        for path in snapshot.generation.iterdir():
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # a merge removed it meanwhile
-                continue
-            size += stat.st_size
-            if path.name.endswith(".toc"):
-                newest = max(newest, stat.st_mtime)
-        last_commit = datetime.fromtimestamp(newest, UTC) if newest else None
-        return IndexInfo(docs, snapshot.generation.name, size, last_commit)
+            return IndexInfo(docs, snapshot.generation.name, size, last_commit)
+
+        return self.served.read(info)
 
     def close(self) -> None:
         """Release the open searcher."""
-        with self._lock:
-            if self._snapshot is not None:
-                self._snapshot.searcher.close()
-                self._snapshot = None
+        self.served.close()
 
     # -- single articles -------------------------------------------------------
 
     def get_article(self, article_id: str) -> Article | None:
         """The stored article with this id, or None."""
-        with self._lock:
-            fields = self._current().searcher.document(id=article_id)
+        fields = self.served.read(lambda snapshot: snapshot.searcher.document(id=article_id))
         return article_from_fields(fields) if fields else None
 
     def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
         """Articles most like this one (its key title and body terms), one per story,
-        excluding the article itself and its near-duplicates."""
+        excluding the article itself and its near-duplicates. Past the time limit,
+        none (they are an extra of the article page)."""
         limit = max(0, min(limit, 50))
-        with self._lock:
-            snapshot = self._current()
+
+        def find(snapshot: Snapshot) -> tuple[Hit, ...]:
+            deadline = self.deadline()
             searcher = snapshot.searcher
             docnum = searcher.document_number(id=article_id)
             if docnum is None or limit == 0:
                 return ()
             own_group = snapshot.groups.key(docnum)
-            scores = snapshot.scorer.scores(_like_query(searcher, docnum))
-            best = heapq.nlargest(limit * 3 + 10, sorted(scores), key=scores.__getitem__)
+            try:
+                evaluation = snapshot.scorer.evaluate(_like_query(searcher, docnum), deadline)
+            except SearchTimedOut:
+                return ()
+            docs = evaluation.docs
+            scores = evaluation.scores(docs)
+            wanted = min(len(docs), limit * 3 + 10)
+            best = np.argpartition(-scores, wanted - 1)[:wanted] if wanted else docs[:0]
+            best = best[np.lexsort((docs[best], -scores[best]))]  # score down, number up
             hits: list[Hit] = []
             seen_groups = {own_group} if own_group else set()
-            for other in best:
+            for position in best.tolist():
+                other = int(docs[position])
                 group = snapshot.groups.key(other)
                 if other == docnum or (group and group in seen_groups):
                     continue
                 if group:
                     seen_groups.add(group)
                 fields = searcher.stored_fields(other)
-                hits.append(
-                    hit_from_fields(fields, scores[other], lead_snippet(fields.get("body", "")))
-                )
-                if len(hits) == limit:
+                snippet = lead_snippet(fields.get("body", ""))
+                hits.append(hit_from_fields(fields, float(scores[position]), snippet))
+                if len(hits) == limit or deadline.stop_here("related articles"):
                     break
-        return tuple(hits)
+            return tuple(hits)
+
+        return self.served.read(find)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Title words starting with the last word of ``prefix``, most frequent first,
-        completed onto the rest of ``prefix`` (for autocomplete)."""
+        completed onto the rest of ``prefix`` (for autocomplete); what was found
+        within the time limit."""
         head, _, last = prefix.lower().rpartition(" ")
         last = last.strip()
         if len(last) < 2 or len(prefix) > 200:
             return []
-        with self._lock:
-            reader = self._current().searcher.reader()
+
+        def complete(snapshot: Snapshot) -> list[tuple[int, str]]:
+            deadline = self.deadline()
+            reader = snapshot.searcher.reader()
             words = []
-            for term in reader.expand_prefix("title_words", last):
+            for term in deadline.until(reader.expand_prefix("title_words", last), "suggest"):
                 word = term.decode("utf-8") if isinstance(term, bytes) else term
                 words.append((reader.doc_frequency("title_words", word), word))
                 if len(words) >= 500:
                     break
+            return words
+
+        words = self.served.read(complete)
         words.sort(key=lambda item: (-item[0], item[1]))
         return [f"{head} {word}".strip() for _, word in words[: max(0, limit)]]
 
@@ -216,47 +212,62 @@ class SearchService:
         """Run ``request`` and return one ranked page with facets and snippets.
 
         ``now`` is the request time relative dates resolve against (default: now).
+        Past the time limit the answer holds what was found (``total_exact`` false
+        when the results or counts are affected, and a notice), or, when matching
+        itself did not finish, `search.errors.SearchTimedOut` is raised.
         """
         validate(request)
         started = time.perf_counter()
-        deadline = started + self.time_limit
         now = now or datetime.now(UTC)
-        with self._lock:
-            snapshot = self._current()
+
+        def run(snapshot: Snapshot) -> SearchResponse:
+            deadline = self.deadline()
             reader = snapshot.searcher.reader()
-            parsed = parse_query(request.q, snapshot.searcher.schema, request.op, now, reader)
-            outcome = execute(snapshot, parsed, request, now, deadline)
+            schema = snapshot.searcher.schema
+            expansion = deadline.part(EXPANSION_SHARE)
+            parsed = parse_query(request.q, schema, request.op, now, reader, expansion)
+            matching = deadline.at_least(MATCHING_SHARE)
+            outcome = execute(snapshot, parsed, request, now, deadline, matching)
             relaxed = False
-            cut = time.perf_counter() > deadline
-            if outcome.total == 0 and request.op == "and" and not parsed.is_empty and not cut:
-                loose = parse_query(request.q, snapshot.searcher.schema, "or", now, reader)
-                if loose.query != parsed.query:
-                    loose_outcome = execute(snapshot, loose, request, now, deadline)
-                    if loose_outcome.total:
-                        outcome, parsed, relaxed = loose_outcome, loose, True
-            cut = time.perf_counter() > deadline
+            if outcome.total == 0 and request.op == "and" and not parsed.is_empty:
+                loose = parse_query(request.q, schema, "or", now, reader, deadline.part(0.5))
+                if loose.query != parsed.query and not deadline.stop_here("relaxed search"):
+                    try:
+                        loose_outcome = execute(snapshot, loose, request, now, deadline)
+                    except SearchTimedOut:
+                        deadline.cut("relaxed search")
+                    else:
+                        if loose_outcome.total:
+                            outcome, parsed, relaxed = loose_outcome, loose, True
             suggestion = None
-            if outcome.total < SUGGEST_BELOW and not parsed.is_empty and not cut:
-                suggestion = self._suggest(snapshot, parsed, request, outcome.total, now)
-        notices = list(parsed.notices)
-        if relaxed:
-            notices.append("no article has all the words; showing articles with any of them")
-        if cut:
-            notices.append(
-                f"the search was stopped after {self.time_limit:g} s: the results and counts "
-                "may be incomplete; a narrower query is faster"
+            if outcome.total < SUGGEST_BELOW and not parsed.is_empty:
+                if not deadline.stop_here("did-you-mean"):
+                    suggestion = self._suggest(
+                        snapshot, parsed, request, outcome.total, now, deadline
+                    )
+            notices = list(parsed.notices)
+            if relaxed:
+                notices.append("no article has all the words; showing articles with any of them")
+            if deadline.stopped:
+                notices.append(
+                    f"the search was stopped after {self.time_limit:g} s "
+                    f"({', '.join(deadline.stopped)} cut short): "
+                    + ("the results and counts may be incomplete; " if deadline.results_cut else "")
+                    + "a narrower query is faster"
+                )
+            return SearchResponse(
+                request=request,
+                total=outcome.total,
+                took_ms=(time.perf_counter() - started) * 1000,
+                hits=outcome.hits,
+                facets=outcome.facets,
+                suggestion=suggestion,
+                relaxed=relaxed,
+                notices=tuple(notices),
+                total_exact=not deadline.results_cut,
             )
-        return SearchResponse(
-            request=request,
-            total=outcome.total,
-            took_ms=(time.perf_counter() - started) * 1000,
-            hits=outcome.hits,
-            facets=outcome.facets,
-            suggestion=suggestion,
-            relaxed=relaxed,
-            notices=tuple(notices),
-            total_exact=not cut,
-        )
+
+        return self.served.read(run)
 
     def _suggest(
         self,
@@ -265,38 +276,42 @@ class SearchService:
         request: SearchRequest,
         total: int,
         now: datetime,
+        deadline: Deadline,
     ) -> str | None:
         """A corrected query string, only when it finds more than the original (SOLR-2010).
 
         Each plain word of the query that neither title nor body holds is replaced by
-        the closest indexed word (edit distance up to 2); operators, field names and
-        words that do occur are kept as typed.
+        the closest indexed word (edit distance up to 2, `search.correction`); operators,
+        field names and words that do occur are kept as typed. Within ``deadline``.
         """
         searcher = snapshot.searcher
         reader = searcher.reader()
         analyzer = searcher.schema["body"].analyzer
-        corrector = searcher.corrector("body")
-        changed = False
-        pieces, cursor = [], 0
-        for match in _WORD.finditer(parsed.text):
+        unknown = []
+        for match in deadline.until(_WORD.finditer(parsed.text), "did-you-mean"):
             word = match[0]
             if word in ("AND", "OR", "NOT") or parsed.text[match.end() : match.end() + 1] == ":":
                 continue
             stems = [token.text for token in analyzer(word.lower())]
-            if not stems or any(
+            if stems and not any(
                 reader.doc_frequency(name, stem) for name in ("body", "title") for stem in stems
             ):
-                continue
-            try:
-                candidates = corrector.suggest(word.lower(), limit=1, maxdist=2)
-            except Exception:  # noqa: BLE001 - the corrector is optional
-                candidates = []
-            if candidates:
-                pieces += [parsed.text[cursor : match.start()], candidates[0]]
-                cursor, changed = match.end(), True
-        if not changed:
+                unknown.append(match)
+        corrections = closest_words(reader, "body", (m[0].lower() for m in unknown), deadline)
+        pieces, cursor = [], 0
+        for match in unknown:
+            correction = corrections.get(match[0].lower())
+            if correction:
+                pieces += [parsed.text[cursor : match.start()], correction]
+                cursor = match.end()
+        if not pieces:
             return None
         pieces.append(parsed.text[cursor:])
         suggestion = " ".join(" ".join(["".join(pieces), *parsed.date_texts]).split())
-        reparsed = parse_query(suggestion, searcher.schema, request.op, now, reader)
-        return suggestion if count(snapshot, reparsed, request) > total else None
+        reparsed = parse_query(suggestion, searcher.schema, request.op, now, reader, deadline)
+        try:
+            found = count(snapshot, reparsed, request, deadline)
+        except SearchTimedOut:
+            deadline.cut("did-you-mean")
+            return None
+        return suggestion if found > total else None

@@ -9,8 +9,6 @@ ranked by Whoosh's collectors over the documents that passed instead.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,15 +18,16 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer.schema import to_whoosh_date
+from search.deadline import Deadline
 from search.dedup import DuplicateGroups
 from search.facets import FacetCounts, FacetTables, count_facets
-from search.feedback import bo1_terms, expand_scores, feedback_words
+from search.feedback import bo1_terms, expand_scores, feedback_words, query_words
 from search.hits import hit_from_fields
 from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
-from search.ranking import ranked, recency_model, until_deadline
+from search.ranking import ranked, recency_model
 from search.scorer import Evaluation, QueryScorer, Unsupported
-from search.snippets import TermMatcher, make_snippet
+from search.snippets import TermMatcher, lead_snippet, make_snippet
 
 __all__ = ["Outcome", "Snapshot", "best_positions", "count", "execute", "with_feedback"]
 
@@ -72,7 +71,7 @@ def _selected(request: SearchRequest) -> dict[str, frozenset[str]]:
     return {
         "tags": frozenset(request.tags),
         "source": frozenset(request.sources),
-        "year": frozenset(str(year) for year in request.years),
+        "year": frozenset(f"{year:04d}" for year in request.years),  # as the facet names it
         "month": frozenset(request.months),
     }
 
@@ -83,27 +82,23 @@ def _request_dates(request: SearchRequest) -> wq.Query | None:
     return wq.DateRange("date", to_whoosh_date(request.date_from), to_whoosh_date(request.date_to))
 
 
-def _past(deadline: float | None) -> Callable[[], bool]:
-    return lambda: deadline is not None and time.perf_counter() > deadline
-
-
 def _matches(
     snapshot: Snapshot,
     parsed: ParsedQuery,
     request: SearchRequest,
     facets: bool,
-    deadline: float | None,
+    deadline: Deadline,
 ) -> _Matches:
     filters = [f for f in (_request_dates(request), parsed.date_filter) if f is not None]
     evaluation: Evaluation | None = None
     try:
-        evaluation = snapshot.scorer.evaluate(parsed.query, _past(deadline))
+        evaluation = snapshot.scorer.evaluate(parsed.query, deadline)
         docs = evaluation.docs
         for date_filter in filters:  # filters narrow the matches, never add to scores
             docs = snapshot.scorer.restrict(docs, date_filter)
     except Unsupported:
         query = _combine(parsed.query, *filters)
-        found = until_deadline(snapshot.searcher.docs_for_query(query), deadline or 1e18)
+        found = deadline.until(snapshot.searcher.docs_for_query(query), "matching", every=256)
         docs = np.fromiter(found, dtype=np.int64)
     counts = count_facets(
         snapshot.tables,
@@ -111,21 +106,29 @@ def _matches(
         _selected(request),
         FACET_NAMES if facets else (),
         snapshot.groups if request.collapse else None,
+        deadline,
     )
     return _Matches(counts, evaluation)
 
 
-def count(snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> int:
+def count(
+    snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest, deadline: Deadline
+) -> int:
     """How many stories ``parsed`` finds under ``request``'s filters (no facets)."""
-    return _matches(snapshot, parsed, request, False, None).counts.total
+    return _matches(snapshot, parsed, request, False, deadline).counts.total
 
 
 def best_positions(
-    docs: np.ndarray, scores: np.ndarray, window: int, groups: np.ndarray | None
+    docs: np.ndarray,
+    scores: np.ndarray,
+    window: int,
+    groups: np.ndarray | None,
+    deadline: Deadline,
 ) -> list[int]:
     """Positions in ``docs`` (ascending) of the ``window`` best by score, ties to the
     lower document number, keeping only the best of each near-duplicate group
-    (``groups``: the group of each document, -1 for none)."""
+    (``groups``: the group of each document, -1 for none); past ``deadline``, those
+    picked so far."""
     wanted = window * 2 + 10 if groups is not None else window
     while True:
         if wanted < len(docs):  # only scores at or above the wanted-th best can place
@@ -138,7 +141,10 @@ def best_positions(
             return order[:window].tolist()
         picked: list[int] = []
         seen: set[int] = set()
-        for position, group in zip(order.tolist(), groups[docs[order]].tolist(), strict=True):
+        pairs = zip(order.tolist(), groups[docs[order]].tolist(), strict=True)
+        for count, (position, group) in enumerate(pairs):
+            if not count & 1023 and count and deadline.stop_here("ranking"):
+                return picked
             if group >= 0:
                 if group in seen:
                     continue
@@ -151,24 +157,33 @@ def best_positions(
         wanted *= 4
 
 
-def with_feedback(snapshot: Snapshot, docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
+def with_feedback(
+    snapshot: Snapshot,
+    query: wq.Query,
+    docs: np.ndarray,
+    scores: np.ndarray,
+    deadline: Deadline,
+) -> np.ndarray:
     """``scores`` re-ranked by pseudo-relevance feedback (`search.feedback`) from the
     best-scored matches, one per near-duplicate story; unchanged when feedback is
-    off or the scores do not tell the matches apart."""
+    off, the query has fewer than ``feedback_min_words`` words, or the scores do not
+    tell the matches apart."""
     params = snapshot.scorer.params
     if not (params.feedback_docs and params.feedback_terms and params.feedback_weight):
         return scores
     if len(docs) < 2 or scores.max() == scores.min():
         return scores
+    if len(query_words(query)) < params.feedback_min_words:
+        return scores
     groups = snapshot.groups.group if snapshot.groups.members else None
-    best = docs[best_positions(docs, scores, params.feedback_docs, groups)]
+    best = docs[best_positions(docs, scores, params.feedback_docs, groups, deadline)]
     searcher = snapshot.searcher
     texts = []
     for docnum in best.tolist():
         fields = searcher.stored_fields(docnum)
         texts.append(f"{fields.get('title', '')}\n{fields.get('body', '')}")
-    counts = feedback_words(texts, searcher.schema["body"].analyzer)
-    terms = bo1_terms(snapshot.scorer, counts, params.feedback_terms)
+    counts, holding = feedback_words(texts, searcher.schema["body"].analyzer)
+    terms = bo1_terms(snapshot.scorer, counts, holding, params.feedback_terms)
     return expand_scores(snapshot.scorer, docs, scores, terms)
 
 
@@ -178,7 +193,7 @@ def _ranked_page(
     request: SearchRequest,
     matches: _Matches,
     now: datetime,
-    deadline: float | None,
+    deadline: Deadline,
 ) -> list[tuple[int, float]]:
     """(document, score) of every hit up to the end of the requested page."""
     window = request.page * request.per_page
@@ -187,13 +202,13 @@ def _ranked_page(
     passing = matches.counts.passing
     if matches.evaluation is not None and request.sort == "relevance":
         scores = matches.evaluation.scores(passing)
-        scores = with_feedback(snapshot, passing, scores)
+        scores = with_feedback(snapshot, parsed.query, passing, scores, deadline)
         if request.recency:
             model = recency_model(
                 snapshot.tables.days, snapshot.tables.newest_day, now, snapshot.scorer.params
             )
             scores = scores * model.factors(passing)
-        best = best_positions(passing, scores, window, groups.group if collapse else None)
+        best = best_positions(passing, scores, window, groups.group if collapse else None, deadline)
         return list(zip(passing[best].tolist(), scores[best].tolist(), strict=True))
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":
@@ -218,10 +233,17 @@ def execute(
     parsed: ParsedQuery,
     request: SearchRequest,
     now: datetime,
-    deadline: float | None = None,
+    deadline: Deadline | None = None,
+    matching: Deadline | None = None,
 ) -> Outcome:
-    """Total, facets and the requested page of hits (with snippets) for ``parsed``."""
-    matches = _matches(snapshot, parsed, request, request.facets, deadline)
+    """Total, facets and the requested page of hits (with snippets) for ``parsed``.
+
+    Past ``matching`` (default ``deadline``), matching raises
+    `search.errors.SearchTimedOut`; past ``deadline``, phrase checks, Whoosh's ranking
+    walk and the snippets stop (lead snippets instead), and the deadline records what
+    was cut."""
+    deadline = deadline or Deadline.unlimited()
+    matches = _matches(snapshot, parsed, request, request.facets, matching or deadline)
     counts = matches.counts
     if counts.total == 0 or isinstance(parsed.query, type(wq.NullQuery)):
         return Outcome(0, (), counts.facets)
@@ -234,11 +256,16 @@ def execute(
     for docnum, score in ranked_docs[start : start + request.per_page]:
         fields = searcher.stored_fields(docnum)
         body = fields.get("body", "")
-        snippet = make_snippet(body, matcher, analyzer) if request.snippets else ""
+        if not request.snippets:
+            snippet = ""
+        elif deadline.stop_here("snippets"):
+            snippet = lead_snippet(body)
+        else:
+            snippet = make_snippet(body, matcher, analyzer, deadline)
         duplicates: tuple[str, ...] = ()
         group = int(snapshot.groups.group[docnum]) if request.collapse else -1
         if group >= 0:
-            others = [d for d in counts.members.get(group, ()) if d != docnum]
+            others = [d for d in counts.members(group) if d != docnum]
             duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
         hits.append(hit_from_fields(fields, score, snippet, duplicates))
     return Outcome(counts.total, tuple(hits), counts.facets)

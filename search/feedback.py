@@ -13,7 +13,8 @@ frequency in the whole collection and ``N`` the number of documents. The
 `RankingParams.feedback_terms` best words each add
 ``feedback_weight * w(t) / max w * BM25F(t)`` to the score of every matched
 document (`search.bm25f.fields_scores`). Feedback only re-ranks: it never adds
-a match, so totals and facets are the query's own.
+a match, so totals and facets are the query's own. It runs for queries of at least
+`RankingParams.feedback_min_words` distinct words (see docs/relevance.md for why).
 
 Work is bounded: `MAX_FEEDBACK_CHARS` of each feedback document are analysed,
 collection frequencies are cached per index snapshot, and each added word costs
@@ -29,6 +30,7 @@ from math import log2
 from typing import TYPE_CHECKING
 
 import numpy as np
+from whoosh import query as wq
 from whoosh.analysis import Analyzer
 
 from indexer.analysis import analysis_parts
@@ -37,7 +39,14 @@ from search.bm25f import fields_scores
 if TYPE_CHECKING:
     from search.scorer import QueryScorer
 
-__all__ = ["FEEDBACK_FIELDS", "MAX_FEEDBACK_CHARS", "bo1_terms", "expand_scores", "feedback_words"]
+__all__ = [
+    "FEEDBACK_FIELDS",
+    "MAX_FEEDBACK_CHARS",
+    "bo1_terms",
+    "expand_scores",
+    "feedback_words",
+    "query_words",
+]
 
 #: The fields feedback reads and scores its words in.
 FEEDBACK_FIELDS = ("title", "body")
@@ -45,27 +54,58 @@ FEEDBACK_FIELDS = ("title", "body")
 MAX_FEEDBACK_CHARS = 20_000
 
 
-def feedback_words(texts: Iterable[str], analyzer: Analyzer) -> Counter[str]:
+def query_words(query: wq.Query) -> set[str]:
+    """The distinct words a query scores (terms and phrase words, not under a NOT)."""
+    words: set[str] = set()
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if type(node) is wq.Term and isinstance(node.text, str):
+            words.add(node.text)
+        elif type(node) is wq.Phrase:
+            words.update(node.words)
+        for child in node.children():
+            walk(child)
+
+    walk(query)
+    return words
+
+
+def feedback_words(texts: Iterable[str], analyzer: Analyzer) -> tuple[Counter[str], Counter[str]]:
     """How often each indexed word (stem) occurs in ``texts``, as the analyzer
-    indexes them (stop words dropped)."""
+    indexes them (stop words dropped), and in how many of the texts."""
     counts: Counter[str] = Counter()
+    holding: Counter[str] = Counter()
     parts = analysis_parts(analyzer)
     for text in texts:
         text = text[:MAX_FEEDBACK_CHARS]
         if parts is not None:
-            counts.update(stem.decode("utf-8") for stem in parts.index_stems(parts.words(text)))
+            found = Counter(stem.decode("utf-8") for stem in parts.index_stems(parts.words(text)))
         else:
-            counts.update(token.text for token in analyzer(text))
-    counts.pop("", None)
-    return counts
+            found = Counter(token.text for token in analyzer(text))
+        found.pop("", None)
+        counts.update(found)
+        holding.update(found.keys())
+    return counts, holding
 
 
-def bo1_terms(scorer: QueryScorer, counts: Counter[str], wanted: int) -> list[tuple[str, float]]:
+def bo1_terms(
+    scorer: QueryScorer, counts: Counter[str], holding: Counter[str], wanted: int
+) -> list[tuple[str, float]]:
     """The ``wanted`` words of ``counts`` (frequencies in the feedback documents)
-    with the highest Bo1 weight, and that weight divided by the highest."""
+    with the highest Bo1 weight, and that weight divided by the highest. With more
+    than one feedback document, only words in at least two of them are candidates
+    (``holding``: in how many; this also bounds the statistics looked up)."""
     documents = scorer.doc_count or 1
+    least = min(2, max(holding.values(), default=0))
     weighted = []
     for word, tf in counts.items():
+        if holding[word] < least:
+            continue
         frequency = scorer.collection_frequency(FEEDBACK_FIELDS, word)
         if frequency <= 0:
             continue

@@ -49,6 +49,8 @@ class RankingParams:
     feedback_docs: int = 0
     feedback_terms: int = 0
     feedback_weight: float = 0.0
+    #: Feedback runs for queries of at least this many distinct words.
+    feedback_min_words: int = 4
     #: Extra settings an experiment may carry (not used by the shipped ranking).
     extra: tuple[tuple[str, Any], ...] = field(default=())
 
@@ -84,7 +86,7 @@ class RankingParams:
         if self.feedback_docs and self.feedback_terms and self.feedback_weight:
             parts.append(
                 f"feedback={self.feedback_docs} docs/{self.feedback_terms} terms"
-                f"/weight {self.feedback_weight:g}"
+                f"/weight {self.feedback_weight:g}/from {self.feedback_min_words} words"
             )
         return " ".join(parts)
 

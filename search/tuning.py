@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from search.deadline import Deadline
 from search.eval_suite import COLLECTIONS, collection_index, prepare_query
 from search.evaluate import RUN_DEPTH, measure, read_qrels, read_topics
 from search.execution import Snapshot, best_positions, with_feedback
@@ -61,7 +62,7 @@ class Collection:
 
 def load_collection(service: object, folder: Path) -> Collection:
     """Parse ``folder``'s queries against the index ``service`` serves."""
-    snapshot = service._current()  # type: ignore[attr-defined]
+    snapshot = service.served.current()  # type: ignore[attr-defined]
     searcher = snapshot.searcher
     reader = searcher.reader()
     queries = {}
@@ -84,8 +85,10 @@ def run_collection(collection: Collection, params: RankingParams) -> float:
         if not len(docs):
             run[qid] = []
             continue
-        scores = with_feedback(collection.snapshot, docs, evaluation.scores(docs))
-        best = best_positions(docs, scores, RUN_DEPTH, None)
+        unlimited = Deadline.unlimited()
+        scores = evaluation.scores(docs)
+        scores = with_feedback(collection.snapshot, query, docs, scores, unlimited)
+        best = best_positions(docs, scores, RUN_DEPTH, None, unlimited)
         run[qid] = [collection.ids[d] for d in docs[best].tolist()]
     means, _ = measure(collection.judgements, run)
     return means["MAP"]
@@ -97,7 +100,7 @@ def grid(base: RankingParams, axes: dict[str, Sequence[float]]) -> list[RankingP
     found = []
     for values in itertools.product(*(axes[name] for name in names)):
         changes = {
-            n: (int(v) if n in ("feedback_docs", "feedback_terms") else v)
+            n: (int(v) if n in ("feedback_docs", "feedback_terms", "feedback_min_words") else v)
             for n, v in zip(names, values, strict=True)
         }
         found.append(base.with_(**changes))

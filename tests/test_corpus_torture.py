@@ -7,6 +7,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from torture_inputs import CONTENT_INPUTS, article_key, write_corpus
+
 from corpus import ReadReport, read_paths
 from corpus.jsonl import MAX_BODY_CHARS
 
@@ -120,3 +122,19 @@ def test_non_article_files_in_a_folder_are_named_not_indexed(tmp_path: Path) -> 
     assert [(Path(p.origin).name, p.reason.split(":")[0]) for p in report.problems] == [
         ("README.md", "unsupported file type")
     ]
+
+
+def test_torture_table_through_read_paths(tmp_path: Path) -> None:
+    """Every light row of `torture_inputs.CONTENT_INPUTS`: its problems named, its good
+    articles read, and nothing else named (the heavy rows run in the indexer build)."""
+    folder = tmp_path / "table"
+    good, expected = write_corpus(folder, [row for row in CONTENT_INPUTS if not row.heavy])
+    report = ReadReport()
+    keys = {article_key(a.id, a.origin, folder) for a in read_paths([folder], report)}
+    named: dict[str, list[str]] = {}
+    for problem in report.problems:
+        named.setdefault(problem.origin.removeprefix(f"{folder}/"), []).append(problem.reason)
+    for origin, reason in sorted(expected.items()):
+        assert any(r.startswith(reason) for r in named.get(origin, [])), (origin, named.get(origin))
+    assert {origin: r for origin, r in named.items() if origin not in expected} == {}
+    assert keys == good

@@ -224,7 +224,7 @@ def test_date_ranges_filter_like_whoosh(tmp_path: Path) -> None:
     build_index(_dated_articles(), tmp_path / "index")
     service = SearchService(tmp_path / "index")
     try:
-        snapshot = service._current()
+        snapshot = service.served.current()
         searcher = snapshot.searcher
         tables = FacetTables.load(searcher.reader())
         scorer = QueryScorer(searcher.reader(), columns={"date": tables.stamps})
@@ -247,7 +247,7 @@ def test_service_pages_walk_the_scorers_order(tmp_path: Path) -> None:
     build_index(_dated_articles(), tmp_path / "index")
     service = SearchService(tmp_path / "index")
     try:
-        snapshot = service._current()
+        snapshot = service.served.current()
         searcher = snapshot.searcher
         for text in ("oil", "gold prices", '"oil prices"', "market -gold"):
             parsed = parse_query(text, searcher.schema, "and", datetime.now(UTC))
