@@ -13,6 +13,10 @@ repeated word. Here:
   part into one with the boosts added, instead of dropping the repeats: a long
   natural-language query that says "retrieval" three times weighs it three times
   (the query term frequency of BM25).
+- `ExactPlugin` sends a word or phrase in double quotes to the fields' unstemmed
+  twins (``title`` -> ``title_exact``), so ``"elected"`` does not match
+  "election"; an index without those fields (built before schema version 5)
+  keeps searching the stemmed fields.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.qparser import syntax
-from whoosh.qparser.plugins import MultifieldPlugin
+from whoosh.qparser.plugins import MultifieldPlugin, PhrasePlugin, Plugin
 
 __all__ = [
+    "ExactPlugin",
     "FieldsPlugin",
     "FieldsQuery",
     "RepeatsAndGroup",
@@ -124,3 +129,27 @@ class FieldsPlugin(MultifieldPlugin):
 
     def __init__(self, fieldnames: list[str], fieldboosts: dict[str, float]) -> None:
         super().__init__(fieldnames, fieldboosts, group=FieldsGroup)
+
+
+class ExactPlugin(Plugin):
+    """Quoted words and phrases search the unstemmed twin of their field (runs after
+    the default fields were applied, so ``"a b"`` and ``title:"a b"`` both move)."""
+
+    def __init__(self, twins: dict[str, str]) -> None:
+        self.twins = twins
+
+    def filters(self, parser: Any) -> list[tuple[Any, int]]:
+        """After `FieldsPlugin` (priority 110)."""
+        return [(self.do_exact, 115)]
+
+    def do_exact(self, parser: Any, group: syntax.GroupNode) -> syntax.GroupNode:
+        """Rename the field of every quoted node whose field has a twin in the schema."""
+        schema = parser.schema
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self.do_exact(parser, node)
+            elif isinstance(node, PhrasePlugin.PhraseNode):
+                twin = self.twins.get(node.fieldname or "")
+                if twin is not None and schema is not None and twin in schema:
+                    node.set_fieldname(twin, override=True)
+        return group

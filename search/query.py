@@ -28,10 +28,10 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.qparser import QueryParser
 from whoosh.reading import IndexReader
 
-from indexer.schema import DEFAULT_FIELD_BOOSTS, QUERY_FIELDS, to_whoosh_date
+from indexer.schema import DEFAULT_FIELD_BOOSTS, EXACT_FIELDS, QUERY_FIELDS, to_whoosh_date
 from search.datequery import DateBound, extract_dates
 from search.deadline import Deadline
-from search.fields_query import FieldsPlugin, RepeatsAndGroup, RepeatsOrGroup
+from search.fields_query import ExactPlugin, FieldsPlugin, RepeatsAndGroup, RepeatsOrGroup
 
 #: Longest query text read; the rest is dropped with a notice.
 MAX_QUERY_CHARS = 1000
@@ -140,6 +140,8 @@ def _parser(schema: Schema, op: str) -> QueryParser:
     parser = QueryParser(None, schema, group=group)
     # An unfielded word becomes one FieldsQuery over the default fields (BM25F).
     parser.add_plugin(FieldsPlugin(list(DEFAULT_FIELD_BOOSTS), DEFAULT_FIELD_BOOSTS))
+    # A quoted word or phrase searches the unstemmed fields (when the index has them).
+    parser.add_plugin(ExactPlugin(EXACT_FIELDS))
     return parser
 
 
