@@ -48,8 +48,13 @@ fi
 started=$(date +%s.%N)
 mkdir -p "$var"
 rm -rf "$parts"
-echo "assemble: resolving OpenSearch parts with Maven into $parts"
-mvn -B -q --no-transfer-progress -f "$ops/pom.xml" -Dparts.root="$parts" package
+echo "assemble: resolving OpenSearch parts with Maven into $parts (log: $var/maven.log)"
+if ! mvn -B --no-transfer-progress -Dstyle.color=never -f "$ops/pom.xml" -Dparts.root="$parts" \
+    package > "$var/maven.log" 2>&1; then
+  tail -n 30 "$var/maven.log" >&2
+  echo "assemble: Maven failed; see $var/maven.log" >&2
+  exit 1
+fi
 
 server_jar="$(ls "$parts"/lib/opensearch-[0-9]*.jar)"
 version="$(basename "$server_jar" .jar)"
