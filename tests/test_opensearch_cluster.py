@@ -386,6 +386,7 @@ def test_losing_a_node_keeps_answers_and_it_rejoins(
     assert all(len(docs) == 1 for docs in counts.values()), rows
     assert sum(docs.pop() for docs in counts.values()) == len(articles) + 6
     assert cluster.client(victim).count(index=index)["count"] == len(articles) + 6
+    print(cluster.command("status"))  # each node's RSS after this workload
     for key, value in cluster.timings.items():
         record_property(key, round(value, 1))
     print(f"\ncluster timings: {json.dumps({k: round(v, 1) for k, v in cluster.timings.items()})}")

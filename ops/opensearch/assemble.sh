@@ -4,7 +4,7 @@
 #   ops/opensearch/assemble.sh [--force]
 #
 # 1. Maven resolves the server and each module listed in pom.xml and copies their runtime
-#    jars into var/opensearch/parts/ (lib/, modules/<name>/).
+#    jars into var/opensearch/parts/ (lib/, modules/<name>/; removed once the home is made).
 # 2. The home folder var/opensearch/home/ is built beside it and swapped in:
 #      lib/               the server's jars
 #      modules/<name>/    the module's own jars (those the server already has are dropped),
@@ -15,6 +15,8 @@
 #                         checks that bin/ exists)
 # Nothing is done when the home was assembled from the same inputs (--force redoes it).
 # Maven's own cache is the usual one (~/.m2/repository, or -Dmaven.repo.local in MAVEN_OPTS).
+# OPENSEARCH_VAR moves var/opensearch elsewhere (cluster.py reads it too): when root runs
+# the cluster, the nodes' unprivileged user must be able to reach it.
 set -euo pipefail
 
 ops="$(cd "$(dirname "$0")" && pwd)"
@@ -96,6 +98,7 @@ done
 echo "$digest" > "$build/.assembled"
 rm -rf "$home"
 mv "$build" "$home"
+rm -rf "$parts"  # a scratch copy: modules/ there repeat the server's jars
 finished=$(date +%s.%N)
 printf 'assemble: OpenSearch %s home at %s (%s jars in lib, modules: %s) in %.1f s\n' \
   "$version" "$home" "$(ls "$home/lib" | wc -l)" "$(ls "$home/modules" | tr '\n' ' ' | sed 's/ $//')" \

@@ -136,11 +136,10 @@ def down(args: argparse.Namespace) -> int:
     left = stray_pids(state)
     if left:
         raise ClusterError(f"JVMs still running under {state}: {left}")
-    print(
-        f"opensearch: stopped {len(running)} node(s) {', '.join(running) or ''}"
-        + (f" and {len(strays)} stray JVM(s)" if strays else "")
-        + f" ({state})"
-    )
+    stopped = f"stopped {', '.join(running)}" if running else "no node was running"
+    if strays:
+        stopped += f"; stopped {len(strays)} stray JVM(s) {strays}"
+    print(f"opensearch: {stopped} ({state})")
     return 0
 
 

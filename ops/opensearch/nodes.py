@@ -21,8 +21,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_HOME = REPO / "var" / "opensearch" / "home"
-DEFAULT_STATE = REPO / "var" / "opensearch" / "cluster"
+#: Where assemble.sh puts the home and cluster.py the cluster (as in assemble.sh).
+VAR = Path(os.environ.get("OPENSEARCH_VAR") or REPO / "var" / "opensearch")
+DEFAULT_HOME = VAR / "home"
+DEFAULT_STATE = VAR / "cluster"
 MAIN_CLASS = "org.opensearch.bootstrap.OpenSearch"
 CLUSTER_NAME = "broadsheet"
 
@@ -135,7 +137,10 @@ def check_reachable(path: Path, user: pwd.struct_passwd) -> None:
             continue
         if info.st_gid == user.pw_gid and info.st_mode & stat.S_IXGRP:
             continue
-        raise ClusterError(f"{user.pw_name} cannot enter {folder} (needed for {path})")
+        raise ClusterError(
+            f"{user.pw_name} (the nodes' user) cannot enter {folder}, needed for {path}: "
+            "set OPENSEARCH_VAR to a folder it can reach, e.g. /var/tmp/broadsheet-opensearch"
+        )
 
 
 def free_port() -> int:
