@@ -48,6 +48,16 @@ bench: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r bench/requirements.txt || echo "bench: tantivy did not install; the run records it as skipped"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## opensearch-up: assemble OpenSearch from Maven Central (once), start 3 nodes on 127.0.0.1, wait for green
+.PHONY: opensearch-up opensearch-down
+opensearch-up:
+	ops/opensearch/assemble.sh
+	$(PYTHON) ops/opensearch/cluster.py up $(OPENSEARCH_ARGS)
+
+## opensearch-down: stop the nodes that opensearch-up started
+opensearch-down:
+	$(PYTHON) ops/opensearch/cluster.py down
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
