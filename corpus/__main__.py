@@ -4,8 +4,8 @@
   see what the readers make of files; problems go to stderr as JSON lines (and to
   FILE when given), then a summary. Exit status 0 when nothing went wrong, 3 when
   problems were reported.
-* ``python -m corpus evaluate-html FOLDER [--json] [--verbose]``: score the HTML
-  reader on pages with expected answers (see `corpus.evaluate`).
+* ``python -m corpus evaluate-html FOLDER [--json] [--verbose] [--workers N]``: score
+  the HTML reader on pages with expected answers (see `corpus.evaluate`).
 """
 
 from __future__ import annotations
@@ -58,11 +58,17 @@ def inspect_command(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--verbose", "-v", is_flag=True, help="One line per page.")
-def evaluate_html_command(folder: Path, as_json: bool, verbose: bool) -> None:
-    """Score title, date and body extraction on FOLDER/*/source.html against expectations."""
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes for the all-cores throughput (default: every CPU; 0 skips it).",
+)
+def evaluate_html_command(folder: Path, as_json: bool, verbose: bool, workers: int | None) -> None:
+    """Score body, title, date, author and language on FOLDER/*/source.html."""
     from corpus.evaluate import evaluate_folder, format_result
 
-    result = evaluate_folder(folder)
+    result = evaluate_folder(folder, workers=workers)
     if not result.pages:
         raise click.ClickException(f"no */source.html pages under {folder}")
     if as_json:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import re
-import stat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePath
@@ -20,6 +18,7 @@ from corpus.jsonl import read_jsonl
 from corpus.report import ReadReport
 from corpus.reuters import read_reuters
 from corpus.scraped_text import read_scraped_text
+from corpus.walk import iter_files
 
 Reader = Callable[[bytes, str, ReadReport], Iterator[Article]]
 
@@ -122,48 +121,6 @@ def _gunzip_limited(data: bytes) -> bytes:
     if len(out) > MAX_FILE_BYTES:
         raise ValueError(f"decompressed size over {MAX_FILE_BYTES} bytes")
     return out
-
-
-def _regular(path: Path, report: ReadReport) -> bool:
-    """True for a regular file (or a link to one); anything else is reported.
-
-    A FIFO would block the reader forever and a device never ends; a dangling link or
-    a link loop cannot be read. Each is named in ``report`` instead.
-    """
-    try:
-        mode = path.stat().st_mode
-    except OSError as error:
-        report.add_problem(str(path), f"unreadable: {error.strerror or error}")
-        return False
-    if stat.S_ISREG(mode):
-        return True
-    kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device"
-    report.add_problem(str(path), f"not a regular file ({kind}): skipped")
-    return False
-
-
-def iter_files(paths: Iterable[str | Path], report: ReadReport) -> Iterator[Path]:
-    """Yield the regular files under ``paths`` in a stable order, reporting the missing,
-    the unreadable and what is not a regular file. Links to folders are not followed
-    (they may loop); they are named in ``report``."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for folder, dirs, files in os.walk(path, followlinks=False, onerror=None):
-                dirs.sort()
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in dirs:
-                    if os.path.islink(os.path.join(folder, name)):
-                        report.add_problem(
-                            os.path.join(folder, name), "link to a folder: not followed"
-                        )
-                for name in sorted(files):
-                    if not name.startswith(".") and _regular(Path(folder) / name, report):
-                        yield Path(folder) / name
-        elif path.is_file():
-            yield path
-        else:
-            report.add_problem(str(path), "not found (no such file or folder)")
 
 
 def iter_inputs(paths: Iterable[str | Path], report: ReadReport) -> Iterator[tuple[str, bytes]]:

@@ -1,9 +1,11 @@
 """Metadata of a news page: title, date, author, tags, source, canonical URL, language.
 
-Sources, strongest first: Open Graph / Twitter / article:* meta tags, JSON-LD
-(schema.org ``NewsArticle`` and friends, also inside ``@graph``), microdata
-(``itemprop``), common ``<meta name>`` conventions (Dublin Core, Parse.ly,
-Sailthru ...), then the visible page (``<h1>``, ``<time>``, ``<title>``).
+Sources: Open Graph / Twitter / article:* meta tags, JSON-LD (schema.org
+``NewsArticle`` and friends, also inside ``@graph``), microdata (``itemprop``), common
+``<meta name>`` conventions (Dublin Core, Parse.ly, Sailthru ...), then the visible page
+(``<h1>``, ``<time>``, bylines). The title is chosen by `corpus.html_title`; the date is
+split into what the markup names as the publication date and any other date, for
+`corpus.html_date` to weigh against htmldate.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from bs4 import BeautifulSoup, Tag
 
 from corpus.article import clean_tags, normalize_text
 from corpus.dates import parse_date
+from corpus.html_author import pick_author
+from corpus.html_title import pick_title
 
-_DATE_KEYS = (
+#: Meta keys that name the publication (or creation) date, strongest first.
+_PUBLISHED_KEYS = (
     "article:published_time",
     "og:article:published_time",
     "article:published",
@@ -34,8 +39,6 @@ _DATE_KEYS = (
     "dcterms.issued",
     "dc.date.created",
     "dcterms.created",
-    "dc.date",
-    "dcterms.date",
     "pubdate",
     "publishdate",
     "publish-date",
@@ -47,23 +50,12 @@ _DATE_KEYS = (
     "originalpublicationdate",
     "cxenseparse:recs:publishtime",
     "ptime",
-    "date",
     "datecreated",
-    "article:modified_time",
-    "og:updated_time",
-    "datemodified",
-    "lastmod",
 )
-_AUTHOR_KEYS = (
-    "author",
-    "article:author",
-    "byl",
-    "dc.creator",
-    "parsely-author",
-    "sailthru.author",
-    "og:article:author",
-    "twitter:creator",
-)
+#: Meta keys of the last modification.
+_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "lastmod")
+#: Meta keys with a date that may be the publication date or a later one.
+_OTHER_DATE_KEYS = ("date", "dc.date", "dcterms.date")
 _TAG_KEYS = (
     "article:tag",
     "news_keywords",
@@ -76,8 +68,6 @@ _TAG_KEYS = (
     "parsely-section",
 )
 _ARTICLE_TYPES = re.compile(r"(article|posting|report|story)$", re.I)
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·|•|/|:)\s+")
-_URL_LIKE = re.compile(r"^(https?:)?//|^www\.", re.I)
 
 
 @dataclass(slots=True)
@@ -85,13 +75,22 @@ class PageMeta:
     """What the head and markup of a page say about its article."""
 
     title: str = ""
-    date: datetime | None = None
+    #: A date the markup names as the publication (or creation) date.
+    published: datetime | None = None
+    #: A date the markup names as the last modification.
+    modified: datetime | None = None
+    #: A date the markup gives without saying what it is.
+    other_date: datetime | None = None
     author: str = ""
     tags: tuple[str, ...] = ()
     source: str = ""
     url: str = ""
     language: str = ""
     ld_body: str = ""
+    #: Texts of bylines, datelines and ``<time>`` elements, for a written-out date.
+    date_hints: tuple[str, ...] = ()
+    #: ``og:type`` (``article``, ``video.other`` ...), lower-cased.
+    page_type: str = ""
 
 
 def meta_values(soup: BeautifulSoup) -> dict[str, list[str]]:
@@ -166,40 +165,7 @@ def _first(values: dict[str, list[str]], keys: tuple[str, ...]) -> str:
     return ""
 
 
-def site_suffix_removed(title: str, site_names: list[str]) -> str:
-    """Remove a leading or trailing site name (``Story | Site``) from a page title."""
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
-        return title
-    names = [n.casefold() for n in site_names if n]
-
-    def is_site(part: str) -> bool:
-        folded = part.casefold().strip()
-        squashed = re.sub(r"[^a-z0-9]", "", folded)
-        for name in names:
-            name_squashed = re.sub(r"[^a-z0-9]", "", name)
-            if folded == name or folded in name or name in folded:
-                return True
-            if (
-                squashed
-                and name_squashed
-                and (squashed in name_squashed or name_squashed in squashed)
-            ):
-                return True
-        return False
-
-    pieces = list(_TITLE_SEPARATORS.finditer(title))
-    if is_site(parts[-1]):
-        return title[: pieces[-1].start()].strip()
-    if is_site(parts[0]):
-        return title[pieces[0].end() :].strip()
-    # No known site name: a short last part after " | " is almost always the site.
-    last = pieces[-1]
-    if last.group().strip() in ("|", "-", "–", "—", "::", "»") and len(parts[-1].split()) <= 4:
-        head = title[: last.start()].strip()
-        if len(head.split()) >= 3:
-            return head
-    return title
+_DATE_HINT_CLASS = re.compile(r"date|time|byline|dateline|posted|publish|meta", re.I)
 
 
 def _host(url: str) -> str:
@@ -210,67 +176,31 @@ def _host(url: str) -> str:
 def _pick_title(
     soup: BeautifulSoup, values: dict[str, list[str]], ld: list[dict[str, Any]], sites: list[str]
 ) -> str:
-    h1s = [normalize_text(h.get_text(" ")) for h in soup.find_all("h1", limit=5)]
-    h1s = [h for h in h1s if 3 <= len(h) <= 300]
+    article = soup.find(["article", "main"])
+    h1_nodes = soup.find_all("h1", limit=5)
+    h1s = [normalize_text(h.get_text(" ")) for h in h1_nodes]
     ld_headline = ""
     if ld and _ARTICLE_TYPES.search(str(ld[0].get("@type", ""))):
         ld_headline = _ld_text(ld[0].get("headline"))
-    candidates = [
-        ld_headline,
-        _first(
-            values,
-            (
-                "og:title",
-                "dc.title",
-                "twitter:title",
-                "title",
-                "headline",
-                "parsely-title",
-                "sailthru.title",
-            ),
-        ),
+    meta_titles = [
+        _first(values, (key,))
+        for key in ("og:title", "twitter:title", "dc.title", "headline", "parsely-title", "title")
     ]
     page_title = normalize_text(soup.title.get_text(" ")) if soup.title else ""
-    for candidate in candidates:
-        if candidate:
-            return site_suffix_removed(candidate, sites)
-    if page_title:
-        return site_suffix_removed(page_title, sites)
-    return h1s[0] if h1s else ""
-
-
-def _pick_date(
-    soup: BeautifulSoup, values: dict[str, list[str]], ld: list[dict[str, Any]]
-) -> datetime | None:
-    for key in _DATE_KEYS[:27]:
-        for value in values.get(key, ()):
-            parsed = parse_date(value)
-            if parsed is not None:
-                return parsed
-    for obj in ld:
-        for key in ("datePublished", "dateCreated", "uploadDate"):
-            value = obj.get(key)
-            parsed = parse_date(value) if isinstance(value, str) else None
-            if parsed is not None:
-                return parsed
-    for node in soup.find_all(
-        attrs={"itemprop": re.compile(r"^date(Published|Created)$", re.I)}, limit=3
-    ):
-        parsed = parse_date(node.get("datetime") or node.get("content") or node.get_text(" "))
-        if parsed is not None:
-            return parsed
-    times = soup.find_all("time", limit=20)
-    times.sort(
-        key=lambda t: (
-            0 if (t.has_attr("pubdate") or "publish" in " ".join(t.get("class", [])).lower()) else 1
-        )
+    if isinstance(article, Tag):
+        inside = [normalize_text(h.get_text(" ")) for h in article.find_all("h1", limit=3)]
+        h1s = inside + [h for h in h1s if h not in inside]
+    return pick_title(
+        headlines=h1s,
+        ld_headline=ld_headline,
+        meta_titles=[t for t in meta_titles if t],
+        page_title=page_title,
+        site_names=sites,
     )
-    for node in times:
-        raw = node.get("datetime") or node.get_text(" ")
-        parsed = parse_date(raw) if isinstance(raw, str) and len(raw) < 80 else None
-        if parsed is not None:
-            return parsed
-    for key in _DATE_KEYS[27:]:
+
+
+def _parse_values(values: dict[str, list[str]], keys: tuple[str, ...]) -> datetime | None:
+    for key in keys:
         for value in values.get(key, ()):
             parsed = parse_date(value)
             if parsed is not None:
@@ -278,27 +208,58 @@ def _pick_date(
     return None
 
 
-def _pick_author(
+def _pick_dates(
     soup: BeautifulSoup, values: dict[str, list[str]], ld: list[dict[str, Any]]
-) -> str:
-    for obj in ld[:1]:
-        name = _ld_text(obj.get("author") or obj.get("creator"))
-        if name and not _URL_LIKE.search(name):
-            return name
-    for key in _AUTHOR_KEYS:
-        for value in values.get(key, ()):
-            value = normalize_text(value)
-            if value and not _URL_LIKE.search(value) and not value.startswith("@"):
-                return value
-    node = soup.find(attrs={"itemprop": "author"}) or soup.find("a", rel="author")
-    if node is None:
-        node = soup.find(class_=re.compile(r"\bbyline|\bauthor(-name)?\b", re.I))
-    if isinstance(node, Tag):
-        name_node = node.find(attrs={"itemprop": "name"})
-        text = normalize_text((name_node or node).get_text(" "))
-        if 2 < len(text) < 100:
-            return text
-    return ""
+) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """(published, modified, other) dates the markup gives, each or None."""
+    published = _parse_values(values, _PUBLISHED_KEYS)
+    for obj in ld if published is None else ():
+        for key in ("datePublished", "dateCreated", "uploadDate"):
+            value = obj.get(key)
+            published = parse_date(value) if isinstance(value, str) else None
+            if published is not None:
+                break
+        if published is not None:
+            break
+    if published is None:
+        for node in soup.find_all(
+            attrs={"itemprop": re.compile(r"^date(Published|Created)$", re.I)}, limit=3
+        ):
+            raw = node.get("datetime") or node.get("content") or node.get_text(" ")
+            published = parse_date(raw) if isinstance(raw, str) and len(raw) < 80 else None
+            if published is not None:
+                break
+    if published is None:
+        for node in soup.find_all("time", limit=20):
+            marked = node.has_attr("pubdate") or "publish" in " ".join(node.get("class", []))
+            raw = node.get("datetime")
+            if marked and isinstance(raw, str) and len(raw) < 80:
+                published = parse_date(raw)
+                if published is not None:
+                    break
+    modified = _parse_values(values, _MODIFIED_KEYS)
+    for obj in ld[:1] if modified is None else ():
+        value = obj.get("dateModified")
+        modified = parse_date(value) if isinstance(value, str) else None
+    other = _parse_values(values, _OTHER_DATE_KEYS)
+    if other is None:
+        for node in soup.find_all("time", limit=20):
+            raw = node.get("datetime")
+            other = parse_date(raw) if isinstance(raw, str) and len(raw) < 80 else None
+            if other is not None:
+                break
+    return published, modified, other or modified
+
+
+def _date_hint_texts(soup: BeautifulSoup) -> tuple[str, ...]:
+    """Texts of the elements that usually carry a visible date (bylines, datelines, times)."""
+    hints = []
+    nodes = soup.find_all(class_=_DATE_HINT_CLASS, limit=12) + soup.find_all("time", limit=8)
+    for node in nodes:
+        text = normalize_text(node.get_text(" "))
+        if 6 <= len(text) <= 200 and text not in hints:
+            hints.append(text)
+    return tuple(hints)
 
 
 def _pick_tags(values: dict[str, list[str]], ld: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -330,7 +291,7 @@ def _pick_language(
 
 
 def extract_meta(soup: BeautifulSoup) -> PageMeta:
-    """Read everything but the body text from a parsed page."""
+    """Read everything but the body text from a parsed page (or its metadata parts)."""
     values = meta_values(soup)
     ld = json_ld_articles(soup)
     canonical = ""
@@ -350,13 +311,22 @@ def extract_meta(soup: BeautifulSoup) -> PageMeta:
     ld_body = ""
     if ld and isinstance(ld[0].get("articleBody"), str):
         ld_body = ld[0]["articleBody"]
+    published, modified, other_date = _pick_dates(soup, values, ld)
+    ld_author = _ld_text(ld[0].get("author") or ld[0].get("creator")) if ld else ""
+    sites = [source, host, host.split(".")[0] if host else ""]
+    if ld:
+        sites.append(_ld_text(ld[0].get("publisher")))
     return PageMeta(
-        title=_pick_title(soup, values, ld, [source, host, host.split(".")[0] if host else ""]),
-        date=_pick_date(soup, values, ld),
-        author=_pick_author(soup, values, ld),
+        title=_pick_title(soup, values, ld, sites),
+        published=published,
+        modified=modified,
+        other_date=other_date,
+        author=pick_author(soup, values, ld_author),
         tags=_pick_tags(values, ld),
         source=source,
         url=canonical if canonical.startswith(("http://", "https://")) else "",
         language=_pick_language(soup, values, ld),
         ld_body=ld_body,
+        date_hints=_date_hint_texts(soup),
+        page_type=_first(values, ("og:type",)).lower(),
     )

@@ -2,8 +2,12 @@
 
 Two entry points: `build_index` indexes any iterable of Articles (tests, tools);
 `build_from_paths` reads source files itself and also writes the manifest that
-``indexer update`` needs. Both hold the writer lock, remove half-built folders of
-killed writers, write into a new generation (`indexer.generations`), verify it
+``indexer update`` needs; being what a scheduled rebuild runs, it also refuses a
+missing source path and, over the same paths as the served index, a result that
+would drop more than ``max_delete`` of the served articles (`indexer.guards`).
+Both hold the writer lock, remove half-built folders of killed writers (refusing
+to run past a damaged ``CURRENT``), write into a new generation
+(`indexer.generations`), verify it
 (it opens, holds exactly the articles written, every segment's stored fields
 read back) and only then publish it. On any error, or when killed, the served
 index stays as it was.
@@ -29,13 +33,23 @@ from whoosh import index as whoosh_index
 
 from corpus.article import Article
 from corpus.report import ReadReport
+from corpus.walk import Unreadable
 from indexer.generations import (
+    BUILD_INFO_NAME,
     clone_generation,
     current_generation,
     new_generation,
+    pointed_generations,
     publish,
     remove_strays,
     writer_lock,
+)
+from indexer.guards import (
+    DEFAULT_MAX_DELETE,
+    refuse_mass_deletion,
+    refuse_missing_sources,
+    removed_articles,
+    same_sources,
 )
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
@@ -45,7 +59,6 @@ from indexer.spelling_model import write_spelling_model
 
 #: Memory each Whoosh writer may use for its posting pool before spilling a run (MB).
 DEFAULT_LIMIT_MB = 256
-BUILD_INFO_NAME = "broadsheet.json"
 
 ProgressCallback = Callable[[int], None]
 
@@ -226,10 +239,17 @@ def build_from_paths(
     limit_mb: int = DEFAULT_LIMIT_MB,
     workers: int = 1,
     wait: float = 0.0,
+    follow_links: bool = False,
+    max_delete: float | None = DEFAULT_MAX_DELETE,
 ) -> BuildResult:
     """Read source files and rebuild the index from them, writing a manifest too.
 
-    Same guarantees as `build_index`. Reading problems go to ``report``.
+    Same guarantees as `build_index`. Reading problems go to ``report``. Raises
+    `indexer.guards.SourceMissing` when a path is missing or unreadable,
+    `indexer.guards.MassDeletion` when, rebuilt from the paths the served index was
+    built from, the new index would lack more than ``max_delete`` (a fraction;
+    None: any) of the articles served now, and
+    `indexer.generations.DamagedPointer` when CURRENT or PREVIOUS is damaged.
     """
     index_dir = Path(index_dir)
     paths = [str(path) for path in paths]
@@ -239,8 +259,16 @@ def build_from_paths(
         removed = remove_strays(index_dir)
         if removed:
             progress.phase(f"removed {len(removed)} leftover(s) of an interrupted run")
-        files = list_files(paths, report)
-        manifest = Manifest(sources=paths, fmt=fmt, cwd=current_cwd())
+        served, _previous = pointed_generations(index_dir)
+        items = list_files(paths, report, follow_links=follow_links)
+        refuse_missing_sources(items, "build")
+        files = []
+        for item in items:
+            if isinstance(item, Unreadable):
+                report.add_problem(str(item.path), f"{item.reason}: nothing under it is indexed")
+            else:
+                files.append(item)
+        manifest = Manifest(sources=paths, fmt=fmt, cwd=current_cwd(), follow_links=follow_links)
         with staged_generation(index_dir) as generation:
             ix = whoosh_index.create_in(str(generation), build_schema())
             feeder = IndexFeeder(ix, str(generation), workers=workers, limit_mb=limit_mb)
@@ -255,6 +283,10 @@ def build_from_paths(
                 ix.close()
             if count == 0:
                 raise NothingIndexed("no readable article found")
+            old = Manifest.load(served) if served is not None else None
+            if old is not None and same_sources(old.sources, old.cwd, paths, manifest.cwd):
+                removed, total = removed_articles(old.article_ids(), manifest.article_ids())
+                refuse_mass_deletion("build", removed, total, max_delete)
             seal_and_publish(
                 index_dir,
                 generation,
@@ -327,7 +359,7 @@ def optimize_index(
     started = time.perf_counter()
     with writer_lock(index_dir, wait=wait) as stale:
         remove_strays(index_dir)
-        base = current_generation(index_dir)
+        base, _previous = pointed_generations(index_dir)
         if base is None:
             raise FileNotFoundError(f"no index at {index_dir}; build one first")
         expected = verify_generation(base, None)

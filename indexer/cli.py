@@ -2,28 +2,32 @@
 
 Commands: ``build PATH...`` (full rebuild), ``update [PATH...]`` (incremental;
 default PATHS are the ones the index was built from), ``optimize`` (merge
-segments), ``stats [--json]``, ``check``. Every writing command publishes a new
-generation atomically (`indexer.generations`), so the web app keeps serving.
+segments), ``stats [--json]``, ``check [--deep]``, ``recover`` (repair a damaged
+``CURRENT``). Every writing command publishes a new generation atomically
+(`indexer.generations`), so the web app keeps serving.
 
 Exit statuses:
 
 * ``build``/``update``: 0 = done, every input read; 3 = done and served, but some
   inputs were skipped (named on stderr); 1 = nothing written: no readable article
-  (build), no index or no manifest (update), another writer holds the lock (also
-  after ``--wait``), verification or a worker failed; 2 = usage error;
-  130 = interrupted (the served index is unchanged).
-* ``optimize``: 0 = done; 1 = no index, lock busy or failure.
-* ``stats``: 0; 1 = no index.  ``check``: 0 = healthy; 1 = unhealthy or no index.
+  (build), no index or no manifest (update), a given path missing or unreadable,
+  more than ``--max-delete-percent`` of the served articles would go, ``CURRENT``
+  or ``PREVIOUS`` damaged, another writer holds the lock (also after ``--wait``),
+  verification or a worker failed; 2 = usage error; 130 = interrupted (the served
+  index is unchanged).
+* ``optimize``: 0 = done; 1 = no index, damaged pointers, lock busy or failure.
+* ``stats``: 0; 1 = no index or damaged pointers.  ``check``: 0 = healthy;
+  1 = unhealthy, damaged pointers or no index.  ``recover``: 0 = repaired or
+  nothing to repair; 1 = no complete generation, or lock busy.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
 import click
 
@@ -37,18 +41,21 @@ from indexer.build import (
     build_from_paths,
     optimize_index,
 )
-from indexer.generations import IndexBusy, current_generation
-from indexer.health import check_index, index_stats
+from indexer.cli_common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    busy,
+    fail,
+    index_option,
+    wait_option,
+)
+from indexer.generations import DamagedPointer, IndexBusy, current_generation
+from indexer.guards import DEFAULT_MAX_DELETE, MAX_DELETE_ENV, MassDeletion, SourceMissing
 from indexer.pipeline import WorkerFailed, default_workers
-from indexer.progress import Progress, human_bytes
+from indexer.progress import Progress
 from indexer.sources import Manifest
 from indexer.update import NoManifest, SourceChanged, update_from_paths
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PROBLEMS = 3
-EXIT_INTERRUPTED = 130
 
 T = TypeVar("T")
 
@@ -58,18 +65,11 @@ _FAILURES = (
     WorkerFailed,
     SourceChanged,
     NoManifest,
+    SourceMissing,
+    MassDeletion,
+    DamagedPointer,
     OSError,
 )
-
-
-def default_index_dir() -> str:
-    """``BROADSHEET_INDEX_DIR``, else ``var/index``."""
-    return os.environ.get("BROADSHEET_INDEX_DIR") or "var/index"
-
-
-def _fail(message: str, status: int = EXIT_FAILED) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
 
 
 def _run_writer(run: Callable[[], T], progress: Progress, report: ReadReport) -> T:
@@ -79,37 +79,17 @@ def _run_writer(run: Callable[[], T], progress: Progress, report: ReadReport) ->
         result = run()
     except IndexBusy as error:
         progress.finish()
-        _busy(error)
+        busy(error)
     except KeyboardInterrupt:
         progress.finish()
-        _fail("interrupted; the served index is unchanged", EXIT_INTERRUPTED)
+        fail("interrupted; the served index is unchanged", EXIT_INTERRUPTED)
     except _FAILURES as error:
         progress.finish()
         for problem in report.problems:
             click.echo(f"skipped: {problem.origin}: {problem.reason}", err=True)
-        _fail(f"{error}; the served index is unchanged")
+        fail(f"{error}; the served index is unchanged")
     progress.finish()
     return result
-
-
-def _busy(error: IndexBusy) -> NoReturn:
-    _fail(f"{error}; try again when it has finished, or pass --wait SECONDS")
-
-
-index_option = click.option(
-    "--index",
-    "index_dir",
-    default=default_index_dir,
-    show_default="$BROADSHEET_INDEX_DIR or var/index",
-    help="Index folder (holds CURRENT and the generations).",
-)
-wait_option = click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for a running build/update to finish before giving up.",
-)
 
 
 def _write_options(func):  # noqa: ANN001, ANN202 - click decorator stack
@@ -131,7 +111,26 @@ def _write_options(func):  # noqa: ANN001, ANN202 - click decorator stack
     func = click.option(
         "--format", "fmt", type=click.Choice(sorted(READERS)), help="Force one input format."
     )(func)
+    func = click.option(
+        "--allow-mass-delete",
+        is_flag=True,
+        help="Publish even when more than --max-delete-percent of the served articles go.",
+    )(func)
+    func = click.option(
+        "--max-delete-percent",
+        type=click.FloatRange(min=0, max=100),
+        default=100 * DEFAULT_MAX_DELETE,
+        show_default=True,
+        envvar=MAX_DELETE_ENV,
+        show_envvar=True,
+        help="Refuse (exit 1, nothing changed) a run that would remove more than this "
+        "share of the served articles, as an unmounted source folder would.",
+    )(func)
     return func
+
+
+def _max_delete(percent: float, allow: bool) -> float | None:
+    return None if allow else percent / 100
 
 
 @click.group()
@@ -164,6 +163,11 @@ def _report_run(result: BuildResult, report: ReadReport, verb: str) -> None:
 @index_option
 @_write_options
 @wait_option
+@click.option(
+    "--follow-links",
+    is_flag=True,
+    help="Follow links to files outside PATHS too (by default they are named and skipped).",
+)
 def build_command(
     paths: tuple[str, ...],
     index_dir: str,
@@ -171,8 +175,15 @@ def build_command(
     workers: int,
     limit_mb: int,
     wait: float,
+    follow_links: bool,
+    max_delete_percent: float,
+    allow_mass_delete: bool,
 ) -> None:
-    """Rebuild the index at --index from PATHS (files, folders, .gz, .zip)."""
+    """Rebuild the index at --index from PATHS (files, folders, .gz, .zip).
+
+    Over an existing index, a result lacking more than --max-delete-percent of
+    the served articles is refused unless --allow-mass-delete is given.
+    """
     report = ReadReport()
     progress = Progress()
     click.echo(f"reading {', '.join(paths)} into {index_dir} ({workers} workers)", err=True)
@@ -186,6 +197,8 @@ def build_command(
             workers=workers,
             limit_mb=limit_mb,
             wait=wait,
+            follow_links=follow_links,
+            max_delete=_max_delete(max_delete_percent, allow_mass_delete),
         ),
         progress,
         report,
@@ -205,6 +218,11 @@ def build_command(
 @index_option
 @_write_options
 @wait_option
+@click.option(
+    "--follow-links/--no-follow-links",
+    default=None,
+    help="Follow links to files outside PATHS too [default: as the index was built].",
+)
 def update_command(
     paths: tuple[str, ...],
     index_dir: str,
@@ -212,11 +230,17 @@ def update_command(
     workers: int,
     limit_mb: int,
     wait: float,
+    follow_links: bool | None,
+    max_delete_percent: float,
+    allow_mass_delete: bool,
 ) -> None:
     """Re-read only new and changed files under PATHS; delete articles of removed files.
 
     Without PATHS, the paths the index was built from are used (relative ones
-    from the folder the build ran in).
+    from the folder the build ran in). A missing or unreadable PATH stops the
+    update; articles from unreadable folders and files under PATHS are kept; a
+    run removing more than --max-delete-percent of the served articles is refused
+    unless --allow-mass-delete is given.
     """
     index = Path(index_dir).resolve()
     if not paths:
@@ -236,6 +260,8 @@ def update_command(
             workers=workers,
             limit_mb=limit_mb,
             wait=wait,
+            follow_links=follow_links,
+            max_delete=_max_delete(max_delete_percent, allow_mass_delete),
         ),
         progress,
         report,
@@ -253,9 +279,9 @@ def optimize_command(index_dir: str, wait: float) -> None:
     try:
         result = optimize_index(Path(index_dir), wait=wait, progress=progress)
     except IndexBusy as error:
-        _busy(error)
+        busy(error)
     except (FileNotFoundError, *_FAILURES) as error:
-        _fail(f"{error}; the served index is unchanged")
+        fail(f"{error}; the served index is unchanged")
     click.echo(
         f"optimized: {result.articles} articles in one segment in {result.seconds:.1f} s; "
         f"serving {result.generation.name if result.generation else '?'}",
@@ -263,59 +289,14 @@ def optimize_command(index_dir: str, wait: float) -> None:
     )
 
 
-@cli.command("stats")
-@index_option
-@click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
-def stats_command(index_dir: str, as_json: bool) -> None:
-    """Article count, date range, top tags and sources, size, segments, build info."""
-    try:
-        stats = index_stats(Path(index_dir))
-    except FileNotFoundError as error:
-        _fail(str(error))
-    if as_json:
-        click.echo(json.dumps(stats, indent=2))
-        return
-    dates = stats["date_range"]
-    segments = stats["segments"]
-    lines = [
-        f"index       {stats['index_dir']} ({stats['generation']})",
-        f"articles    {stats['articles']:,}",
-        f"dates       {dates['first']} .. {dates['last']} ({dates['undated']} undated)",
-        f"size        {human_bytes(stats['index_bytes'])} in {len(segments)} segment(s), "
-        f"{sum(s['deleted'] for s in segments)} deleted documents not yet merged away",
-        f"built       {stats['built_at']} by `{stats['command']}`"
-        + (f" from {stats['based_on']}" if stats["based_on"] else ""),
-        f"sources     {', '.join(stats['sources']) or '(not recorded)'}"
-        + (f" ({stats['source_files']} files)" if stats["source_files"] is not None else ""),
-        "top tags    "
-        + (", ".join(f"{t['value']} ({t['count']})" for t in stats["top_tags"]) or "-"),
-        "top sources "
-        + (", ".join(f"{s['value']} ({s['count']})" for s in stats["top_sources"]) or "-"),
-    ]
-    click.echo("\n".join(lines))
-
-
-@cli.command("check")
-@index_option
-def check_command(index_dir: str) -> None:
-    """Open the served index, read every document back, say healthy or not."""
-    result = check_index(Path(index_dir))
-    for note in result.notes:
-        click.echo(f"note: {note}")
-    if result.healthy:
-        click.echo(f"healthy: {index_dir} ({result.generation}), {result.articles} articles")
-        return
-    for problem in result.problems:
-        click.echo(f"problem: {problem}")
-    click.echo(f"UNHEALTHY: {index_dir} ({result.generation or 'no generation'})")
-    sys.exit(EXIT_FAILED)
-
-
 def _register_extra_commands() -> None:
-    """Replica publishing and the Typesense backend's commands live in their own modules."""
+    """Looking and repairing, replica publishing and the Typesense backend's commands
+    live in their own modules."""
+    from indexer.cli_health import register as register_health
     from indexer.replicas import publish_command
     from indexer.typesense_cli import register as register_typesense
 
+    register_health(cli)
     cli.add_command(publish_command)
     register_typesense(cli)
 

@@ -20,6 +20,14 @@ with ``os.replace`` (atomic on POSIX) and fsyncs the directory. A crash (even
 `remove_strays`, called by the next writer under the lock, deletes it. Only the
 current and the previous generation are kept.
 
+``CURRENT`` and ``PREVIOUS`` are the only record of what is served. When either
+exists but cannot be read, does not hold a generation name, or names a folder that
+is gone (and when ``CURRENT`` is missing while a sealed generation, one holding
+``broadsheet.json``, is on disk), `pointed_generations` raises `DamagedPointer`:
+every writer calls it first and refuses to run, so nothing that could be the
+served generation is ever taken for a leftover and deleted. ``indexer check``
+reports the damage and ``indexer recover`` (`indexer.recover`) repairs it.
+
 ``build.lock`` is held with ``flock``: the kernel releases it when its holder
 dies, so a killed writer never blocks the next one. The pid text left behind by
 a killed writer is recognised as stale (that pid no longer runs) and overwritten.
@@ -43,6 +51,8 @@ POINTER_NAME = "CURRENT"
 PREVIOUS_NAME = "PREVIOUS"
 LOCK_NAME = "build.lock"
 GENERATION_PREFIX = "gen-"
+#: Build info, written into a generation just before it is published (`indexer.build`).
+BUILD_INFO_NAME = "broadsheet.json"
 #: Whoosh's own lock files: never cloned into a new generation.
 _WHOOSH_LOCK_SUFFIX = "_LOCK"
 
@@ -51,25 +61,124 @@ class IndexBusy(RuntimeError):
     """Another build or update holds the index lock."""
 
 
-def _read_pointer(index_dir: Path, name: str) -> Path | None:
+class DamagedPointer(OSError):
+    """``CURRENT`` or ``PREVIOUS`` cannot say which generation is served; writers refuse
+    to run (they could delete the served generation) until ``indexer recover``.
+
+    An `OSError`, so every command that reports file-system failures reports it; its
+    text names the damage (``problem``) and the command that repairs it."""
+
+    def __init__(self, problem: str, index_dir: Path) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.index_dir = index_dir
+
+    def __str__(self) -> str:
+        return (
+            f"{self.problem}; `python -m indexer recover --index {self.index_dir}` points "
+            "CURRENT at the newest complete generation"
+        )
+
+
+def _pointer_value(index_dir: Path, name: str) -> str | None:
+    """The generation name a pointer file holds; None when the file does not exist.
+
+    Raises `DamagedPointer` when it exists but cannot be read or holds no valid name.
+    """
+    pointer = index_dir / name
     try:
-        value = (index_dir / name).read_text(encoding="utf-8").strip()
+        raw = pointer.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    if not value or "/" in value or not value.startswith(GENERATION_PREFIX):
+    except OSError as error:
+        problem = f"{pointer} cannot be read: {error.strerror or error}"
+        raise DamagedPointer(problem, index_dir) from error
+    try:
+        value = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        value = None
+    if not value or "/" in value or "\0" in value or not value.startswith(GENERATION_PREFIX):
+        raise DamagedPointer(f"{pointer} holds {raw[:80]!r}, not a generation name", index_dir)
+    return value
+
+
+def _read_pointer(index_dir: Path, name: str) -> Path | None:
+    try:
+        value = _pointer_value(index_dir, name)
+    except DamagedPointer:
+        return None
+    if value is None:
         return None
     path = index_dir / value
     return path if path.is_dir() else None
 
 
 def current_generation(index_dir: Path) -> Path | None:
-    """Return the served generation's folder, or None when nothing was built yet."""
+    """Return the served generation's folder, or None when none can be named.
+
+    Lenient, for readers (a web worker keeps what it has open); writers use the
+    strict `pointed_generations`.
+    """
     return _read_pointer(Path(index_dir), POINTER_NAME)
 
 
 def previous_generation(index_dir: Path) -> Path | None:
     """Return the generation served before the current one, if it is still on disk."""
     return _read_pointer(Path(index_dir), PREVIOUS_NAME)
+
+
+def sealed(generation: Path) -> bool:
+    """True when ``generation`` was completed (its build info is written just before
+    it is published): such a folder may be, or may have been, the served one."""
+    return (generation / BUILD_INFO_NAME).is_file()
+
+
+def generation_folders(index_dir: Path) -> list[Path]:
+    """Every ``gen-*`` folder of ``index_dir``, oldest first (names start with the UTC time)."""
+    try:
+        children = list(Path(index_dir).iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(c for c in children if c.name.startswith(GENERATION_PREFIX) and c.is_dir())
+
+
+def pointed_generations(
+    index_dir: Path, *, publishing: Path | None = None
+) -> tuple[Path | None, Path | None]:
+    """``(CURRENT, PREVIOUS)`` generation folders, strictly: what every writer trusts.
+
+    ``(None, None)`` only for an index never published (no pointer, no sealed
+    generation). Raises `DamagedPointer` when a pointer exists but cannot be read,
+    holds no generation name or names a folder that is gone, when ``PREVIOUS``
+    exists without ``CURRENT``, or when ``CURRENT`` is missing while a sealed
+    generation is on disk (it may be the one web workers still serve), other than
+    ``publishing``, the one a writer is about to publish.
+    """
+    index_dir = Path(index_dir)
+    found: dict[str, Path | None] = {}
+    for name in (POINTER_NAME, PREVIOUS_NAME):
+        value = _pointer_value(index_dir, name)
+        if value is None:
+            found[name] = None
+            continue
+        path = index_dir / value
+        if not path.is_dir():
+            problem = f"{index_dir / name} names {value}, which is not on disk"
+            raise DamagedPointer(problem, index_dir)
+        found[name] = path
+    current, previous = found[POINTER_NAME], found[PREVIOUS_NAME]
+    if current is None and previous is not None:
+        problem = f"{index_dir / POINTER_NAME} is missing but PREVIOUS exists"
+        raise DamagedPointer(problem, index_dir)
+    if current is None:
+        complete = [g.name for g in generation_folders(index_dir) if sealed(g) and g != publishing]
+        if complete:
+            raise DamagedPointer(
+                f"{index_dir / POINTER_NAME} is missing but complete generation(s) are on "
+                f"disk: {', '.join(complete)}",
+                index_dir,
+            )
+    return current, previous
 
 
 def new_generation(index_dir: Path) -> Path:
@@ -125,10 +234,26 @@ def _write_pointer(index_dir: Path, name: str, value: str) -> None:
     os.replace(tmp, index_dir / name)
 
 
+def set_pointers(index_dir: Path, current: Path, previous: Path | None) -> None:
+    """Point ``PREVIOUS`` (removed when None), then ``CURRENT``, at existing generations,
+    each atomically, and fsync the folder. For repairs (`indexer.recover`), under the
+    lock; `publish` is the normal way."""
+    if previous is None:
+        (index_dir / PREVIOUS_NAME).unlink(missing_ok=True)
+    else:
+        _write_pointer(index_dir, PREVIOUS_NAME, previous.name)
+    _write_pointer(index_dir, POINTER_NAME, current.name)
+    _fsync_dir(index_dir)
+
+
 def publish(index_dir: Path, generation: Path) -> None:
-    """Make ``generation`` the served one atomically, then prune old generations."""
+    """Make ``generation`` the served one atomically, then prune old generations.
+
+    Raises `DamagedPointer` (publishing nothing, deleting nothing) when the
+    pointers cannot say which generation is served now."""
+    # Raises, publishing nothing, when the pointers are damaged.
+    previous, _older = pointed_generations(index_dir, publishing=generation)
     _fsync_tree(generation)
-    previous = current_generation(index_dir)
     if previous is not None and previous != generation:
         # PREVIOUS first: a crash between the two writes leaves PREVIOUS == CURRENT.
         _write_pointer(index_dir, PREVIOUS_NAME, previous.name)
@@ -148,15 +273,13 @@ def prune(index_dir: Path, keep: set[str]) -> None:
 def remove_strays(index_dir: Path) -> list[str]:
     """Delete half-built generations and temp files of killed writers (under the lock).
 
-    Keeps ``CURRENT`` and ``PREVIOUS``; returns the names removed.
+    Keeps ``CURRENT`` and ``PREVIOUS``; returns the names removed. Raises
+    `DamagedPointer`, removing nothing, when the pointers are damaged: then no
+    folder can be known to be a leftover.
     """
     if not index_dir.is_dir():
         return []
-    keep = {
-        path.name
-        for path in (current_generation(index_dir), previous_generation(index_dir))
-        if path is not None
-    }
+    keep = {path.name for path in pointed_generations(index_dir) if path is not None}
     removed = []
     for child in sorted(index_dir.iterdir()):
         if child.name.startswith(GENERATION_PREFIX) and child.name not in keep:

@@ -1,7 +1,9 @@
 """Read-only looks at an index: `index_stats` (``indexer stats``) and `check_index`.
 
 Neither takes the writer lock, so both work while a build runs; they read the
-generation ``CURRENT`` names at the moment they start.
+generation ``CURRENT`` names at the moment they start. A damaged ``CURRENT`` or
+``PREVIOUS`` (`indexer.generations.DamagedPointer`) is a problem `check_index`
+names, with the command that repairs it (``indexer recover``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from indexer.build import read_info, verify_generation
 from indexer.generations import (
     GENERATION_PREFIX,
     LOCK_NAME,
-    current_generation,
+    DamagedPointer,
     pid_running,
-    previous_generation,
+    pointed_generations,
 )
+from indexer.integrity import read_postings
 from indexer.schema import SCHEMA_VERSION, from_whoosh_date
 from indexer.sources import Manifest
 
@@ -46,8 +49,9 @@ def _term_counts(reader: Any, fieldname: str, counts: Counter[str]) -> None:
 
 
 def index_stats(index_dir: Path) -> dict[str, Any]:
-    """Facts about the served generation, JSON-ready; raises FileNotFoundError without one."""
-    generation = current_generation(index_dir)
+    """Facts about the served generation, JSON-ready; raises FileNotFoundError without
+    one and `indexer.generations.DamagedPointer` when CURRENT or PREVIOUS is damaged."""
+    generation, _previous = pointed_generations(index_dir)
     if generation is None:
         raise FileNotFoundError(f"no index at {index_dir}")
     info = read_info(generation)
@@ -134,15 +138,11 @@ def _writer_running(index_dir: Path) -> str | None:
     return None
 
 
-def check_index(index_dir: Path) -> CheckResult:
-    """Open the served generation and read every document back; never raises for bad data."""
-    result = CheckResult()
-    generation = current_generation(index_dir)
-    if generation is None:
-        pointer = index_dir / "CURRENT"
-        why = "has no CURRENT pointer" if not pointer.exists() else "CURRENT names no generation"
-        result.problems.append(f"{index_dir} {why}")
-        return result
+def check_generation(generation: Path, result: CheckResult, *, deep: bool = False) -> bool:
+    """Check one generation into ``result``: build info, count, every document's stored
+    fields, and with ``deep`` every posting block and column (`indexer.integrity`).
+
+    Returns False when it does not even open with the expected count."""
     result.generation = generation.name
     info = read_info(generation)
     if not info:
@@ -157,15 +157,39 @@ def check_index(index_dir: Path) -> CheckResult:
         result.articles = verify_generation(generation, expected)
     except Exception as error:  # noqa: BLE001 - reported, not raised
         result.problems.append(str(error))
-        return result
+        return False
     _check_documents(generation, result)
+    if deep:
+        postings = read_postings(generation)
+        result.problems.extend(postings.problems)
+        result.notes.append(
+            f"read {postings.postings:,} postings in {postings.blocks:,} blocks of "
+            f"{postings.terms:,} terms, and {postings.columns} columns"
+        )
     if manifest is None:
         result.notes.append("no manifest.json: `indexer update` needs a build from files first")
+    return True
+
+
+def check_index(index_dir: Path, *, deep: bool = False) -> CheckResult:
+    """Check the served generation (`check_generation`) and the index folder around it
+    (pointers, leftovers, a running writer); never raises for bad data."""
+    result = CheckResult()
+    try:
+        generation, previous = pointed_generations(index_dir)
+    except DamagedPointer as error:
+        result.problems.append(str(error))
+        return result
+    if generation is None:
+        result.problems.append(f"{index_dir} has no CURRENT pointer (nothing was built)")
+        return result
+    if not check_generation(generation, result, deep=deep):
+        return result
     leftovers = [
         child.name
         for child in index_dir.iterdir()
         if child.name.startswith(GENERATION_PREFIX)
-        and child.name not in {generation.name, getattr(previous_generation(index_dir), "name", "")}
+        and child.name not in {generation.name, getattr(previous, "name", "")}
     ]
     if leftovers:
         result.notes.append(

@@ -7,7 +7,7 @@ reading order: ``size``, ``mtime_ns``, ``sha256`` of its bytes, ``articles`` (th
 article). With those, `indexer.update` decides what to read again without
 reading unchanged files, and reproduces exactly what a full rebuild keeps.
 
-Reading follows `corpus.read_paths` to the letter (files in `iter_files` order,
+Reading follows `corpus.read_paths` to the letter (files in `corpus.walk` order,
 an article is dropped when its id or its body fingerprint was kept before), but
 per file, so the manifest can say which file produced which article.
 """
@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from corpus.article import Article
-from corpus.discover import body_fingerprint, iter_files, iter_inputs, read_input
+from corpus.discover import body_fingerprint, iter_inputs, read_input
 from corpus.report import ReadReport
+from corpus.walk import WalkItem, walk_paths
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -68,16 +69,21 @@ class FileEntry:
 
 @dataclass(slots=True)
 class Manifest:
-    """The sources of one generation: inputs as given, format, and one entry per file."""
+    """The sources of one generation: inputs as given, format, link rule, one entry per file."""
 
     sources: list[str]
     fmt: str | None = None
     cwd: str = ""
     files: dict[str, FileEntry] = field(default_factory=dict)
+    follow_links: bool = False
 
     def article_count(self) -> int:
         """Articles the index should hold."""
         return sum(len(entry.kept) for entry in self.files.values())
+
+    def article_ids(self) -> list[str]:
+        """Ids of every article the index should hold."""
+        return [aid for entry in self.files.values() for aid in entry.kept_ids()]
 
     def save(self, generation: Path) -> None:
         """Write ``manifest.json`` into ``generation``."""
@@ -86,6 +92,7 @@ class Manifest:
             "sources": self.sources,
             "format": self.fmt,
             "cwd": self.cwd,
+            "follow_links": self.follow_links,
             "files": [{"path": path, **entry.to_json()} for path, entry in self.files.items()],
         }
         path = generation / MANIFEST_NAME
@@ -101,7 +108,13 @@ class Manifest:
         if data.get("version") != MANIFEST_VERSION:
             return None
         files = {item["path"]: FileEntry.from_json(item) for item in data["files"]}
-        return cls(list(data["sources"]), data.get("format"), data.get("cwd", ""), files)
+        return cls(
+            list(data["sources"]),
+            data.get("format"),
+            data.get("cwd", ""),
+            files,
+            bool(data.get("follow_links", False)),
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -193,9 +206,13 @@ def read_kept(
             yield article
 
 
-def list_files(paths: Iterable[str | Path], report: ReadReport) -> list[Path]:
-    """The source files under ``paths`` in reading order (missing paths reported)."""
-    return list(iter_files(paths, report))
+def list_files(
+    paths: Iterable[str | Path], report: ReadReport, *, follow_links: bool = False
+) -> list[WalkItem]:
+    """The files under ``paths`` in reading order, with the places that could not be
+    seen (`corpus.walk.Unreadable`, left to the caller to name); other skipped
+    entries are named in ``report``."""
+    return list(walk_paths(paths, report, follow_links=follow_links))
 
 
 def total_bytes(files: Iterable[Path]) -> int:

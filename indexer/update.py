@@ -14,6 +14,12 @@ generation's manifest (`indexer.sources`):
    new and re-read files added, then the result is verified against the count
    the manifest predicts and published atomically.
 
+Places the walk could not see (an unreadable folder or file, `corpus.walk.Unreadable`)
+keep the manifest entries of the files under them, so their articles stay indexed
+and the problem is named; a missing or unreadable given path stops the update, and
+so does a result that would lack more than ``max_delete`` of the served articles
+(`indexer.guards`).
+
 The served generation is never written to, so a crash at any point leaves it
 intact. When nothing changed, no generation is written.
 """
@@ -28,6 +34,7 @@ from whoosh import index as whoosh_index
 
 from corpus.discover import body_fingerprint
 from corpus.report import ReadReport
+from corpus.walk import Unreadable
 from indexer.build import (
     DEFAULT_LIMIT_MB,
     BuildResult,
@@ -35,7 +42,14 @@ from indexer.build import (
     seal_and_publish,
     staged_generation,
 )
-from indexer.generations import current_generation, remove_strays, writer_lock
+from indexer.generations import pointed_generations, remove_strays, writer_lock
+from indexer.guards import (
+    DEFAULT_MAX_DELETE,
+    SourceMissing,
+    refuse_mass_deletion,
+    refuse_missing_sources,
+    removed_articles,
+)
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
 from indexer.schema import article_to_document
@@ -81,22 +95,59 @@ def _probe(path: Path, fmt: str | None) -> FileEntry:
     return entry
 
 
-def plan_update(old: Manifest, paths: list[str], fmt: str | None, report: ReadReport) -> UpdatePlan:
-    """Compare the files under ``paths`` with ``old`` and decide what to read and delete."""
-    files = list_files(paths, report)
-    new = Manifest(sources=paths, fmt=fmt, cwd=old.cwd)
+def _keep_unseen(
+    old: Manifest, new: Manifest, item: Unreadable, report: ReadReport, unseen: dict[str, str]
+) -> None:
+    """Carry the old entries of every file at or under ``item`` into ``new`` (in walk
+    order, so duplicates resolve as before) and name ``item`` in ``report``."""
+    key = str(item.path)
+    prefix = key.rstrip("/") + "/"
+    under = [k for k in old.files if (k == key or k.startswith(prefix)) and k not in new.files]
+    for name in under:
+        entry = old.files[name]
+        new.files[name] = FileEntry(entry.size, entry.mtime_ns, entry.sha256, entry.articles, [])
+        unseen[name] = item.reason
+    kept = sum(len(old.files[name].kept) for name in under)
+    report.add_problem(
+        key, f"{item.reason}: its {kept} indexed article(s) kept" if under else item.reason
+    )
+
+
+def plan_update(
+    old: Manifest,
+    paths: list[str],
+    fmt: str | None,
+    report: ReadReport,
+    *,
+    follow_links: bool = False,
+) -> UpdatePlan:
+    """Compare the files under ``paths`` with ``old`` and decide what to read and delete.
+
+    Raises `indexer.guards.SourceMissing` when a path in ``paths`` is missing or
+    unreadable, or when an unreadable file would have to be read again.
+    """
+    items = list_files(paths, report, follow_links=follow_links)
+    refuse_missing_sources(items, "update")
+    new = Manifest(sources=paths, fmt=fmt, cwd=old.cwd, follow_links=follow_links)
     plan = UpdatePlan(manifest=new)
     dirty: set[str] = set()
-    for path in files:
-        key = str(path)
+    unseen: dict[str, str] = {}  # files kept from ``old`` without being seen: why
+    for item in items:
+        if isinstance(item, Unreadable):
+            _keep_unseen(old, new, item, report, unseen)
+            continue
+        key = str(item)
         previous = old.files.get(key)
-        entry = unchanged(path, previous)
-        if entry is None:
-            try:
-                entry = _probe(path, fmt)
-            except OSError as error:
-                report.add_problem(key, f"unreadable: {error.strerror or error}")
-                continue
+        try:
+            entry = unchanged(item, previous)
+            probed = entry is None
+            if entry is None:
+                entry = _probe(item, fmt)
+        except OSError as error:
+            reason = f"unreadable: {error.strerror or error}"
+            _keep_unseen(old, new, Unreadable(item, reason), report, unseen)
+            continue
+        if probed:
             dirty.add(key)
             (plan.changed if previous is not None else plan.added_files).append(key)
         else:
@@ -115,6 +166,11 @@ def plan_update(old: Manifest, paths: list[str], fmt: str | None, report: ReadRe
         ]
         previous = old.files.get(key)
         if previous is not None and key not in dirty and previous.kept != entry.kept:
+            if key in unseen:
+                raise SourceMissing(
+                    f"{key} cannot be read ({unseen[key]}), but duplicates it shares with "
+                    "changed files now resolve differently and it must be read again"
+                )
             dirty.add(key)  # duplicates resolve differently now: index this file again
     for key in plan.removed:
         plan.delete_ids.extend(old.files[key].kept_ids())
@@ -136,12 +192,19 @@ def update_from_paths(
     limit_mb: int = DEFAULT_LIMIT_MB,
     workers: int = 1,
     wait: float = 0.0,
+    follow_links: bool | None = None,
+    max_delete: float | None = DEFAULT_MAX_DELETE,
 ) -> BuildResult:
     """Bring the index in line with the files under ``paths`` (default: the recorded sources).
 
+    ``fmt`` and ``follow_links`` default to what the served index was built with.
     Raises `NoManifest` when the served index was not built from files,
     `FileNotFoundError` when there is no index, `indexer.generations.IndexBusy`
-    when another writer runs, `SourceChanged` when a file changes mid-update.
+    when another writer runs, `indexer.generations.DamagedPointer` when CURRENT or
+    PREVIOUS is damaged, `SourceChanged` when a file changes mid-update,
+    `indexer.guards.SourceMissing` when a path is missing or unreadable and
+    `indexer.guards.MassDeletion` when more than ``max_delete`` (a fraction; None:
+    any) of the served articles would be removed.
     """
     index_dir = Path(index_dir)
     progress = progress or Progress(quiet=True)
@@ -150,7 +213,7 @@ def update_from_paths(
         removed = remove_strays(index_dir)
         if removed:
             progress.phase(f"removed {len(removed)} leftover(s) of an interrupted run")
-        base = current_generation(index_dir)
+        base, _previous = pointed_generations(index_dir)
         if base is None:
             raise FileNotFoundError(f"no index at {index_dir}; run `indexer build` first")
         old = Manifest.load(base)
@@ -158,8 +221,11 @@ def update_from_paths(
             raise NoManifest(f"{base} has no manifest.json; rebuild it with `indexer build`")
         paths = [str(p) for p in paths] if paths else list(old.sources)
         fmt = fmt if fmt is not None else old.fmt
+        follow_links = old.follow_links if follow_links is None else follow_links
         progress.phase(f"comparing {len(old.files)} known file(s) with {', '.join(paths)}")
-        plan = plan_update(old, paths, fmt, report)
+        plan = plan_update(old, paths, fmt, report, follow_links=follow_links)
+        removed, served = removed_articles(old.article_ids(), plan.manifest.article_ids())
+        refuse_mass_deletion("update", removed, served, max_delete)
         total = plan.manifest.article_count()
         if plan.is_noop():
             progress.phase("index is up to date: nothing changed")

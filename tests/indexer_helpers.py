@@ -23,18 +23,24 @@ WORDS = (
 
 
 def run_indexer(
-    *args: str, cwd: Path | None = None, timeout: float = 180
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+    prefix: list[str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run ``python -m indexer ARGS`` with stdout/stderr captured (not a terminal)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BROADSHEET_")}
-    env["PYTHONPATH"] = str(REPO)
+    """Run ``[*prefix] python -m indexer ARGS`` with stdout/stderr captured (not a
+    terminal), without the caller's BROADSHEET_* settings but with ``env`` added."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BROADSHEET_")}
+    environ["PYTHONPATH"] = str(REPO)
+    environ.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "indexer", *args],
+        [*(prefix or []), sys.executable, "-m", "indexer", *args],
         cwd=cwd or REPO,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env=environ,
     )
 
 
@@ -97,3 +103,21 @@ def synthetic_corpus(folder: Path, files: int, per_file: int, seed: int = 7) -> 
 def generations(index_dir: Path) -> list[str]:
     """Names of the gen-* folders in ``index_dir``."""
     return sorted(p.name for p in index_dir.iterdir() if p.name.startswith("gen-"))
+
+
+def corrupt_postings(generation: Path, length: int = 200_000, every: int = 997) -> None:
+    """Write ``DE AD BE EF`` every ``every`` bytes over ``length`` bytes of the posting
+    lists in ``generation``'s segment file (stored documents stay intact)."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+
+    segment = next(generation.glob("*.seg"))
+    storage = CompoundStorage(FileStorage(str(generation)).open_file(segment.name))
+    try:
+        (start,) = (v["offset"] for k, v in storage._dir.items() if k.endswith(".pst"))
+    finally:
+        storage.close()
+    with segment.open("r+b") as handle:
+        for offset in range(start + 1000, start + 1000 + length, every):
+            handle.seek(offset)
+            handle.write(b"\xde\xad\xbe\xef")
