@@ -15,7 +15,9 @@ letters) or two (5 or more); shorter words stay. A path scores
     sum over its words of  log P(word | previous word) - edit cost
 
 where ``P(w | v) = LAMBDA * count(v w) / count(v) + (1 - LAMBDA) * P(w)`` and the edit
-cost of a changed word is ``EDIT_COST * edits + CHANGE_COST``. So "prime minster"
+cost of a changed word is ``EDIT_COST`` per edit, ``SECOND_EDIT_COST`` more for a second
+edit, and ``KNOWN_COST`` more when the archive has the word as typed; a word it does
+not have stays with the probability of ``UNKNOWN_COUNT`` occurrences. So "prime minster"
 becomes "prime minister" ("prime minister" is a frequent pair, "prime monster" none),
 a frequent word beats a rare one at the same distance, and a word of the archive stays
 unless a close word is far more likely. The correction is offered when the best path
@@ -63,6 +65,9 @@ class Correction:
     changes: tuple[tuple[str, str], ...]
     #: How much more likely (natural log) the correction is than the query as typed.
     margin: float
+    #: Every changed word is one the archive does not have (often enough) as written.
+    unattested: bool
+    #: Unattested and far more likely: the results may be shown at once.
     confident: bool
 
 
@@ -75,20 +80,23 @@ class _Word:
     typed: str
     #: (word number or None for the typed word, edits, lowercase text)
     options: list[tuple[int | None, int, str]]
+    #: The word as typed is one the archive has often enough to be offered itself.
+    known: bool
 
 
 def _max_edits(word: str) -> int:
     return 0 if len(word) < 4 else 1 if len(word) == 4 else 2
 
 
-def _options(model: SpellingModel, typed: str) -> list[tuple[int | None, int, str]]:
+def _word(model: SpellingModel, typed: str, start: int) -> _Word:
     lower = typed.lower()
     own = model.find(lower)
+    known = own is not None and int(model.counts[own]) >= model.min_candidate_count
     options: list[tuple[int | None, int, str]] = [(own, 0, lower)]
     found = model.candidates(lower, _max_edits(lower))
-    found.sort(key=lambda item: _edit_cost(item[1], own) - model.log_probability(item[0]))
+    found.sort(key=lambda item: _edit_cost(item[1], known) - model.log_probability(item[0]))
     options += [(number, edits, model.word(number)) for number, edits in found]
-    return options[: CANDIDATES_PER_WORD + 1]
+    return _Word(start, start + len(typed), typed, options[: CANDIDATES_PER_WORD + 1], known)
 
 
 def _runs(text: str, model: SpellingModel) -> list[list[_Word]]:
@@ -102,7 +110,7 @@ def _runs(text: str, model: SpellingModel) -> list[list[_Word]]:
         if match[1]:
             runs.append([])
         start = piece.start() + len(match[1])
-        runs[-1].append(_Word(start, start + len(match[2]), match[2], _options(model, match[2])))
+        runs[-1].append(_word(model, match[2], start))
         if match[3]:
             runs.append([])
     return [run for run in runs if run]
@@ -119,15 +127,15 @@ def _transition(model: SpellingModel, previous: int | None, number: int | None) 
     return math.log(LAMBDA * together / after + (1 - LAMBDA) * unigram)
 
 
-def _edit_cost(edits: int, typed_number: int | None) -> float:
+def _edit_cost(edits: int, known: bool) -> float:
     if edits == 0:
         return 0.0
     cost = EDIT_COST * edits + SECOND_EDIT_COST * (edits - 1)
-    return cost + (KNOWN_COST if typed_number is not None else 0.0)
+    return cost + (KNOWN_COST if known else 0.0)
 
 
 def _emission(word: _Word, option: tuple[int | None, int, str]) -> float:
-    return -_edit_cost(option[1], word.options[0][0])
+    return -_edit_cost(option[1], word.known)
 
 
 def _path_score(model: SpellingModel, run: list[_Word], choice: list[int]) -> float:
@@ -180,8 +188,8 @@ def correct_query(model: SpellingModel, text: str) -> Correction | None:
     margin = 0.0
     unknown_only = True
     for run in _runs(text, model):
-        if all(len(word.options) == 1 for word in run):
-            continue
+        if all(len(word.options) == 1 for word in run) or (len(run) == 1 and run[0].known):
+            continue  # a word the archive has is changed only by its neighbours
         path = _best_path(model, run)
         if not any(path):
             continue
@@ -190,7 +198,7 @@ def correct_query(model: SpellingModel, text: str) -> Correction | None:
         for word, index in zip(run, path, strict=True):
             if index:
                 changes.append((word, _written(model, word.typed, word.options[index])))
-                unknown_only = unknown_only and word.options[0][0] is None
+                unknown_only = unknown_only and not word.known
     if not changes or margin < SUGGEST_MARGIN:
         return None
     pieces, cursor = [], 0
@@ -202,5 +210,6 @@ def correct_query(model: SpellingModel, text: str) -> Correction | None:
         text="".join(pieces),
         changes=tuple((word.typed, replacement) for word, replacement in changes),
         margin=margin,
+        unattested=unknown_only,
         confident=unknown_only and margin >= CONFIDENT_MARGIN,
     )

@@ -14,8 +14,8 @@ the requested page from the same scores (`search.execution`).
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
-import re
 import threading
 import time
 from datetime import UTC, datetime
@@ -28,27 +28,31 @@ from whoosh.searching import Searcher
 from corpus.article import Article
 from indexer.generations import current_generation
 from indexer.whoosh_fixes import apply_reader_fixes
+from search.assist import SpellingModels, corrected_text, missing_words
+from search.completion import complete
+from search.correction import Correction
 from search.dedup import DuplicateGroups
 from search.errors import IndexUnavailable
 from search.execution import Snapshot, count, execute
 from search.facets import FacetTables
 from search.hits import article_from_fields, hit_from_fields, validate
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
-from search.query import ParsedQuery, parse_query
+from search.query import parse_query
 from search.ranking import relevance_model
 from search.scorer import QueryScorer
 from search.snippets import lead_snippet
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
-#: A query with fewer hits than this gets a "did you mean" check.
+#: A correction of words the archive has is offered when the query finds fewer than
+#: this and the correction more, or when the correction finds `CLEARLY_MORE` times as many.
 SUGGEST_BELOW = 5
+CLEARLY_MORE = 10
 #: Key terms of an article used to find related ones.
 RELATED_TERMS = 20
 #: Seconds one search may spend counting and ranking; past it, the answer holds what
 #: was found so far, with ``total_exact`` false and a notice.
 TIME_LIMIT_SECONDS = 1.5
-_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
 def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
@@ -82,6 +86,7 @@ class SearchService:
         self._lock = threading.RLock()
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
+        self._models = SpellingModels()
 
     # -- index lifecycle -------------------------------------------------------
 
@@ -190,14 +195,21 @@ class SearchService:
         return tuple(hits)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Title words starting with the last word of ``prefix``, most frequent first,
-        completed onto the rest of ``prefix`` (for autocomplete)."""
-        head, _, last = prefix.lower().rpartition(" ")
-        last = last.strip()
-        if len(last) < 2 or len(prefix) > 200:
+        """Completions of ``prefix`` for autocomplete: its last word completed with the
+        words that follow the word before it, then by frequency (`search.completion`).
+        A generation without a spelling model completes title words by frequency."""
+        if len(prefix) > 200:
             return []
         with self._lock:
-            reader = self._current().searcher.reader()
+            snapshot = self._current()
+            model = self._models.get(snapshot.generation)
+            if model is not None:
+                return complete(model, prefix, max(0, limit))
+            reader = snapshot.searcher.reader()
+            head, _, last = prefix.lower().rpartition(" ")
+            last = last.strip()
+            if len(last) < 2:
+                return []
             words = []
             for term in reader.expand_prefix("title_words", last):
                 word = term.decode("utf-8") if isinstance(term, bytes) else term
@@ -213,6 +225,9 @@ class SearchService:
         """Run ``request`` and return one ranked page with facets and snippets.
 
         ``now`` is the request time relative dates resolve against (default: now).
+        A query that finds nothing is replaced by its spelling correction when that is
+        confident and finds something (``corrected_query``); then, with all words
+        required, by any of its words (``relaxed``, each hit saying which it lacks).
         """
         validate(request)
         started = time.perf_counter()
@@ -221,23 +236,40 @@ class SearchService:
         with self._lock:
             snapshot = self._current()
             reader = snapshot.searcher.reader()
-            parsed = parse_query(request.q, snapshot.searcher.schema, request.op, now, reader)
+            schema = snapshot.searcher.schema
+            parsed = parse_query(request.q, schema, request.op, now, reader)
             outcome = execute(snapshot, parsed, request, now, deadline)
+            typed_total, corrected = outcome.total, None
+            correction = None
+            if not parsed.is_empty and time.perf_counter() < deadline:
+                correction = corrected_text(self._models.get(snapshot.generation), parsed)
+            if outcome.total == 0 and correction and correction.confident and request.correct:
+                fixed = parse_query(correction.text, schema, request.op, now, reader)
+                fixed_outcome = execute(snapshot, fixed, request, now, deadline)
+                if fixed_outcome.total:
+                    outcome, parsed, corrected = fixed_outcome, fixed, correction.text
             relaxed = False
             cut = time.perf_counter() > deadline
             if outcome.total == 0 and request.op == "and" and not parsed.is_empty and not cut:
-                loose = parse_query(request.q, snapshot.searcher.schema, "or", now, reader)
+                loose = parse_query(request.q, schema, "or", now, reader)
                 if loose.query != parsed.query:
                     loose_outcome = execute(snapshot, loose, request, now, deadline)
                     if loose_outcome.total:
                         outcome, parsed, relaxed = loose_outcome, loose, True
+            dropped: tuple[str, ...] = ()
+            if relaxed:
+                hits, dropped = missing_words(snapshot, parsed, outcome.hits, now)
+                outcome = dataclasses.replace(outcome, hits=hits)
             cut = time.perf_counter() > deadline
             suggestion = None
-            if outcome.total < SUGGEST_BELOW and not parsed.is_empty and not cut:
-                suggestion = self._suggest(snapshot, parsed, request, outcome.total, now)
+            if corrected is None and correction is not None and not cut:
+                suggestion = self._suggest(snapshot, correction, request, typed_total, now)
         notices = list(parsed.notices)
         if relaxed:
-            notices.append("no article has all the words; showing articles with any of them")
+            without = f" (without: {', '.join(dropped)})" if dropped else ""
+            notices.append(
+                f"no article has all the words; showing articles with any of them{without}"
+            )
         if cut:
             notices.append(
                 f"the search was stopped after {self.time_limit:g} s: the results and counts "
@@ -253,47 +285,28 @@ class SearchService:
             relaxed=relaxed,
             notices=tuple(notices),
             total_exact=not cut,
+            corrected_query=corrected,
         )
 
     def _suggest(
         self,
         snapshot: Snapshot,
-        parsed: ParsedQuery,
+        correction: Correction,
         request: SearchRequest,
-        total: int,
+        typed_total: int,
         now: datetime,
     ) -> str | None:
-        """A corrected query string, only when it finds more than the original (SOLR-2010).
-
-        Each plain word of the query that neither title nor body holds is replaced by
-        the closest indexed word (edit distance up to 2); operators, field names and
-        words that do occur are kept as typed.
-        """
-        searcher = snapshot.searcher
-        reader = searcher.reader()
-        analyzer = searcher.schema["body"].analyzer
-        corrector = searcher.corrector("body")
-        changed = False
-        pieces, cursor = [], 0
-        for match in _WORD.finditer(parsed.text):
-            word = match[0]
-            if word in ("AND", "OR", "NOT") or parsed.text[match.end() : match.end() + 1] == ":":
-                continue
-            stems = [token.text for token in analyzer(word.lower())]
-            if not stems or any(
-                reader.doc_frequency(name, stem) for name in ("body", "title") for stem in stems
-            ):
-                continue
-            try:
-                candidates = corrector.suggest(word.lower(), limit=1, maxdist=2)
-            except Exception:  # noqa: BLE001 - the corrector is optional
-                candidates = []
-            if candidates:
-                pieces += [parsed.text[cursor : match.start()], candidates[0]]
-                cursor, changed = match.end(), True
-        if not changed:
+        """``correction`` as a did-you-mean, when it finds clearly more than the query as
+        typed (SOLR-2010): more, when that found fewer than `SUGGEST_BELOW`; at least
+        `CLEARLY_MORE` times as many, otherwise. A correction of words the archive does
+        not have as written needs only to find something: what the query as typed
+        found, it found through other words sharing their stems ("officals" finds
+        "office")."""
+        reader = snapshot.searcher.reader()
+        reparsed = parse_query(correction.text, snapshot.searcher.schema, request.op, now, reader)
+        found = count(snapshot, reparsed, request)
+        if found == 0:
             return None
-        pieces.append(parsed.text[cursor:])
-        suggestion = " ".join(" ".join(["".join(pieces), *parsed.date_texts]).split())
-        reparsed = parse_query(suggestion, searcher.schema, request.op, now, reader)
-        return suggestion if count(snapshot, reparsed, request) > total else None
+        if correction.unattested or found >= CLEARLY_MORE * typed_total:
+            return correction.text
+        return correction.text if typed_total < SUGGEST_BELOW and found > typed_total else None

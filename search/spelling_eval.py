@@ -49,6 +49,8 @@ class SpellingResult:
     warm_ms: float
     #: Whether the query as typed found nothing (then it is a "zero-hit" query).
     zero_hit: bool
+    #: Whether the results shown were those of the correction (``corrected_query``).
+    shown: bool = False
 
 
 def read_cases(path: Path) -> list[SpellingCase]:
@@ -69,13 +71,13 @@ def normalise(text: str | None) -> str:
     return " ".join((text or "").lower().split())
 
 
-def _ask(service: SearchBackend, query: str) -> tuple[str, bool, float]:
+def _ask(service: SearchBackend, query: str) -> tuple[str, bool, float, bool]:
     started = time.perf_counter()
     response = service.search(SearchRequest(q=query, per_page=10))
     elapsed = (time.perf_counter() - started) * 1000
     corrected = getattr(response, "corrected_query", None)
     answer = corrected or response.suggestion or ""
-    return answer, bool(corrected) or response.total == 0, elapsed
+    return answer, bool(corrected) or response.total == 0, elapsed, bool(corrected)
 
 
 def run_cases(service: SearchBackend, cases: Iterable[SpellingCase]) -> list[SpellingResult]:
@@ -83,10 +85,10 @@ def run_cases(service: SearchBackend, cases: Iterable[SpellingCase]) -> list[Spe
     cases = list(cases)
     cold = [_ask(service, case.query) for case in cases]
     results = []
-    for case, (_, _, cold_ms) in zip(cases, cold, strict=True):
-        answer, zero_hit, warm_ms = _ask(service, case.query)
+    for case, (_, _, cold_ms, _) in zip(cases, cold, strict=True):
+        answer, zero_hit, warm_ms, shown = _ask(service, case.query)
         right = normalise(answer) == normalise(case.expected)
-        results.append(SpellingResult(case, answer, right, cold_ms, warm_ms, zero_hit))
+        results.append(SpellingResult(case, answer, right, cold_ms, warm_ms, zero_hit, shown))
     return results
 
 
@@ -107,11 +109,11 @@ def accuracy(results: list[SpellingResult]) -> float:
 def report_lines(results: list[SpellingResult], show_wrong: bool = False) -> list[str]:
     """The printed report: accuracy per part and kind, then latency."""
     lines = []
-    kinds = sorted({result.case.kind for result in results})
     for part in PARTS:
         chosen = [result for result in results if result.case.part == part]
         if not chosen:
             continue
+        kinds = sorted({result.case.kind for result in chosen})
         by_kind = "  ".join(
             f"{kind}={accuracy([r for r in chosen if r.case.kind == kind]):.3f}"
             f"/{sum(r.case.kind == kind for r in chosen)}"
@@ -120,6 +122,11 @@ def report_lines(results: list[SpellingResult], show_wrong: bool = False) -> lis
         share = accuracy(chosen)
         lines.append(f"{part:<5} accuracy {share:.3f} ({len(chosen)} queries)  {by_kind}")
     lines.append(f"all   accuracy {accuracy(results):.3f} ({len(results)} queries)")
+    shown = [result for result in results if result.shown]
+    lines.append(
+        f"results of the correction shown at once: {len(shown)} queries, "
+        f"{sum(result.right for result in shown)} of them right"
+    )
     for label, chosen in (
         ("all queries", results),
         ("zero-hit queries", [result for result in results if result.zero_hit]),

@@ -5,11 +5,12 @@ Counts that the tests rely on (title and body together):
 "prime minister" a frequent pair; "china" alone more frequent than "change", but
 "climate change" far more frequent than "climate china"; "New York" written with
 capitals while "new" alone is lower case; "hurricane" and "election" frequent;
-"Kerry" a name in a few articles.
+"Kerry" a name in a few articles; one article (tag "Typos") misspells "hurricaine".
 """
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 from corpus.article import Article
@@ -17,8 +18,18 @@ from corpus.article import Article
 DAY = datetime(2020, 3, 1, tzinfo=UTC)
 
 
+#: Words that make each article's body its own story (no two are near-duplicates).
+FILLER = (
+    "harbour council storm market trade budget river bridge school festival vote rail "
+    "strike court museum hospital farmer drought energy wind solar port ferry police fire "
+    "mayor league final season coach factory export import bank"
+).split()
+
+
 def _article(number: int, title: str, body: str, tags: tuple[str, ...] = ()) -> Article:
-    return Article(id=f"s-{number:03d}", title=title, body=body, date=DAY, tags=tags)
+    rng = random.Random(number)
+    filler = " ".join(rng.choice(FILLER) + str(rng.randrange(1000)) for _ in range(30))
+    return Article(id=f"s-{number:03d}", title=title, body=f"{body} {filler}", date=DAY, tags=tags)
 
 
 def spelling_articles() -> list[Article]:
@@ -89,4 +100,12 @@ def spelling_articles() -> list[Article]:
                 ("Politics",),
             )
         )
+    add(
+        _article(
+            len(articles),
+            "Storm warning for the islands",
+            "A hurricaine warning was issued on the islands.",
+            ("Typos",),
+        )
+    )
     return articles
