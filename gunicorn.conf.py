@@ -3,8 +3,9 @@
 gunicorn reads this file by default when started from the repository root.
 Command-line flags and ``GUNICORN_CMD_ARGS`` override it. Environment:
 ``BROADSHEET_BIND`` (default 127.0.0.1:8000), ``WEB_CONCURRENCY`` (workers),
-``BROADSHEET_THREADS`` (threads per worker, default 2), ``BROADSHEET_ACCESS_LOG``
-(a path, or ``-`` for stdout, the default),
+``BROADSHEET_THREADS`` (threads per worker, default 2), ``BROADSHEET_IO_TIMEOUT``
+(seconds a request head may take to arrive, and any socket operation, default 10),
+``BROADSHEET_ACCESS_LOG`` (a path, or ``-`` for stdout, the default),
 ``PROMETHEUS_MULTIPROC_DIR`` (shared metrics folder; a private temporary one
 is created and removed when unset).
 """
@@ -26,9 +27,13 @@ workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() 
 # request pays a new TCP handshake; gthread keeps connections alive (``keepalive``)
 # and its threads read the next request while another thread searches (searches
 # themselves take the service's lock, CPU-bound under the GIL, so few threads suffice).
-worker_class = "gthread"
+# webui.worker's gthread reads request heads in the event loop and bounds every socket
+# operation of a thread (BROADSHEET_IO_TIMEOUT, default 10 s): slow clients hold no thread.
+worker_class = "webui.worker.HeadBufferingWorker"
 threads = int(os.environ.get("BROADSHEET_THREADS", 2))
-# A search that takes longer than this is a bug; the worker is killed and replaced.
+# The master kills a worker whose main loop stops beating for this long. A gthread
+# worker's main loop beats while its threads compute, so this does NOT bound a request:
+# the search time limit (BROADSHEET_SEARCH_TIME_LIMIT) and webui.worker's I/O timeout do.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

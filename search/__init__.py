@@ -6,17 +6,25 @@ Only reads the index built by `indexer`. Must not import flask.
 """
 
 from search.engine import SearchService, validate
-from search.errors import IndexUnavailable, InvalidParameter, SearchError
+from search.errors import (
+    IndexDamaged,
+    IndexUnavailable,
+    InvalidParameter,
+    SearchError,
+    SearchTimedOut,
+)
 from search.models import FacetValue, Hit, SearchRequest, SearchResponse
 
 __all__ = [
     "FacetValue",
     "Hit",
+    "IndexDamaged",
     "IndexUnavailable",
     "InvalidParameter",
     "SearchError",
     "SearchRequest",
     "SearchResponse",
     "SearchService",
+    "SearchTimedOut",
     "validate",
 ]

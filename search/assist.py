@@ -19,6 +19,8 @@ import numpy as np
 from whoosh import query as wq
 
 from search.correction import Correction, correct_query
+from search.deadline import Deadline
+from search.errors import SearchTimedOut
 from search.execution import Snapshot
 from search.models import Hit
 from search.query import ParsedQuery, parse_query
@@ -80,22 +82,29 @@ def query_clauses(text: str) -> list[str]:
 
 
 def missing_words(
-    snapshot: Snapshot, parsed: ParsedQuery, hits: tuple[Hit, ...], now: datetime
+    snapshot: Snapshot,
+    parsed: ParsedQuery,
+    hits: tuple[Hit, ...],
+    now: datetime,
+    deadline: Deadline | None = None,
 ) -> tuple[tuple[Hit, ...], tuple[str, ...]]:
     """``hits`` with `Hit.missing` set (the query's clauses each one lacks) and the
-    clauses any of them lacks, in query order."""
+    clauses any of them lacks, in query order; clauses not checked by ``deadline``
+    count as present."""
     searcher = snapshot.searcher
     reader = searcher.reader()
     docnums = [searcher.document_number(id=hit.id) for hit in hits]
     lacking: list[list[str]] = [[] for _ in hits]
     dropped: list[str] = []
     for clause in query_clauses(parsed.text):
-        alone = parse_query(clause, searcher.schema, "and", now, reader)
+        if deadline is not None and deadline.stop_here("missing words"):
+            break
+        alone = parse_query(clause, searcher.schema, "and", now, reader, deadline)
         if alone.is_empty or alone.query is wq.NullQuery:
             continue  # stop words only: no hit can have or lack it
         try:
-            found = snapshot.scorer.evaluate(alone.query).docs
-        except Unsupported:
+            found = snapshot.scorer.evaluate(alone.query, deadline).docs
+        except (Unsupported, SearchTimedOut):
             continue
         has = np.isin(np.asarray([d if d is not None else -1 for d in docnums]), found)
         for position, present in enumerate(has.tolist()):

@@ -4,7 +4,7 @@
 the default) and `search.typesense_backend.TypesenseSearchService` both provide it.
 `service_from_config` reads the same keys as the web app's config (Flask strips the
 ``BROADSHEET_`` prefix): ``BACKEND`` (``whoosh`` | ``typesense``), ``INDEX_DIR``,
-``REFRESH_SECONDS``, ``SEARCH_TIME_LIMIT`` (seconds one search may count and rank),
+``REFRESH_SECONDS``, ``SEARCH_TIME_LIMIT`` (seconds one search may compute, `search.deadline`),
 ``TYPESENSE_NODES``, ``TYPESENSE_API_KEY``, ``TYPESENSE_ALIAS``.
 """
 

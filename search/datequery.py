@@ -13,15 +13,19 @@ Forms (each may be negated with a leading ``-`` or ``NOT``)::
     after:X   strictly after X's span            before:X   strictly before X's span
     since:X   from the start of X's span         until:X    to the end of X's span
 
-All times are UTC. An expression that cannot be read is removed from the query
-and reported in a notice (the search box is lenient by construction); it is
-never silently dropped. The ``from``/``to`` request parameters, in contrast,
+All times are UTC, and every date from 0001-01-01 to 9999-12-31 (the years an
+article can have) can be named: ``date:9999`` runs to the last moment of 9999. An
+expression that cannot be read, or that reaches outside those years (``before:0001``,
+``date:"last 9999 years"``, a moment whose UTC time falls outside them), is removed
+from the query and reported in a notice (the search box is lenient by construction);
+it is never silently dropped. The ``from``/``to`` request parameters, in contrast,
 answer an ``invalid_date`` error (see `webui.params`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +45,9 @@ _THIS = re.compile(r"^this\s+(?P<unit>week|month|year)$", re.IGNORECASE)
 _MONTH_NAME = re.compile(r"^[A-Za-z]{3,9}\.?,?\s+\d{4}$")
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _TICK = timedelta(microseconds=1)
+#: The first and the last moment a date can name (the range of `datetime`).
+FIRST_MOMENT = datetime.min.replace(tzinfo=UTC)
+LAST_MOMENT = datetime.max.replace(tzinfo=UTC)
 
 Span = tuple[datetime, datetime]
 
@@ -60,15 +67,31 @@ class DateBound:
     text: str = ""
 
 
+def _end_before(following: Callable[[], datetime]) -> datetime:
+    """The moment before ``following()``, or the last moment when that is past 9999."""
+    try:
+        return following() - _TICK
+    except (OverflowError, ValueError):
+        return LAST_MOMENT
+
+
 def _day(value: datetime) -> Span:
     start = value.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, start + timedelta(days=1) - _TICK
+    return start, _end_before(lambda: start + timedelta(days=1))
 
 
 def _month(year: int, month: int) -> Span:
     start = datetime(year, month, 1, tzinfo=UTC)
-    following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-    return start, following - _TICK
+    return start, _end_before(lambda: datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC))
+
+
+def _read_date(text: str, now: datetime) -> datetime | None:
+    """`corpus.dates.parse_date`, with a moment outside the years 1-9999 (in UTC) as an
+    error rather than a crash."""
+    try:
+        return parse_date(text, relative_base=now)
+    except (OverflowError, ValueError) as error:
+        raise DateExpressionError(f"{text[:40]!r} is outside the years 0001 to 9999") from error
 
 
 def resolve_span(text: str, now: datetime) -> Span:
@@ -78,7 +101,8 @@ def resolve_span(text: str, now: datetime) -> Span:
     try:
         if re.fullmatch(r"\d{4}", text):
             year = int(text)
-            return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC) - _TICK
+            start = datetime(year, 1, 1, tzinfo=UTC)
+            return start, _end_before(lambda: datetime(year + 1, 1, 1, tzinfo=UTC))
         match = re.fullmatch(r"(\d{4})[-/](\d{1,2})", text)
         if match:
             return _month(int(match[1]), int(match[2]))
@@ -91,7 +115,10 @@ def resolve_span(text: str, now: datetime) -> Span:
     match = _RELATIVE.match(text)
     if match:
         count = int(match["n"] or 1)
-        return now - timedelta(days=count * _UNIT_DAYS[match["unit"].lower()]), now
+        try:
+            return now - timedelta(days=count * _UNIT_DAYS[match["unit"].lower()]), now
+        except OverflowError:
+            raise DateExpressionError(f"{text!r} reaches back before the year 1") from None
     match = _THIS.match(text)
     if match:
         unit = match["unit"].lower()
@@ -103,8 +130,8 @@ def resolve_span(text: str, now: datetime) -> Span:
         else:
             start = start.replace(month=1, day=1)
         return start, now
-    parsed = parse_date(text, relative_base=now)
-    if parsed is None or not 1 <= parsed.year <= 9998:
+    parsed = _read_date(text, now)
+    if parsed is None:
         raise DateExpressionError(f"{text!r} is not a date I can read")
     if _MONTH_NAME.match(text):
         return _month(parsed.year, parsed.month)
@@ -127,8 +154,12 @@ def _resolve(op: str, value: str, is_range: bool, now: datetime) -> tuple[dateti
         raise DateExpressionError(f"{op}: needs a date")
     start, end = resolve_span(value, now)
     if op == "after":
+        if end >= LAST_MOMENT:
+            raise DateExpressionError(f"no date is after {value.strip()[:40]!r}")
         return end + _TICK, None
     if op == "before":
+        if start <= FIRST_MOMENT:
+            raise DateExpressionError(f"no date is before {value.strip()[:40]!r}")
         return None, start - _TICK
     if op == "since":
         return start, None
@@ -174,7 +205,7 @@ def parse_date_bound(text: str, end: bool, now: datetime) -> datetime:
     """
     text = " ".join(text.split())
     if re.search(r"\d:\d\d", text):
-        moment = parse_date(text, relative_base=now)
+        moment = _read_date(text, now)
         if moment is None:
             raise DateExpressionError(f"{text[:40]!r} is not a date I can read")
         return moment

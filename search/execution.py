@@ -9,8 +9,6 @@ ranked by Whoosh's collectors over the documents that passed instead.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,14 +18,15 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer.schema import to_whoosh_date
+from search.deadline import Deadline
 from search.dedup import DuplicateGroups
 from search.facets import FacetCounts, FacetTables, count_facets
 from search.hits import hit_from_fields
 from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
-from search.ranking import ranked, recency_model, until_deadline
+from search.ranking import ranked, recency_model
 from search.scorer import Evaluation, QueryScorer, Unsupported
-from search.snippets import TermMatcher, make_snippet
+from search.snippets import TermMatcher, lead_snippet, make_snippet
 
 __all__ = ["Outcome", "Snapshot", "count", "execute"]
 
@@ -71,7 +70,7 @@ def _selected(request: SearchRequest) -> dict[str, frozenset[str]]:
     return {
         "tags": frozenset(request.tags),
         "source": frozenset(request.sources),
-        "year": frozenset(str(year) for year in request.years),
+        "year": frozenset(f"{year:04d}" for year in request.years),  # as the facet names it
         "month": frozenset(request.months),
     }
 
@@ -82,27 +81,23 @@ def _request_dates(request: SearchRequest) -> wq.Query | None:
     return wq.DateRange("date", to_whoosh_date(request.date_from), to_whoosh_date(request.date_to))
 
 
-def _past(deadline: float | None) -> Callable[[], bool]:
-    return lambda: deadline is not None and time.perf_counter() > deadline
-
-
 def _matches(
     snapshot: Snapshot,
     parsed: ParsedQuery,
     request: SearchRequest,
     facets: bool,
-    deadline: float | None,
+    deadline: Deadline,
 ) -> _Matches:
     filters = [f for f in (_request_dates(request), parsed.date_filter) if f is not None]
     evaluation: Evaluation | None = None
     try:
-        evaluation = snapshot.scorer.evaluate(parsed.query, _past(deadline))
+        evaluation = snapshot.scorer.evaluate(parsed.query, deadline)
         docs = evaluation.docs
         for date_filter in filters:  # filters narrow the matches, never add to scores
             docs = snapshot.scorer.restrict(docs, date_filter)
     except Unsupported:
         query = _combine(parsed.query, *filters)
-        found = until_deadline(snapshot.searcher.docs_for_query(query), deadline or 1e18)
+        found = deadline.until(snapshot.searcher.docs_for_query(query), "matching", every=256)
         docs = np.fromiter(found, dtype=np.int64)
     counts = count_facets(
         snapshot.tables,
@@ -110,21 +105,29 @@ def _matches(
         _selected(request),
         FACET_NAMES if facets else (),
         snapshot.groups if request.collapse else None,
+        deadline,
     )
     return _Matches(counts, evaluation)
 
 
-def count(snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> int:
+def count(
+    snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest, deadline: Deadline
+) -> int:
     """How many stories ``parsed`` finds under ``request``'s filters (no facets)."""
-    return _matches(snapshot, parsed, request, False, None).counts.total
+    return _matches(snapshot, parsed, request, False, deadline).counts.total
 
 
 def _best(
-    docs: np.ndarray, scores: np.ndarray, window: int, groups: np.ndarray | None
+    docs: np.ndarray,
+    scores: np.ndarray,
+    window: int,
+    groups: np.ndarray | None,
+    deadline: Deadline,
 ) -> list[int]:
     """Positions in ``docs`` (ascending) of the ``window`` best by score, ties to the
     lower document number, keeping only the best of each near-duplicate group
-    (``groups``: the group of each document, -1 for none)."""
+    (``groups``: the group of each document, -1 for none); past ``deadline``, those
+    picked so far."""
     wanted = window * 2 + 10 if groups is not None else window
     while True:
         if wanted < len(docs):  # only scores at or above the wanted-th best can place
@@ -137,7 +140,10 @@ def _best(
             return order[:window].tolist()
         picked: list[int] = []
         seen: set[int] = set()
-        for position, group in zip(order.tolist(), groups[docs[order]].tolist(), strict=True):
+        pairs = zip(order.tolist(), groups[docs[order]].tolist(), strict=True)
+        for count, (position, group) in enumerate(pairs):
+            if not count & 1023 and count and deadline.stop_here("ranking"):
+                return picked
             if group >= 0:
                 if group in seen:
                     continue
@@ -156,7 +162,7 @@ def _ranked_page(
     request: SearchRequest,
     matches: _Matches,
     now: datetime,
-    deadline: float | None,
+    deadline: Deadline,
 ) -> list[tuple[int, float]]:
     """(document, score) of every hit up to the end of the requested page."""
     window = request.page * request.per_page
@@ -168,7 +174,7 @@ def _ranked_page(
         if request.recency:
             model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
             scores = scores * model.factors(passing)
-        best = _best(passing, scores, window, groups.group if collapse else None)
+        best = _best(passing, scores, window, groups.group if collapse else None, deadline)
         return list(zip(passing[best].tolist(), scores[best].tolist(), strict=True))
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":
@@ -191,10 +197,17 @@ def execute(
     parsed: ParsedQuery,
     request: SearchRequest,
     now: datetime,
-    deadline: float | None = None,
+    deadline: Deadline | None = None,
+    matching: Deadline | None = None,
 ) -> Outcome:
-    """Total, facets and the requested page of hits (with snippets) for ``parsed``."""
-    matches = _matches(snapshot, parsed, request, request.facets, deadline)
+    """Total, facets and the requested page of hits (with snippets) for ``parsed``.
+
+    Past ``matching`` (default ``deadline``), matching raises
+    `search.errors.SearchTimedOut`; past ``deadline``, phrase checks, Whoosh's ranking
+    walk and the snippets stop (lead snippets instead), and the deadline records what
+    was cut."""
+    deadline = deadline or Deadline.unlimited()
+    matches = _matches(snapshot, parsed, request, request.facets, matching or deadline)
     counts = matches.counts
     if counts.total == 0 or isinstance(parsed.query, type(wq.NullQuery)):
         return Outcome(0, (), counts.facets)
@@ -207,11 +220,16 @@ def execute(
     for docnum, score in ranked_docs[start : start + request.per_page]:
         fields = searcher.stored_fields(docnum)
         body = fields.get("body", "")
-        snippet = make_snippet(body, matcher, analyzer) if request.snippets else ""
+        if not request.snippets:
+            snippet = ""
+        elif deadline.stop_here("snippets"):
+            snippet = lead_snippet(body)
+        else:
+            snippet = make_snippet(body, matcher, analyzer, deadline)
         duplicates: tuple[str, ...] = ()
         group = int(snapshot.groups.group[docnum]) if request.collapse else -1
         if group >= 0:
-            others = [d for d in counts.members.get(group, ()) if d != docnum]
+            others = [d for d in counts.members(group) if d != docnum]
             duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
         hits.append(hit_from_fields(fields, score, snippet, duplicates))
     return Outcome(counts.total, tuple(hits), counts.facets)

@@ -11,7 +11,7 @@ date, read once from the ``tag_exact`` and ``source_exact`` postings and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -53,6 +53,8 @@ class FacetTables:
     newest_day: int
     #: Each document's raw ``date`` column value (2**64 - 1 when undated), for date filters.
     stamps: np.ndarray
+    #: Per facet, each value's number (made on first use, once per reader).
+    _numbers: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def load(cls, reader: IndexReader) -> FacetTables:
@@ -100,6 +102,15 @@ class FacetTables:
             "month": self.month_values,
             "year": self.year_values,
         }[facet]
+
+    def number_of(self, facet: str, value: str) -> int | None:
+        """The number of ``value`` in ``facet``, or None when no document has it."""
+        numbers = self._numbers.get(facet)
+        if numbers is None:
+            numbers = self._numbers[facet] = {
+                name: number for number, name in enumerate(self.names(facet)) if name
+            }
+        return numbers.get(value)
 
     def numbers(self, facet: str, docs: np.ndarray) -> np.ndarray:
         """The value number of each of ``docs`` for a single-valued ``facet`` (0 = none)."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from search.deadline import Deadline
 from search.dedup import DuplicateGroups
 from search.facet_tables import FacetTables
 from search.models import FacetValue
@@ -39,14 +40,21 @@ class FacetCounts:
     total: int
     #: The documents passing every selection, ascending.
     passing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    #: For each duplicate group with a member passing every selection: those members.
-    members: dict[int, list[int]] = field(default_factory=dict)
+    #: The passing documents that belong to a duplicate group, ordered by group (then
+    #: document), and the group of each: see `members`.
+    grouped_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    grouped_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def members(self, group: int) -> list[int]:
+        """The passing members of duplicate group ``group``, ascending."""
+        low, high = np.searchsorted(self.grouped_keys, [group, group + 1])
+        return self.grouped_docs[low:high].tolist()
 
 
 def _wanted(tables: FacetTables, name: str, values: frozenset[str]) -> np.ndarray:
     """The value numbers of the selected ``values`` (unknown values match nothing)."""
-    names = tables.names(name)
-    return np.array([i for i, value in enumerate(names) if value and value in values], dtype=int)
+    numbers = (tables.number_of(name, value) for value in values)
+    return np.array(sorted(number for number in numbers if number is not None), dtype=int)
 
 
 def _passes(tables: FacetTables, name: str, docs: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -83,10 +91,12 @@ def count_facets(
     selected: Mapping[str, frozenset[str]],
     names: Iterable[str],
     groups: DuplicateGroups | None = None,
+    deadline: Deadline | None = None,
 ) -> FacetCounts:
     """Count each facet ``names`` over ``docs`` (ascending document numbers) with
     disjunctive selections. With ``groups``, near-duplicates count once (as one
-    story); the total is then the number of stories passing every selection."""
+    story); the total is then the number of stories passing every selection. Past
+    ``deadline`` the facets not yet counted are left empty (a cut of ``facets``)."""
     docs = np.asarray(docs, dtype=np.int64)
     active = {name: _wanted(tables, name, values) for name, values in selected.items() if values}
     passes = {name: _passes(tables, name, docs, wanted) for name, wanted in active.items()}
@@ -96,26 +106,44 @@ def count_facets(
     full = docs[failures == 0] if active else docs
     if groups is not None and not groups.members:
         groups = None  # no group has two members: nothing collapses
-    total, members = len(full), {}
+    total = len(full)
+    grouped_docs = grouped_keys = np.zeros(0, dtype=np.int64)
     if groups is not None:
         story = groups.story(full)
-        for doc, group in zip(full[story >= 0].tolist(), story[story >= 0].tolist(), strict=True):
-            if group in members:
-                members[group].append(doc)
-                total -= 1  # a story counts once
-            else:
-                members[group] = [doc]
+        in_group = story >= 0
+        order = np.argsort(story[in_group], kind="stable")  # by group, documents ascending
+        grouped_docs, grouped_keys = full[in_group][order], story[in_group][order]
+        total -= len(grouped_keys) - len(np.unique(grouped_keys))  # a story counts once
     facets = {}
     for name in names:
+        if deadline is not None and deadline.stop_here("facets"):
+            facets[name] = ()
+            continue
         if name in active:  # every selection but this facet's own
             counted = docs[(failures == 0) | ((failures == 1) & ~passes[name])]
         else:
             counted = full
         counts = _counts(tables, name, counted, groups)
         values = tables.names(name)
-        found = {values[n]: int(counts[n]) for n in np.flatnonzero(counts).tolist() if values[n]}
+        found = {values[n]: int(counts[n]) for n in _shown(counts, name).tolist() if values[n]}
         facets[name] = _facet_values(found, selected.get(name, frozenset()), name)
-    return FacetCounts(facets, total, full, members)
+    return FacetCounts(facets, total, full, grouped_docs, grouped_keys.astype(np.int64))
+
+
+def _shown(counts: np.ndarray, name: str) -> np.ndarray:
+    """The value numbers that may be listed: every counted one for years and months,
+    else (tags, sources) only those counted at least as often as the `FACET_LIMIT`-th
+    (ties at the limit are then broken by name), not every tag of the index."""
+    numbers = np.flatnonzero(counts)
+    if name in ("year", "month") or len(numbers) <= FACET_LIMIT:
+        return numbers
+    if name != "tags":
+        numbers = numbers[numbers != 0]  # number 0 is "no value"
+    if len(numbers) <= FACET_LIMIT:
+        return numbers
+    kept = counts[numbers]
+    threshold = np.partition(kept, len(kept) - FACET_LIMIT)[len(kept) - FACET_LIMIT]
+    return numbers[kept >= threshold]
 
 
 def _month_range(first: str, last: str) -> list[str]:

@@ -10,7 +10,7 @@ from indexer.schema import from_whoosh_date
 from search.errors import InvalidParameter
 from search.models import MAX_PER_PAGE, MAX_WINDOW, OPERATORS, SORTS, Hit, SearchRequest
 
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def validate(request: SearchRequest) -> None:

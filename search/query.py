@@ -30,12 +30,14 @@ from whoosh.reading import IndexReader
 
 from indexer.schema import DEFAULT_FIELD_BOOSTS, QUERY_FIELDS, to_whoosh_date
 from search.datequery import DateBound, extract_dates
+from search.deadline import Deadline
 
 #: Longest query text read; the rest is dropped with a notice.
 MAX_QUERY_CHARS = 1000
 #: Most index terms one wildcard, prefix or range may stand for.
 MAX_EXPANSIONS = 200
-#: Most lexicon entries read while expanding one wildcard without a literal prefix.
+#: Most matching lexicon entries kept while expanding one wildcard (the most frequent
+#: of them are searched); how long the lexicon is read is bounded by the time limit.
 MAX_LEXICON_SCAN = 200_000
 #: Most index terms all the wildcards of one query may stand for together (each
 #: gets an equal share, at most `MAX_EXPANSIONS`): ``a* b* c* ... j*`` stays cheap.
@@ -43,6 +45,8 @@ MAX_QUERY_EXPANSIONS = 400
 #: A wildcard that starts with ``*`` or ``?`` scans the whole lexicon and matches
 #: nearly every document unless it names this many letters (``*tion`` yes, ``*e*`` no).
 MIN_LEADING_WILDCARD_LETTERS = 3
+#: The step name a cut wildcard expansion is recorded under (`search.deadline`).
+EXPANSION = "wildcard expansion"
 #: OR queries give a small bonus to documents that match more of the words.
 OR_COORD_BONUS = 0.9
 #: Field names a user may type, mapped to schema fields.
@@ -202,30 +206,68 @@ def _date_query(bounds: tuple[DateBound, ...]) -> wq.Query | None:
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
+def _scanned(reader: IndexReader, node: wq.Query) -> Iterator[bytes | None]:
+    """Every lexicon entry the expansion of ``node`` reads: the entry when it matches,
+    None when it does not (so the caller can count, and stop, what was read, not only
+    what matched: ``*xyz`` reads the whole lexicon and may match nothing)."""
+    if isinstance(node, wq.PatternQuery) and not isinstance(node, wq.Prefix):
+        field = reader.schema[node.fieldname]
+        pattern = re.compile(node._get_pattern())  # noqa: SLF001 - Whoosh's own pattern
+        prefix = node._find_prefix(node.text)  # noqa: SLF001
+        candidates = (
+            reader.expand_prefix(node.fieldname, prefix)
+            if prefix
+            else reader.lexicon(node.fieldname)
+        )
+        for btext in candidates:
+            yield btext if pattern.match(field.from_bytes(btext)) else None
+        return
+    yield from node._btexts(reader)  # noqa: SLF001 - prefixes and ranges: every entry matches
+
+
 def _expansions(
-    reader: IndexReader, node: wq.Query, limit: int = MAX_EXPANSIONS
+    reader: IndexReader,
+    node: wq.Query,
+    limit: int = MAX_EXPANSIONS,
+    deadline: Deadline | None = None,
 ) -> tuple[list[str], bool]:
     """The index terms a multi-term node stands for, most frequent first (at most
-    ``limit``), and whether some were left out."""
+    ``limit``), and whether some were left out for being too many (past
+    `MAX_LEXICON_SCAN` matching entries). The lexicon is read until ``deadline`` at
+    most (which then records the cut): the terms found so far."""
     fieldname = node.field()
     if fieldname not in reader.indexed_field_names():
         return [], False
+    deadline = deadline or Deadline.unlimited()
     terms: list[bytes] = []
-    for count, term in enumerate(node._btexts(reader)):  # noqa: SLF001 - the bounded walk
-        terms.append(term)
-        if count >= MAX_LEXICON_SCAN:
-            break
+    capped = False
+    for count, term in enumerate(_scanned(reader, node)):
+        if not count & 255 and deadline.stop_here(EXPANSION):
+            break  # the deadline records the cut; the response says so
+        if term is not None:
+            terms.append(term)
+            if len(terms) > MAX_LEXICON_SCAN:
+                capped = True
+                break
     texts = [t.decode("utf-8") if isinstance(t, bytes) else t for t in terms]
     if len(texts) <= limit:
-        return texts, False
-    texts.sort(key=lambda text: -reader.doc_frequency(fieldname, text))
+        return texts, capped
+    frequency: dict[str, int] = {}
+    for text in deadline.until(texts, EXPANSION):  # the most frequent of those counted
+        frequency[text] = reader.doc_frequency(fieldname, text)
+    texts.sort(key=lambda text: -frequency.get(text, 0))
     return texts[:limit], True
 
 
-def bound_expansions(query: wq.Query, reader: IndexReader, notices: list[str]) -> wq.Query:
+def bound_expansions(
+    query: wq.Query,
+    reader: IndexReader,
+    notices: list[str],
+    deadline: Deadline | None = None,
+) -> wq.Query:
     """Replace wildcards, prefixes and term ranges by constant-score `TermSet` queries
     of at most `MAX_EXPANSIONS` terms (a Whoosh ``Or`` of hundreds of terms scores
-    very slowly)."""
+    very slowly), each expansion reading the lexicon only until ``deadline``."""
     capped: list[str] = []
     dropped: list[str] = []
     multi = (wq.Wildcard, wq.Prefix, wq.TermRange, wq.FuzzyTerm)
@@ -239,7 +281,7 @@ def bound_expansions(query: wq.Query, reader: IndexReader, notices: list[str]) -
             dropped.append(str(node))
             return wq.NullQuery
         if isinstance(node, multi):
-            kept, cut = _expansions(reader, node, limit)
+            kept, cut = _expansions(reader, node, limit, deadline)
             if cut:
                 capped.append(str(node))
             return TermSet(node.field(), kept, label=str(node), boost=node.boost)
@@ -272,11 +314,13 @@ def parse_query(
     op: str = "and",
     now: datetime | None = None,
     reader: IndexReader | None = None,
+    deadline: Deadline | None = None,
 ) -> ParsedQuery:
     """Parse ``text`` with ``op`` as the default operator; never raises on bad syntax.
 
     ``now`` is the request time that relative dates in the query resolve against;
-    with a ``reader``, wildcard expansions are bounded against its lexicon.
+    with a ``reader``, wildcard expansions are bounded against its lexicon, reading
+    it until ``deadline`` at most.
     """
     now = now or datetime.now(UTC)
     notices: list[str] = []
@@ -293,7 +337,7 @@ def parse_query(
     text = _balance(_repair_fields(text, notices), notices)
     query = _parse_leniently(text, schema, op, notices)
     if reader is not None and not isinstance(query, type(wq.NullQuery)):
-        query = bound_expansions(query, reader, notices)
+        query = bound_expansions(query, reader, notices, deadline)
     return ParsedQuery(query, tuple(notices), False, date_filter, text, date_texts)
 
 

@@ -17,14 +17,15 @@ since the boost is at most ``1 + RECENCY_WEIGHT``.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from datetime import UTC, datetime
 
 import numpy as np
 from whoosh import collectors, scoring, sorting
 from whoosh import query as wq
 from whoosh.searching import Results, Searcher, TimeLimit
+
+from search.deadline import Deadline
 
 #: BM25 term-frequency saturation and length normalisation (body and title).
 K1 = 1.2
@@ -113,29 +114,20 @@ class AllowCollector(collectors.WrappingCollector):
 
 
 class DeadlineCollector(collectors.WrappingCollector):
-    """Ends the collection (Whoosh's ``TimeLimit``) once ``time.perf_counter()`` passes
-    ``deadline``; innermost, so the allow and collapse collectors around it still work."""
+    """Ends the collection (Whoosh's ``TimeLimit``) once ``deadline`` passes (recorded
+    as a cut of the ranking); innermost, so the allow and collapse collectors around
+    it still work."""
 
-    def __init__(self, child: collectors.Collector, deadline: float) -> None:
+    def __init__(self, child: collectors.Collector, deadline: Deadline) -> None:
         super().__init__(child)
         self.deadline = deadline
 
     def matches(self) -> Iterator[int]:
         """The child's matches until the deadline (checked every 256 documents)."""
-        yield from until_deadline(self.child.matches(), self.deadline, TimeLimit)
-
-
-def until_deadline(
-    items: Iterable[int], deadline: float, error: type[Exception] | None = None
-) -> Iterator[int]:
-    """``items`` until ``time.perf_counter()`` passes ``deadline`` (checked every 256):
-    then stop, or raise ``error`` when given."""
-    for count, item in enumerate(items):
-        if not count & 255 and time.perf_counter() > deadline:
-            if error is not None:
-                raise error
-            return
-        yield item
+        for count, docnum in enumerate(self.child.matches()):
+            if not count & 255 and self.deadline.stop_here("ranking"):
+                raise TimeLimit
+            yield docnum
 
 
 def ranked(
@@ -145,11 +137,11 @@ def ranked(
     sort: str,
     allow: Set[int] | None = None,
     collapse_key: Callable[[int], int] | None = None,
-    deadline: float | None = None,
+    deadline: Deadline | None = None,
 ) -> Results:
     """The top ``limit`` documents of ``query`` in ``sort`` order, only those in
     ``allow`` (when given), one per ``collapse_key`` value (0 = never collapsed).
-    Past ``deadline`` (a ``time.perf_counter()`` value) the best found so far."""
+    Past ``deadline``, the best found so far."""
     collector = searcher.collector(limit=limit, sortedby=sort_facet(sort))
     if deadline is not None:
         collector = DeadlineCollector(collector, deadline)

@@ -42,6 +42,7 @@ from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from search.deadline import Deadline
 from search.phrases import verify_phrase
 from search.postings import live_documents, read_numeric_column, read_postings
 
@@ -51,6 +52,8 @@ __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 CACHED_POSTINGS = 2_000_000
 #: Phrases whose matching documents stay cached per snapshot.
 PHRASES_CACHED = 512
+#: The step a search past its deadline stops in while matching (`search.deadline`).
+MATCHING = "matching"
 #: Column values from here up mean "no value" (Whoosh stores 2**64 - 1 for no date).
 NO_VALUE = 2**63
 _LENGTH_OF_BYTE = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
@@ -200,12 +203,12 @@ class QueryScorer:
 
     # -- queries ---------------------------------------------------------------
 
-    def evaluate(self, query: wq.Query, stop: Callable[[], bool] | None = None) -> Evaluation:
+    def evaluate(self, query: wq.Query, deadline: Deadline | None = None) -> Evaluation:
         """``query``'s matches (``.docs``, ascending), to be scored on demand.
-        ``stop`` is asked now and then during long phrase checks; once it answers
-        true, a phrase keeps only the matches verified so far (a search past its
-        deadline)."""
-        evaluation = Evaluation(self, query, stop or (lambda: False))
+        ``deadline`` is asked before each node and term and now and then during long
+        phrase checks: past it, a phrase keeps only the matches verified so far, and
+        anything else raises `search.errors.SearchTimedOut`."""
+        evaluation = Evaluation(self, query, deadline or Deadline.unlimited())
         evaluation.docs = np.flatnonzero(evaluation.mask(query))
         return evaluation
 
@@ -234,7 +237,7 @@ class QueryScorer:
         if self.is_column_range(query):
             mask = self.range_mask(query)
         else:
-            mask = Evaluation(self, query, lambda: False).mask(query)
+            mask = Evaluation(self, query, Deadline.unlimited()).mask(query)
         return docs[mask[docs]]
 
     def is_column_range(self, query: wq.Query) -> bool:
@@ -249,10 +252,10 @@ class Evaluation:
     """One query over one snapshot: which documents match (boolean vectors), then,
     for the documents asked, the scores (one vector expression per query term)."""
 
-    def __init__(self, scorer: QueryScorer, query: wq.Query, stop: Callable[[], bool]) -> None:
+    def __init__(self, scorer: QueryScorer, query: wq.Query, deadline: Deadline) -> None:
         self.scorer = scorer
         self.query = query
-        self.stop = stop
+        self.deadline = deadline
         self.docs: Vector = np.zeros(0, dtype=np.int64)
         self._masks: dict[int, Vector] = {}
 
@@ -263,6 +266,7 @@ class Evaluation:
         shared, do not modify)."""
         found = self._masks.get(id(query))
         if found is None:
+            self.deadline.check(MATCHING)
             found = self._masks[id(query)] = self._find(query)
         return found
 
@@ -279,6 +283,7 @@ class Evaluation:
         if _is_term_set(query):
             found = scorer.empty()
             for text in query.texts:
+                self.deadline.check(MATCHING)
                 found[scorer.term(query.fieldname, text).docs] = True
             return found
         if kind is wq.Phrase:
@@ -324,7 +329,12 @@ class Evaluation:
         words = query.words
         candidates = np.logical_and.reduce([self._term_mask(query.fieldname, w) for w in words])
         return verify_phrase(
-            self.scorer.reader, query.fieldname, words, query.slop, candidates, self.stop
+            self.scorer.reader,
+            query.fieldname,
+            words,
+            query.slop,
+            candidates,
+            lambda: self.deadline.stop_here("phrase checks"),
         )
 
     # -- how well --------------------------------------------------------------

@@ -28,6 +28,7 @@ from whoosh import query as wq
 from whoosh.analysis import Analyzer
 
 from indexer.analysis import AnalysisParts, analysis_parts
+from search.deadline import Deadline
 
 #: Longest snippet, in characters of article text (markup not counted).
 SNIPPET_CHARS = 300
@@ -182,11 +183,13 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _best_window(
-    sentences: list[tuple[int, int]], hits: list[tuple[int, int, str]]
+    sentences: list[tuple[int, int]], hits: list[tuple[int, int, str]], deadline: Deadline
 ) -> tuple[int, int]:
     best, best_score = sentences[0], (-1, -1)
     starts = [h[0] for h in hits]  # ascending: hits come in text order
     for first in range(len(sentences)):
+        if not first & 63 and deadline.stop_here("snippets"):
+            break  # the best window found so far
         start = sentences[first][0]
         low = bisect_left(starts, start)
         for last in range(first, len(sentences)):
@@ -217,15 +220,19 @@ def _trim(start: int, end: int, hits: list[tuple[int, int, str]], text: str) -> 
     return new_start, new_end
 
 
-def make_snippet(body: str, matcher: TermMatcher, analyzer: Analyzer) -> str:
-    """Safe HTML snippet of ``body`` with the ``matcher`` terms in ``<mark>``."""
+def make_snippet(
+    body: str, matcher: TermMatcher, analyzer: Analyzer, deadline: Deadline | None = None
+) -> str:
+    """Safe HTML snippet of ``body`` with the ``matcher`` terms in ``<mark>`` (past
+    ``deadline``, the best window found so far)."""
     if not body:
         return ""
     text = body[:MAX_ANALYZED_CHARS]
     hits = find_matches(text, matcher, analyzer) if matcher else []
     if not hits:
         return lead_snippet(body)
-    start, end = _trim(*_best_window(_sentences(text), hits), hits, text)
+    window = _best_window(_sentences(text), hits, deadline or Deadline.unlimited())
+    start, end = _trim(*window, hits, text)
     pieces, cursor = [], start
     for hit_start, hit_end, _ in hits:
         if hit_start < start or hit_end > end:

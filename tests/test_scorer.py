@@ -141,7 +141,7 @@ def test_date_ranges_filter_like_whoosh(tmp_path: Path) -> None:
     build_index(_dated_articles(), tmp_path / "index")
     service = SearchService(tmp_path / "index")
     try:
-        snapshot = service._current()
+        snapshot = service.served.current()
         searcher = snapshot.searcher
         tables = FacetTables.load(searcher.reader())
         scorer = QueryScorer(searcher.reader(), relevance_model(), {"date": tables.stamps})
@@ -162,7 +162,7 @@ def test_service_pages_rank_like_whoosh_collectors(tmp_path: Path) -> None:
     build_index(_dated_articles(), tmp_path / "index")
     service = SearchService(tmp_path / "index")
     try:
-        searcher = service._current().searcher
+        searcher = service.served.current().searcher
         for text in ("oil", "gold prices", '"oil prices"', "market -gold"):
             parsed = parse_query(text, searcher.schema, "and", datetime.now(UTC))
             want = [searcher.stored_fields(hit.docnum)["id"] for hit in

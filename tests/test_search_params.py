@@ -52,3 +52,34 @@ def test_bad_values_name_their_parameter(args: dict, param: str, code: str) -> N
     with pytest.raises(InvalidParameter) as caught:
         parse(**args)
     assert caught.value.param == param and caught.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("args", "param", "code"),
+    [
+        ({"q": "a", "year": "\u00b2"}, "year", "invalid_parameter"),  # isdigit, not int
+        ({"q": "a", "year": "\u2460"}, "year", "invalid_parameter"),
+        ({"year": "\u0661\u0669\u0669\u0669"}, "year", "invalid_parameter"),  # Arabic-Indic
+        ({"page": "\u00b2"}, "page", "invalid_parameter"),
+        ({"per_page": "1_0"}, "per_page", "invalid_parameter"),
+        ({"month": "\u0661\u0669\u0669\u0669-01"}, "month", "invalid_parameter"),
+        ({"from": "last 9999 years"}, "from", "invalid_date"),
+        ({"from": "0001-01-01T00:00+05:00"}, "from", "invalid_date"),
+        ({"to": "9999-12-31T23:00-05:00"}, "to", "invalid_date"),
+    ],
+)
+def test_values_that_used_to_crash_are_400s(args: dict, param: str, code: str) -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        parse(**args)
+    assert caught.value.param == param and caught.value.code == code
+
+
+def test_every_year_an_article_can_have_is_a_date_bound() -> None:
+    request = parse(**{"from": "0001-01-01", "to": "9999"})
+    assert request.date_from == datetime(1, 1, 1, tzinfo=UTC)
+    assert request.date_to == datetime.max.replace(tzinfo=UTC)
+    request = parse(**{"from": "9999-01-01", "to": "9999-12-31"})
+    assert request.date_from == datetime(9999, 1, 1, tzinfo=UTC)
+    assert request.date_to == datetime.max.replace(tzinfo=UTC)
+    assert parse(**{"to": "9999-12"}).date_to == datetime.max.replace(tzinfo=UTC)
+    assert parse(year=["0001", "9999"]).years == (1, 9999)

@@ -55,7 +55,9 @@ def test_healthz_is_503_when_the_index_cannot_be_opened(tmp_path: Path) -> None:
     (index_dir / "CURRENT").write_text("gen-20240101T000000000000-1\n", encoding="utf-8")
     client = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
     response = client.get("/healthz")
-    assert response.status_code == 503 and "cannot open" in response.get_json()["error"]
+    payload = response.get_json()
+    assert response.status_code == 503 and "cannot open" in payload["error"]["message"]
+    assert payload["status"] == "unavailable" and payload["error"]["code"] == "index_unavailable"
     assert client.get("/").status_code == 503
     metrics = client.get("/metrics").get_data(as_text=True)
     assert metric(metrics, "broadsheet_index_up") == 0
@@ -91,11 +93,27 @@ def test_unmatched_paths_do_not_explode_label_cardinality(client) -> None:  # no
     assert metric(text, "broadsheet_http_requests_total", endpoint="unmatched", status="404")
 
 
+def test_unknown_methods_share_one_label_value(client) -> None:  # noqa: ANN001
+    def invent_methods(first: int) -> str:
+        for number in range(first, first + 300):
+            client.open(f"/nope/{number}", method=f"X{number}ABCD")
+            client.open("/api/search", method=f"Y{number}")
+        return client.get("/metrics").get_data(as_text=True)
+
+    before = invent_methods(0)
+    after = invent_methods(300)
+    methods = set(re.findall(r'method="([^"]*)"', after))
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "other"}
+    assert metric(after, "broadsheet_http_requests_total", endpoint="unmatched", method="other")
+    assert len(after) - len(before) < 500, "600 new methods grew /metrics"
+
+
 def test_gunicorn_config_defaults() -> None:
     config: dict = {}
     exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
     assert config["bind"] == "127.0.0.1:8000"
     assert 1 <= config["workers"] <= 8 and config["timeout"] > 0 and config["accesslog"]
+    assert config["worker_class"] == "webui.worker.HeadBufferingWorker"
 
 
 @pytest.mark.slow

@@ -2,7 +2,8 @@
 
 Holds no search logic: views parse arguments (`webui.params`), call the service,
 and render. Configuration (``create_app``): defaults, then ``BROADSHEET_*``
-environment variables (``BROADSHEET_INDEX_DIR``), then the mapping passed in.
+environment variables (``BROADSHEET_INDEX_DIR``, ``BROADSHEET_PUBLIC_URL``,
+``BROADSHEET_TRUSTED_HOSTS``: see `webui.urls`), then the mapping passed in.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[SERVICE_KEY] = service_from_config(app.config)
 
     from webui import api, errors, feeds, ops, security, views
+    from webui.urls import configure_urls
+
+    configure_urls(app)  # before the routes: they use its article id converter
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

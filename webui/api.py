@@ -13,6 +13,7 @@ from search import InvalidParameter
 from webui import SERVICE_KEY
 from webui.openapi import openapi_document
 from webui.params import request_to_search_request
+from webui.urls import public_base_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -39,7 +40,7 @@ def article_json(article: Any, related: tuple[Any, ...]) -> dict[str, Any]:
     return data
 
 
-@bp.get("/articles/<path:article_id>")
+@bp.get("/articles/<article_id:article_id>")
 def article(article_id: str) -> Response:
     """One stored article with its related articles; 404 in the JSON error shape."""
     service = current_app.extensions[SERVICE_KEY]
@@ -65,7 +66,7 @@ def suggest() -> Response:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    return jsonify(openapi_document(public_base_url()))
 
 
 @bp.after_request

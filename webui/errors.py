@@ -3,15 +3,18 @@
 Status codes: 400 for a parameter that is malformed or out of its limits, 422 for
 well-formed parameters that cannot be served together (codes in `UNPROCESSABLE`,
 or a ``status`` attribute on the search error), 404 for unknown ids and routes,
-405 for methods other than GET, 503 while no index can be opened.
+405 for methods other than GET, 503 while no index can be opened or read (a damaged
+generation is named and logged) and for a search that ran out of its time limit
+before finding anything.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
-from search import IndexUnavailable, InvalidParameter
+from search import IndexDamaged, IndexUnavailable, InvalidParameter, SearchTimedOut
 
 #: Error codes of `InvalidParameter` answered with 422 Unprocessable Content.
 UNPROCESSABLE = frozenset({"invalid_range", "conflicting_parameters"})
@@ -34,6 +37,8 @@ def _respond(
         response = jsonify(error_payload(code, message, param))
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response, status
+    if request_ctx.url_adapter is None:  # an untrusted Host: no URL can be built
+        return Response(f"{status} {message}\n", status, mimetype="text/plain"), status
     return render_template(
         "error.html", status=status, message=message, param=param, args=request.args
     ), status
@@ -56,6 +61,18 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(error: IndexUnavailable):  # noqa: ANN202
+        if isinstance(error, IndexDamaged):
+            app.logger.error(
+                "%s on %s",
+                error,
+                request.path,
+                exc_info=(type(error.cause), error.cause, error.cause.__traceback__),
+            )
+        return _respond(503, error.code, str(error))
+
+    @app.errorhandler(SearchTimedOut)
+    def timed_out(error: SearchTimedOut):  # noqa: ANN202
+        app.logger.warning("%s: %s", request.full_path[:300], error)
         return _respond(503, error.code, str(error))
 
     @app.errorhandler(HTTPException)

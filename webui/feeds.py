@@ -10,12 +10,13 @@ import dataclasses
 import re
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request
 
 from search.models import SearchResponse
 from webui import SERVICE_KEY
 from webui.params import request_to_search_request
 from webui.presenters import search_url
+from webui.urls import external_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -67,13 +68,18 @@ def opensearch() -> Response:
 
 @bp.app_template_filter("rfc3339")
 def rfc3339(value: datetime | None) -> str:
-    """An aware datetime as RFC 3339 UTC (``2023-01-10T09:00:00Z``)."""
+    """An aware datetime as RFC 3339 UTC (``2023-01-10T09:00:00Z``; the year always in
+    four digits: ``strftime("%Y")`` writes the year 1 as ``1``)."""
     if value is None:
         return ""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = value.astimezone(UTC)
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%SZ")
 
 
 @bp.app_template_global("article_url")
 def article_url(article_id: str) -> str:
     """Absolute URL of an article page (the Atom entry id and link)."""
-    return url_for("views.article_page", article_id=article_id, _external=True)
+    return external_url("views.article_page", article_id=article_id)
+
+
+bp.add_app_template_global(external_url, "external_url")

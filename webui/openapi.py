@@ -259,6 +259,10 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                 "get": {
                     "operationId": "getArticle",
                     "summary": "One article in full, with related articles",
+                    "description": "An id that holds ~, starts with /, or has an empty, . or "
+                    ".. path segment is written ~ followed by the id with ~ as ~7E and / as "
+                    "~2F (/news/x: ~~2Fnews~2Fx); any other is written as it is. Then "
+                    "percent-encoded as usual.",
                     "parameters": [
                         {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
                     ],
@@ -320,7 +324,12 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                     ("BadRequest", "a parameter is malformed or outside its limits"),
                     ("NotFound", "no such article or route"),
                     ("Unprocessable", "parameters are valid alone but not together"),
-                    ("Unavailable", "the index cannot be opened"),
+                    (
+                        "Unavailable",
+                        "the index cannot be opened or read (index_unavailable, "
+                        "index_damaged), or the search ran out of its time limit "
+                        "before matching anything (search_timeout)",
+                    ),
                 ]
             },
         },

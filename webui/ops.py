@@ -28,8 +28,16 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from search import IndexUnavailable
 from search.backends import SearchBackend
 from webui import SERVICE_KEY
+from webui.errors import error_payload
 
 bp = Blueprint("ops", __name__)
+
+#: Methods counted under their own name; any other (``XABCD``) is counted as ``other``,
+#: as any path that matches no route is ``unmatched``: a client cannot grow the number
+#: of label values (and /metrics with them).
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED_ENDPOINT = "unmatched"
 
 #: Request metrics live in their own registry (not the global one), so that
 #: several apps in one process (tests) share them without duplicate registration.
@@ -51,12 +59,14 @@ LATENCY = Histogram(
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """200 with the article count and index generation; 503 when the index won't open."""
+    """200 with the article count and index generation; 503 while no index can be
+    opened or read, with the error in the one error shape."""
     service = current_app.extensions[SERVICE_KEY]
     try:
         status = service.index_info()
     except IndexUnavailable as error:
-        return jsonify({"status": "unavailable", "error": str(error)}), 503
+        payload = {"status": "unavailable", **error_payload(error.code, str(error))}
+        return jsonify(payload), 503
     last = status.last_commit.strftime("%Y-%m-%dT%H:%M:%SZ") if status.last_commit else None
     return jsonify(
         {
@@ -137,8 +147,10 @@ def _record(response: Response) -> Response:
     started = g.pop("broadsheet_started", None)
     if started is None:
         return response
-    endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    rule = request.url_rule
+    endpoint = rule.endpoint if rule is not None else UNMATCHED_ENDPOINT
+    method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
+    REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
     LATENCY.labels(endpoint).observe(time.perf_counter() - started)
     return response
 

@@ -18,6 +18,11 @@ from search.models import MAX_PER_PAGE, OPERATORS, SORTS
 DEFAULT_PER_PAGE = 10
 #: Longest value accepted for any one parameter (query text is cut later, with a notice).
 MAX_PARAM_CHARS = 10_000
+#: Numbers are written in ASCII digits (``int`` would also take ``١٢``, and ``str.isdigit``
+#: passes ``²``, which ``int`` refuses).
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
+_YEAR = re.compile(r"[0-9]{1,4}")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def parse_int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
@@ -25,10 +30,9 @@ def parse_int(args: MultiDict, name: str, default: int, low: int, high: int) -> 
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(name, f"{name} must be a whole number, got {raw[:40]!r}") from None
+    if not _WHOLE_NUMBER.fullmatch(raw):
+        raise InvalidParameter(name, f"{name} must be a whole number, got {raw[:40]!r}")
+    value = int(raw)
     if not low <= value <= high:
         raise InvalidParameter(name, f"{name} must be between {low} and {high}")
     return value
@@ -46,16 +50,16 @@ def parse_date_param(
     args: MultiDict, name: str, end_of_day: bool, now: datetime
 ) -> datetime | None:
     """A date parameter, inclusive: ``to=2023-07`` means up to the end of July 2023,
-    ``from=2023`` from the first moment of 2023; a time of day is taken as given."""
+    ``from=2023`` from the first moment of 2023; a time of day is taken as given. Any
+    date from 0001-01-01 to 9999-12-31 UTC; outside them (``from=last 9999 years``,
+    a moment whose UTC time is past 9999) an ``invalid_date`` error."""
     raw = args.get(name, "").strip()
     if not raw:
         return None
     try:
         return parse_date_bound(raw, end=end_of_day, now=now)
-    except DateExpressionError:
-        raise InvalidParameter(
-            name, f"{name} is not a date I can read: {raw[:40]!r}", "invalid_date"
-        ) from None
+    except (DateExpressionError, OverflowError, ValueError) as error:
+        raise InvalidParameter(name, f"{name}: {str(error)[:120]}", "invalid_date") from None
 
 
 def parse_values(args: MultiDict, name: str) -> tuple[str, ...]:
@@ -67,7 +71,7 @@ def parse_years(args: MultiDict) -> tuple[int, ...]:
     """Repeatable ``year`` values."""
     years = []
     for raw in parse_values(args, "year"):
-        if not raw.isdigit() or not 1 <= int(raw) <= 9999:
+        if not _YEAR.fullmatch(raw) or not 1 <= int(raw) <= 9999:
             raise InvalidParameter("year", f"year must be a year like 2005, got {raw[:20]!r}")
         years.append(int(raw))
     return tuple(years)
@@ -77,7 +81,7 @@ def parse_months(args: MultiDict) -> tuple[str, ...]:
     """Repeatable ``month`` values, ``YYYY-MM``."""
     months = parse_values(args, "month")
     for raw in months:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", raw):
+        if not _MONTH.fullmatch(raw) or raw < "0001":
             raise InvalidParameter("month", f"month must look like 2023-07, got {raw[:20]!r}")
     return months
 

@@ -16,6 +16,8 @@ from typing import Any
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from webui.urls import external_url
+
 #: Parameters that select a subset of results (removed by "clear all").
 FILTER_PARAMS = ("tag", "source", "year", "month", "from", "to")
 #: (key, label, days back) of the date-range presets.
@@ -52,7 +54,9 @@ def search_url(
         for k in params
         if params.getlist(k) and k != "endpoint" and not k.startswith("_")
     }
-    return url_for(endpoint, _external=_external, **values)
+    if _external:
+        return external_url(endpoint, **values)
+    return url_for(endpoint, **values)
 
 
 def has_filters(args: MultiDict) -> bool:

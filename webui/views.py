@@ -46,7 +46,7 @@ def search_page() -> str:
     )
 
 
-@bp.get("/articles/<path:article_id>")
+@bp.get("/articles/<article_id:article_id>")
 def article_page(article_id: str) -> str:
     """One article in full, with links into the search and related articles."""
     service = current_app.extensions[SERVICE_KEY]

@@ -1,0 +1,164 @@
+"""The index a web worker serves: the generation ``CURRENT`` names, opened once, refreshed.
+
+A worker follows ``CURRENT`` (checked at most every ``refresh_seconds``) and reads
+through one `Snapshot` at a time. Two things can go wrong under it, and both are
+answered here, in one place, for every kind of read (searches, articles, health):
+
+* Its generation folder disappears. Only the current and the previous generation
+  are kept, so a worker that slept through two quick updates is left on a removed
+  one; an operator may also delete the whole index folder. A read that finds its
+  folder gone moves on to the generation ``CURRENT`` names now and runs once more;
+  when there is none, `IndexUnavailable` (503): a removed index is not served from
+  files that are still open.
+* The data cannot be read (a corrupt posting block, a truncated file): the read
+  raises `IndexDamaged` (503) naming the generation, never a crash.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from whoosh import index as whoosh_index
+from whoosh.searching import Searcher
+
+from indexer.generations import current_generation
+from search.dedup import DuplicateGroups
+from search.errors import IndexDamaged, IndexUnavailable
+from search.execution import Snapshot
+from search.facets import FacetTables
+from search.ranking import relevance_model
+from search.scorer import QueryScorer
+
+__all__ = ["DATA_ERRORS", "ServedIndex"]
+
+T = TypeVar("T")
+
+#: What reading damaged index data raises (Whoosh unpickles, unpacks and decompresses
+#: what it reads, and trusts lengths and offsets); reported as `IndexDamaged`.
+DATA_ERRORS: tuple[type[BaseException], ...] = (
+    pickle.UnpicklingError,
+    struct.error,
+    zlib.error,
+    EOFError,
+    ValueError,
+    IndexError,
+    KeyError,
+    OverflowError,
+    MemoryError,
+    OSError,
+    whoosh_index.IndexError,
+)
+
+
+class ServedIndex:
+    """The open snapshot of ``index_dir``'s current generation; safe to share between
+    threads (reads hold one lock)."""
+
+    def __init__(self, index_dir: str | Path, refresh_seconds: float = 2.0) -> None:
+        self.index_dir = Path(index_dir)
+        self.refresh_seconds = refresh_seconds
+        self.lock = threading.RLock()
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+
+    def read(self, work: Callable[[Snapshot], T]) -> T:
+        """``work(snapshot)`` on the served snapshot, under the lock. When the
+        snapshot's generation folder was removed meanwhile, once more on the current
+        generation; data that cannot be read raises `IndexDamaged`."""
+        with self.lock:
+            snapshot = self.current()
+            try:
+                return work(snapshot)
+            except DATA_ERRORS as error:
+                if snapshot.generation.is_dir():
+                    raise IndexDamaged(snapshot.generation.name, error) from error
+            # The generation was removed under this worker: on to the current one.
+            self._forget(snapshot)
+            snapshot = self.current()
+            try:
+                return work(snapshot)
+            except DATA_ERRORS as error:
+                raise _unreadable(snapshot.generation, error) from error
+
+    def current(self) -> Snapshot:
+        """The snapshot to read now: reopened when ``CURRENT`` names another
+        generation (looked up every ``refresh_seconds``, and at once when the served
+        generation's folder is gone), refreshed when the generation got a commit;
+        raises `IndexUnavailable` when no generation can be opened."""
+        with self.lock:
+            now = time.monotonic()
+            snapshot = self._snapshot
+            fresh = now - self._checked_at < self.refresh_seconds
+            if snapshot is not None and fresh and snapshot.generation.is_dir():
+                return snapshot  # (a removed generation is left at once, not at the refresh)
+            self._checked_at = now
+            generation = current_generation(self.index_dir)
+            if generation is None:
+                if snapshot is not None and snapshot.generation.is_dir():
+                    return snapshot  # CURRENT unreadable for now: keep what is served
+                self._forget(snapshot)
+                raise IndexUnavailable(
+                    f"no index at {self.index_dir}; build one with "
+                    f"`python -m indexer build PATH --index {self.index_dir}`"
+                )
+            if snapshot is None or snapshot.generation != generation:
+                self._snapshot = _open(generation)
+                if snapshot is not None:
+                    snapshot.searcher.close()
+            else:
+                try:
+                    if not snapshot.searcher.up_to_date():
+                        searcher = snapshot.searcher.refresh()
+                        self._snapshot = _load(generation, snapshot.index, searcher)
+                except DATA_ERRORS as error:
+                    raise _unreadable(generation, error) from error
+            return self._snapshot
+
+    def _forget(self, snapshot: Snapshot | None) -> None:
+        """Drop ``snapshot`` (its generation is gone) so the next read reopens."""
+        if snapshot is not None and self._snapshot is snapshot:
+            self._snapshot = None
+            self._checked_at = 0.0
+            snapshot.searcher.close()
+
+    def close(self) -> None:
+        """Release the open searcher."""
+        with self.lock:
+            if self._snapshot is not None:
+                self._snapshot.searcher.close()
+                self._snapshot = None
+
+
+def _load(generation: Path, index: object, searcher: Searcher) -> Snapshot:
+    reader = searcher.reader()
+    tables = FacetTables.load(reader)
+    scorer = QueryScorer(reader, relevance_model(), {"date": tables.stamps})
+    return Snapshot(generation, index, searcher, tables, DuplicateGroups.load(reader), scorer)
+
+
+def _open(generation: Path) -> Snapshot:
+    """Open ``generation`` and read its per-reader tables."""
+    try:
+        ix = whoosh_index.open_dir(str(generation))
+        searcher = ix.searcher(weighting=relevance_model())
+    except (OSError, whoosh_index.IndexError) as error:
+        raise IndexUnavailable(f"cannot open index {generation}: {error}") from error
+    try:
+        return _load(generation, ix, searcher)
+    except DATA_ERRORS as error:
+        searcher.close()
+        raise _unreadable(generation, error) from error
+
+
+def _unreadable(generation: Path, error: BaseException) -> IndexUnavailable:
+    """What a failed read of ``generation`` means: removed meanwhile, or damaged."""
+    if not generation.is_dir():
+        return IndexUnavailable(f"index {generation} was removed while being read")
+    return IndexDamaged(generation.name, error)
