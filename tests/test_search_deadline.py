@@ -40,7 +40,7 @@ BOUND = LIMIT + 1.5
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 #: The query of the review: ten runs of 95 letters (959 characters).
 RUNS = " ".join(letter * 95 for letter in "spcmabtdfr")
-#: Twenty plausible non-words (no runs, ordinary length): each needs the lexicon walk.
+#: Twenty plausible non-words (no runs, ordinary length): each needed the old lexicon walk.
 GARBAGE = "qzkvbw xjqpzm vvkqzx zqxjkp wpqzvx kzqjxv jxqzkw pzqxjv qvzkxj xzqkjp " * 2
 
 

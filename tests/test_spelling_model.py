@@ -153,3 +153,28 @@ def test_an_empty_archive_gives_an_empty_model(tmp_path: Path) -> None:
     arrays, meta = model_arrays(WordCounter())
     assert arrays["counts"].size == 0 and arrays["pair_keys"].size == 0
     assert meta["tokens"] == 0
+
+
+def test_an_update_rebuilds_the_model_of_its_new_generation(tmp_path: Path) -> None:
+    import json
+
+    from corpus.report import ReadReport
+    from indexer import build_from_paths, update_from_paths
+
+    source = tmp_path / "news.jsonl"
+    lines = [
+        json.dumps({"id": f"n{i}", "title": f"Hurricane report {i}", "body": f"Hurricane {i}."})
+        for i in range(3)
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    build_from_paths([source], index_dir, ReadReport())
+    first = current_generation(index_dir)
+    assert SpellingModel.open(first).count("hurricane") == 6
+    lines.append(json.dumps({"id": "n9", "title": "Cyclone", "body": "A cyclone hit."}))
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    update_from_paths(None, index_dir, ReadReport())
+    updated = current_generation(index_dir)
+    assert updated != first
+    assert SpellingModel.open(updated).count("cyclone") == 2
+    assert SpellingModel.open(first).count("cyclone") == 0  # the clone's link was replaced
