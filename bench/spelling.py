@@ -66,9 +66,9 @@ def line(label: str, times: list[float]) -> str:
     )
 
 
-def measure_demo(server: Server) -> None:
-    """Search and suggest latency over the demo index."""
-    cases = read_cases(SET_FILE)
+def measure_demo(server: Server, part: str) -> None:
+    """Search and suggest latency over the demo index (``part`` of the set, or all)."""
+    cases = [case for case in read_cases(SET_FILE) if part in ("all", case.part)]
     paths = [search_path(case.query) for case in cases]
     conn = Connection("127.0.0.1", server.port, timeout=60)
     try:
@@ -122,12 +122,13 @@ def measure_reuters(server: Server) -> None:
 @click.command()
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), required=True)
 @click.option("--reuters-index", type=click.Path(path_type=Path), default=None)
-def main(index_dir: Path, reuters_index: Path | None) -> None:
+@click.option("--part", type=click.Choice(["dev", "test", "all"]), default="all")
+def main(index_dir: Path, reuters_index: Path | None, part: str) -> None:
     """Measure query assistance served by gunicorn."""
     click.echo(f"load average before: {os.getloadavg()}")
     server = start("broadsheet", index_dir, REPO, "election")
     try:
-        measure_demo(server)
+        measure_demo(server, part)
         rss, hwm = server.worker_rss_kb()
         click.echo(f"worker RSS {rss / 1024:.0f} MB (peak {hwm / 1024:.0f} MB)")
     finally:
