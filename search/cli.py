@@ -104,6 +104,8 @@ def query_command(
         return
     for notice in response.notices:
         click.echo(f"note: {notice}")
+    if response.corrected_query:
+        click.echo(f"showing results for: {response.corrected_query} (nothing matched as typed)")
     if response.suggestion:
         click.echo(f"did you mean: {response.suggestion}")
     click.echo(f"{response.total} results ({response.took_ms:.1f} ms), page {page}")
@@ -111,6 +113,8 @@ def query_command(
         date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
         dupes = f"  +{hit.duplicates} similar" if hit.duplicates else ""
         click.echo(f"{rank:>4}. {hit.title}  [{date}] {hit.source}  ({hit.id}){dupes}")
+        if hit.missing:
+            click.echo(f"      missing: {', '.join(hit.missing)}")
 
 
 @cli.command("evaluate")
