@@ -48,13 +48,22 @@ def prefixes(phrases: list[str]) -> list[str]:
     return list(found)
 
 
-def timed(conn: Connection, paths: list[str]) -> tuple[list[float], list[bytes]]:
-    """Wall ms and body of each GET, in order."""
+#: Server CPU ms per request of the last `timed` pass (all gunicorn processes).
+LAST_CPU_MS: list[float] = [0.0]
+
+
+def timed(
+    conn: Connection, paths: list[str], server: Server | None = None
+) -> tuple[list[float], list[bytes]]:
+    """Wall ms and body of each GET, in order (and the server's CPU per request)."""
     times, bodies = [], []
+    cpu = server.cpu_s() if server is not None else 0.0
     for path in paths:
         started = time.perf_counter()
         bodies.append(conn.get(path))
         times.append((time.perf_counter() - started) * 1000)
+    if server is not None and paths:
+        LAST_CPU_MS[0] = (server.cpu_s() - cpu) * 1000 / len(paths)
     return times, bodies
 
 
@@ -73,7 +82,8 @@ def measure_demo(server: Server, part: str) -> None:
     conn = Connection("127.0.0.1", server.port, timeout=60)
     try:
         cold, _ = timed(conn, paths)
-        warm, bodies = timed(conn, paths)
+        warm, bodies = timed(conn, paths, server)
+        click.echo(f"/api/search, warm: server CPU {LAST_CPU_MS[0]:.1f} ms per request")
         zero = []
         for body in bodies:
             answer = json.loads(body)
@@ -87,7 +97,8 @@ def measure_demo(server: Server, part: str) -> None:
         asked = prefixes(phrases)
         suggest_paths = [f"/api/suggest?q={quote(prefix)}" for prefix in asked]
         cold, _ = timed(conn, suggest_paths)
-        warm, _ = timed(conn, suggest_paths)
+        warm, _ = timed(conn, suggest_paths, server)
+        click.echo(f"/api/suggest, warm: server CPU {LAST_CPU_MS[0]:.1f} ms per request")
         click.echo(line("/api/suggest, cold", cold))
         click.echo(line("/api/suggest, warm", warm))
         for prefix in ("climate ch", "new yo", "prime mi"):
