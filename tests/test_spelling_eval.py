@@ -61,7 +61,7 @@ def test_cli_prints_accuracy_and_latency(tmp_path: Path) -> None:
 def test_demo_spelling_accuracy_stays_above_its_floor(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    """Regression floor: held-out (test part) accuracy 0.876 and dev 0.966 when tuned."""
+    """Regression floor: held-out (test part) accuracy 0.880, dev 0.966, all 0.924 when tuned."""
     demo = REPO / "corpus" / "demo" / "wikinews_en_tosca.jsonl.gz"
     index = build_from([demo], tmp_path_factory.mktemp("demo") / "index")
     service = SearchService(index)
