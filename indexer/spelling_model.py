@@ -170,9 +170,13 @@ class WordCounter:
         return self._keys, self._counts
 
 
-def _first_per_group(groups: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Positions of the largest count of each group (ties: the lowest position)."""
-    order = np.lexsort((np.arange(len(groups)), -counts, groups))
+def _first_per_group(
+    groups: np.ndarray, counts: np.ndarray, tie: np.ndarray | None = None
+) -> np.ndarray:
+    """Positions of the largest count of each group (ties: the lowest ``tie`` value,
+    then the lowest position)."""
+    tie = np.zeros(len(groups), dtype=bool) if tie is None else tie
+    order = np.lexsort((np.arange(len(groups)), tie, -counts, groups))
     first = np.ones(len(order), dtype=bool)
     first[1:] = groups[order][1:] != groups[order][:-1]
     return order[first]
@@ -214,10 +218,11 @@ def model_arrays(counter: WordCounter) -> tuple[dict[str, np.ndarray], dict[str,
     lower_of = np.fromiter(map(number.__getitem__, lowered), dtype=np.int64, count=len(cased))
     counts = np.bincount(lower_of, weights=cased_counts, minlength=len(words)).astype(np.uint32)
     dominant = np.full(len(words), -1, dtype=np.int64)
-    best = _first_per_group(lower_of, cased_counts)
+    capital = np.fromiter((word[:1].isupper() for word in cased), dtype=bool, count=len(cased))
+    # A capitalised form must outnumber the lower-case one: a headline's "Voters" ties.
+    best = _first_per_group(lower_of, cased_counts, tie=capital)
     dominant[lower_of[best]] = best
     display = [cased[index] for index in dominant.tolist()]
-    capital = np.fromiter((word[:1].isupper() for word in cased), dtype=bool, count=len(cased))
 
     keys, pair_counts = counter.pairs()
     first, second = keys >> 32, keys & 0xFFFFFFFF

@@ -178,3 +178,13 @@ def test_an_update_rebuilds_the_model_of_its_new_generation(tmp_path: Path) -> N
     assert updated != first
     assert SpellingModel.open(updated).count("cyclone") == 2
     assert SpellingModel.open(first).count("cyclone") == 0  # the clone's link was replaced
+
+
+def test_a_capitalised_form_must_outnumber_the_lower_case_one() -> None:
+    counter = WordCounter()
+    counter.add(["Voters queue for hours", "as voters waited", "NATO said", "NATO and nato"])
+    arrays, _ = model_arrays(counter)
+    blob, offsets = bytes(arrays["display"]), arrays["display_offsets"].tolist()
+    shown = {blob[a:b].decode() for a, b in zip(offsets, offsets[1:], strict=False)}
+    assert "voters" in shown and "Voters" not in shown  # a headline's capital ties: lower wins
+    assert "NATO" in shown  # written that way more often than not
