@@ -53,6 +53,16 @@ EVAL_SUITE ?= ../shared/data/ir-collections
 eval: $(VENV)/.dev
 	$(BIN)/python -m search evaluate --suite $(EVAL_SUITE)
 
+## opensearch-up: assemble OpenSearch from Maven Central (once), start 3 nodes on 127.0.0.1, wait for green
+.PHONY: opensearch-up opensearch-down
+opensearch-up:
+	ops/opensearch/assemble.sh
+	$(PYTHON) ops/opensearch/cluster.py up $(OPENSEARCH_ARGS)
+
+## opensearch-down: stop the nodes that opensearch-up started
+opensearch-down:
+	$(PYTHON) ops/opensearch/cluster.py down
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 

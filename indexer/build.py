@@ -55,6 +55,7 @@ from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, article_to_document, build_schema
 from indexer.sources import Deduper, Manifest, current_cwd, list_files, read_kept, stat_entry
+from indexer.spelling_model import write_spelling_model
 
 #: Memory each Whoosh writer may use for its posting pool before spilling a run (MB).
 DEFAULT_LIMIT_MB = 256
@@ -133,6 +134,8 @@ def seal_and_publish(
 ) -> None:
     """End a build or update: verify the finished ``generation`` holds ``articles``,
     save its manifest and build info (``info`` plus counts), then serve it atomically."""
+    progress.phase("counting words for spelling")
+    write_spelling_model(generation)
     progress.phase("verifying")
     verify_generation(generation, articles)
     manifest.save(generation)
@@ -209,6 +212,7 @@ def build_index(
                 ix.close()
             if on_progress is not None:
                 on_progress(count)
+            write_spelling_model(generation)
             verify_generation(generation, count)
             seconds = time.perf_counter() - started
             write_info(

@@ -2,6 +2,8 @@
 
 ``python -m search evaluate --topics FILE --qrels FILE [--index DIR]``: ranking quality.
 
+``python -m search evaluate-spelling [--set FILE] [--index DIR]``: did-you-mean accuracy.
+
 Exit status: 0 = answered (even with no hits); 1 = no index; 2 = bad parameter.
 """
 
@@ -102,6 +104,8 @@ def query_command(
         return
     for notice in response.notices:
         click.echo(f"note: {notice}")
+    if response.corrected_query:
+        click.echo(f"showing results for: {response.corrected_query} (nothing matched as typed)")
     if response.suggestion:
         click.echo(f"did you mean: {response.suggestion}")
     click.echo(f"{response.total} results ({response.took_ms:.1f} ms), page {page}")
@@ -109,6 +113,8 @@ def query_command(
         date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"
         dupes = f"  +{hit.duplicates} similar" if hit.duplicates else ""
         click.echo(f"{rank:>4}. {hit.title}  [{date}] {hit.source}  ({hit.id}){dupes}")
+        if hit.missing:
+            click.echo(f"      missing: {', '.join(hit.missing)}")
 
 
 @cli.command("evaluate")
@@ -262,3 +268,45 @@ def tune_command(suite_dir: Path, cache_dir: Path, quick: bool) -> None:
         for service, _ in opened:
             service.close()
     click.echo(report(folds, final))
+
+
+@cli.command("evaluate-spelling")
+@click.option(
+    "--set",
+    "set_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path(__file__).parent / "eval" / "spelling_demo.tsv",
+    show_default="search/eval/spelling_demo.tsv",
+    help="part<TAB>kind<TAB>query<TAB>expected lines.",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    default=default_index_dir,
+    show_default="$BROADSHEET_INDEX_DIR or var/index",
+)
+@click.option("--part", type=click.Choice(["dev", "test", "all"]), default="all", show_default=True)
+@click.option("--show-wrong", is_flag=True, help="Also print every wrong answer.")
+def evaluate_spelling_command(set_path: Path, index_dir: str, part: str, show_wrong: bool) -> None:
+    """Run the misspelling set through the search entry point; print the share of right
+    suggestions per part and kind, and latency p50/p99 (all and zero-hit queries, cold
+    and warm). Exit status: 0 done, 1 no index, 2 bad set file."""
+    from search.spelling_eval import SpellingSetError, read_cases, report_lines, run_cases
+
+    try:
+        cases = read_cases(set_path)
+    except (SpellingSetError, UnicodeDecodeError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    if part != "all":
+        cases = [case for case in cases if case.part == part]
+    service = SearchService(index_dir)
+    try:
+        results = run_cases(service, cases)
+    except IndexUnavailable as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    finally:
+        service.close()
+    for line in report_lines(results, show_wrong):
+        click.echo(line)

@@ -16,7 +16,7 @@ the time limit (`search.deadline`).
 
 from __future__ import annotations
 
-import re
+import dataclasses
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -28,21 +28,25 @@ from whoosh.searching import Searcher
 
 from corpus.article import Article
 from indexer.whoosh_fixes import apply_reader_fixes
-from search.correction import closest_words
+from search.assist import SpellingModels, corrected_text, missing_words
+from search.completion import complete
+from search.correction import Correction
 from search.deadline import Deadline
 from search.errors import SearchTimedOut
 from search.execution import Snapshot, count, execute
 from search.hits import article_from_fields, hit_from_fields, validate
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
-from search.query import ParsedQuery, parse_query
+from search.query import parse_query
 from search.relevance import DEFAULT_RANKING, RankingParams
 from search.served import ServedIndex
 from search.snippets import MAX_ANALYZED_CHARS, lead_snippet
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
-#: A query with fewer hits than this gets a "did you mean" check.
+#: A correction of words the archive has is offered when the query finds fewer than
+#: this and the correction more, or when the correction finds `CLEARLY_MORE` times as many.
 SUGGEST_BELOW = 5
+CLEARLY_MORE = 10
 #: Key terms of an article used to find related ones.
 RELATED_TERMS = 20
 #: Seconds one search (or article page, or autocomplete) may compute; past it, the
@@ -55,7 +59,6 @@ EXPANSION_SHARE = 0.5
 #: limit up (a parse of 1,000 characters takes up to a few tenths of a second, more on
 #: a loaded machine): so a search answers within about 1.5 times the limit.
 MATCHING_SHARE = 0.5
-_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 
 def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
@@ -101,6 +104,7 @@ class SearchService:
         #: The relevance parameters (evaluation and tuning pass others).
         self.ranking = ranking
         self.served = ServedIndex(self.index_dir, refresh_seconds, ranking)
+        self._models = SpellingModels()
 
     def deadline(self) -> Deadline:
         """A new deadline, ``time_limit`` seconds from now."""
@@ -183,16 +187,24 @@ class SearchService:
         return self.served.read(find)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Title words starting with the last word of ``prefix``, most frequent first,
-        completed onto the rest of ``prefix`` (for autocomplete); what was found
-        within the time limit."""
+        """Completions of ``prefix`` for autocomplete: its last word completed with the
+        words that follow the word before it, then by frequency (`search.completion`).
+        A generation without a spelling model completes title words by frequency,
+        what was found within the time limit."""
+        if len(prefix) > 200:
+            return []
         head, _, last = prefix.lower().rpartition(" ")
         last = last.strip()
-        if len(last) < 2 or len(prefix) > 200:
-            return []
 
-        def complete(snapshot: Snapshot) -> list[tuple[int, str]]:
+        def find(snapshot: Snapshot) -> list[str]:
             deadline = self.deadline()
+            model = self._models.get(snapshot.generation)
+            if deadline.stop_here("suggest"):
+                return []
+            if model is not None:  # bounded: binary searches and one slice of pairs
+                return complete(model, prefix, max(0, limit))
+            if len(last) < 2:
+                return []
             reader = snapshot.searcher.reader()
             words = []
             for term in deadline.until(reader.expand_prefix("title_words", last), "suggest"):
@@ -200,11 +212,10 @@ class SearchService:
                 words.append((reader.doc_frequency("title_words", word), word))
                 if len(words) >= 500:
                     break
-            return words
+            words.sort(key=lambda item: (-item[0], item[1]))
+            return [f"{head} {word}".strip() for _, word in words[: max(0, limit)]]
 
-        words = self.served.read(complete)
-        words.sort(key=lambda item: (-item[0], item[1]))
-        return [f"{head} {word}".strip() for _, word in words[: max(0, limit)]]
+        return self.served.read(find)
 
     # -- searching -------------------------------------------------------------
 
@@ -212,6 +223,9 @@ class SearchService:
         """Run ``request`` and return one ranked page with facets and snippets.
 
         ``now`` is the request time relative dates resolve against (default: now).
+        A query that finds nothing is replaced by its spelling correction when that is
+        confident and finds something (``corrected_query``); then, with all words
+        required, by any of its words (``relaxed``, each hit saying which it lacks).
         Past the time limit the answer holds what was found (``total_exact`` false
         when the results or counts are affected, and a notice), or, when matching
         itself did not finish, `search.errors.SearchTimedOut` is raised.
@@ -228,6 +242,18 @@ class SearchService:
             parsed = parse_query(request.q, schema, request.op, now, reader, expansion)
             matching = deadline.at_least(MATCHING_SHARE)
             outcome = execute(snapshot, parsed, request, now, deadline, matching)
+            typed_total, corrected, correction = outcome.total, None, None
+            if not parsed.is_empty and not deadline.stop_here("did-you-mean"):
+                correction = corrected_text(self._models.get(snapshot.generation), parsed)
+            if outcome.total == 0 and correction and correction.confident and request.correct:
+                fixed = parse_query(correction.text, schema, request.op, now, reader, deadline)
+                try:
+                    fixed_outcome = execute(snapshot, fixed, request, now, deadline)
+                except SearchTimedOut:
+                    deadline.cut("corrected search")
+                else:
+                    if fixed_outcome.total:
+                        outcome, parsed, corrected = fixed_outcome, fixed, correction.text
             relaxed = False
             if outcome.total == 0 and request.op == "and" and not parsed.is_empty:
                 loose = parse_query(request.q, schema, "or", now, reader, deadline.part(0.5))
@@ -239,15 +265,22 @@ class SearchService:
                     else:
                         if loose_outcome.total:
                             outcome, parsed, relaxed = loose_outcome, loose, True
+            dropped: tuple[str, ...] = ()
+            if relaxed and not deadline.stop_here("missing words"):
+                hits, dropped = missing_words(snapshot, parsed, outcome.hits, now, deadline)
+                outcome = dataclasses.replace(outcome, hits=hits)
             suggestion = None
-            if outcome.total < SUGGEST_BELOW and not parsed.is_empty:
+            if corrected is None and correction is not None:
                 if not deadline.stop_here("did-you-mean"):
                     suggestion = self._suggest(
-                        snapshot, parsed, request, outcome.total, now, deadline
+                        snapshot, correction, request, typed_total, now, deadline
                     )
             notices = list(parsed.notices)
             if relaxed:
-                notices.append("no article has all the words; showing articles with any of them")
+                without = f" (without: {', '.join(dropped)})" if dropped else ""
+                notices.append(
+                    f"no article has all the words; showing articles with any of them{without}"
+                )
             if deadline.stopped:
                 notices.append(
                     f"the search was stopped after {self.time_limit:g} s "
@@ -265,6 +298,7 @@ class SearchService:
                 relaxed=relaxed,
                 notices=tuple(notices),
                 total_exact=not deadline.results_cut,
+                corrected_query=corrected,
             )
 
         return self.served.read(run)
@@ -272,46 +306,28 @@ class SearchService:
     def _suggest(
         self,
         snapshot: Snapshot,
-        parsed: ParsedQuery,
+        correction: Correction,
         request: SearchRequest,
-        total: int,
+        typed_total: int,
         now: datetime,
         deadline: Deadline,
     ) -> str | None:
-        """A corrected query string, only when it finds more than the original (SOLR-2010).
-
-        Each plain word of the query that neither title nor body holds is replaced by
-        the closest indexed word (edit distance up to 2, `search.correction`); operators,
-        field names and words that do occur are kept as typed. Within ``deadline``.
-        """
-        searcher = snapshot.searcher
-        reader = searcher.reader()
-        analyzer = searcher.schema["body"].analyzer
-        unknown = []
-        for match in deadline.until(_WORD.finditer(parsed.text), "did-you-mean"):
-            word = match[0]
-            if word in ("AND", "OR", "NOT") or parsed.text[match.end() : match.end() + 1] == ":":
-                continue
-            stems = [token.text for token in analyzer(word.lower())]
-            if stems and not any(
-                reader.doc_frequency(name, stem) for name in ("body", "title") for stem in stems
-            ):
-                unknown.append(match)
-        corrections = closest_words(reader, "body", (m[0].lower() for m in unknown), deadline)
-        pieces, cursor = [], 0
-        for match in unknown:
-            correction = corrections.get(match[0].lower())
-            if correction:
-                pieces += [parsed.text[cursor : match.start()], correction]
-                cursor = match.end()
-        if not pieces:
-            return None
-        pieces.append(parsed.text[cursor:])
-        suggestion = " ".join(" ".join(["".join(pieces), *parsed.date_texts]).split())
-        reparsed = parse_query(suggestion, searcher.schema, request.op, now, reader, deadline)
+        """``correction`` as a did-you-mean, when it finds clearly more than the query as
+        typed (SOLR-2010): more, when that found fewer than `SUGGEST_BELOW`; at least
+        `CLEARLY_MORE` times as many, otherwise. A correction of words the archive does
+        not have as written needs only to find something: what the query as typed
+        found, it found through other words sharing their stems ("officals" finds
+        "office"). Within ``deadline``."""
+        reader = snapshot.searcher.reader()
+        schema = snapshot.searcher.schema
+        reparsed = parse_query(correction.text, schema, request.op, now, reader, deadline)
         try:
             found = count(snapshot, reparsed, request, deadline)
         except SearchTimedOut:
             deadline.cut("did-you-mean")
             return None
-        return suggestion if found > total else None
+        if found == 0:
+            return None
+        if correction.unattested or found >= CLEARLY_MORE * typed_total:
+            return correction.text
+        return correction.text if typed_total < SUGGEST_BELOW and found > typed_total else None

@@ -39,6 +39,9 @@ class SearchRequest:
     collapse: bool = True
     #: Boost newer articles in relevance ranking (``recency=1``).
     recency: bool = False
+    #: When the query finds nothing, show the results of its confident spelling
+    #: correction instead (``correct=0``: search exactly what was typed).
+    correct: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,8 @@ class Hit:
     #: How many near-duplicate articles (also matching) this hit stands for, and their ids.
     duplicates: int = 0
     duplicate_ids: tuple[str, ...] = ()
+    #: The query's words and phrases this hit lacks (only when the search was relaxed).
+    missing: tuple[str, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON API's shape of a hit."""
@@ -74,6 +79,7 @@ class Hit:
             "snippet": self.snippet,
             "duplicates": self.duplicates,
             "duplicate_ids": list(self.duplicate_ids),
+            "missing": list(self.missing),
         }
 
 
@@ -108,6 +114,9 @@ class SearchResponse:
     notices: tuple[str, ...] = ()
     #: Whether ``total`` is an exact count (it is for this backend; an estimate may not be).
     total_exact: bool = True
+    #: When the query as typed found nothing, the spelling correction whose results
+    #: these are ("Showing results for X. Search instead for Y"); None otherwise.
+    corrected_query: str | None = None
 
     @property
     def pages(self) -> int:
@@ -133,6 +142,7 @@ class SearchResponse:
                 for name, values in self.facets.items()
             },
             "suggestion": self.suggestion,
+            "corrected_query": self.corrected_query,
         }
 
 

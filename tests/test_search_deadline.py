@@ -24,13 +24,14 @@ from whoosh import query as wq
 from conftest import build_from
 from indexer.schema import TEXT_ANALYZER
 from search import SearchRequest, SearchService, SearchTimedOut
-from search.correction import closest_words, correctable
+from search.assist import corrected_text
 from search.deadline import Deadline
 from search.facets import count_facets
 from search.models import FACET_NAMES
 from search.query import parse_query
 from search.ranking import ranked
 from search.snippets import TermMatcher, make_snippet
+from search.spelling import SpellingModel
 from webui import create_app
 
 LIMIT = 1.5
@@ -39,7 +40,7 @@ BOUND = LIMIT + 1.5
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 #: The query of the review: ten runs of 95 letters (959 characters).
 RUNS = " ".join(letter * 95 for letter in "spcmabtdfr")
-#: Twenty plausible non-words (no runs, ordinary length): each needs the lexicon walk.
+#: Twenty plausible non-words (no runs, ordinary length): each needed the old lexicon walk.
 GARBAGE = "qzkvbw xjqpzm vvkqzx zqxjkp wpqzvx kzqjxv jxqzkw pzqxjv qvzkxj xzqkjp " * 2
 
 
@@ -151,12 +152,17 @@ def test_many_tags_list_the_same_top_values_as_a_full_count(tmp_path: Path) -> N
     assert [(value.value, value.count) for value in listed] == expected
 
 
-def test_corrections_skip_non_words_and_stop_at_the_deadline(small: SearchService) -> None:
-    reader = small.served.current().searcher.reader()
-    assert not correctable("s" * 95) and not correctable("ssss") and correctable("electoin")
-    assert closest_words(reader, "body", ["electoin"], Deadline(None)) == {"electoin": "election"}
+def test_did_you_mean_stops_at_the_deadline(small: SearchService) -> None:
+    snapshot = small.served.current()
+    reader = snapshot.searcher.reader()
+    parsed = parse_query("electoin", snapshot.searcher.schema, "and", NOW, reader)
+    correction = corrected_text(SpellingModel.open(snapshot.generation), parsed)
+    assert correction is not None and correction.text == "election"
+    request = SearchRequest(q="electoin")
+    unlimited = Deadline(None)
+    assert small._suggest(snapshot, correction, request, 0, NOW, unlimited) == "election"
     deadline = expired()
-    assert closest_words(reader, "body", ["electoin"], deadline) == {}
+    assert small._suggest(snapshot, correction, request, 0, NOW, deadline) is None
     assert deadline.stopped == ["did-you-mean"]
 
 

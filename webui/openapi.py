@@ -47,6 +47,12 @@ HIT = {
             "description": "similar stories collapsed into this hit",
         },
         "duplicate_ids": {"type": "array", "items": {"type": "string"}},
+        "missing": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "when the search was relaxed: the query's words and phrases "
+            "this hit lacks, as typed (empty otherwise)",
+        },
     },
 }
 
@@ -96,7 +102,17 @@ SEARCH_RESPONSE = {
                 "items": {"$ref": "#/components/schemas/FacetValue"},
             },
         },
-        "suggestion": {**NULLABLE_STRING, "description": "did-you-mean query, or null"},
+        "suggestion": {
+            **NULLABLE_STRING,
+            "description": "did-you-mean: a spelling correction of the query that finds more "
+            "articles, or null",
+        },
+        "corrected_query": {
+            **NULLABLE_STRING,
+            "description": "when the query as typed found nothing, the confident spelling "
+            "correction whose results these are (show: Showing results for <corrected_query>. "
+            "Search instead for <query>, with correct=0); null otherwise",
+        },
     },
 }
 
@@ -198,6 +214,11 @@ SEARCH_PARAMETERS = [
         {"enum": ["0", "1", "true", "false", "yes", "no", "on", "off"], "default": "0"},
         "1 boosts newer articles in relevance ranking",
     ),
+    _param(
+        "correct",
+        {"enum": ["0", "1", "true", "false", "yes", "no", "on", "off"], "default": "1"},
+        "0 searches the query exactly as typed, never its spelling correction",
+    ),
 ]
 
 ERRORS = {
@@ -257,7 +278,12 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                     "operationId": "suggest",
                     "summary": "Autocomplete (OpenSearch suggestions format)",
                     "parameters": [
-                        _param("q", {"type": "string", "maxLength": 200}, "what was typed so far")
+                        _param(
+                            "q",
+                            {"type": "string", "maxLength": 200},
+                            "what was typed so far; completions continue its last word with "
+                            "the words that most often follow the word before it",
+                        )
                     ],
                     "responses": {
                         "200": _json(

@@ -118,4 +118,5 @@ def request_to_search_request(args: MultiDict, now: datetime | None = None) -> S
         date_to=parse_date_param(args, "to", end_of_day=True, now=now),
         collapse=parse_flag(args, "collapse", True),
         recency=parse_flag(args, "recency", False),
+        correct=parse_flag(args, "correct", True),
     )

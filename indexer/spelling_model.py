@@ -1,0 +1,378 @@
+"""The spelling model of a generation: the archive's surface words, their counts and pairs.
+
+`write_spelling_model` is called by every build and update after the articles are
+committed and before the generation is verified and published, so the model is
+swapped in with the index it describes (an optimize keeps its base's model, since
+the articles are the same). It reads the stored title and body of every live
+article once and writes ``spelling.bin`` into the generation folder:
+
+``words``
+    every distinct word of two or more letters as written (letters only; a
+    possessive ``'s`` is dropped: "Bush's" counts as "bush"), lowercased and sorted
+    by UTF-8 bytes, with how often it occurs and its most common written form
+    ("York", "NATO", "climate"), so a suggestion is a word of the archive, never a stem;
+``pairs``
+    two words that follow each other with nothing but a space between them, seen
+    at least `MIN_PAIR_COUNT` times, keyed ``first << 32 | second`` (word numbers),
+    with their count and which of the two are capitalised in the pair's most common
+    written form ("New York" although "new" alone is lower case);
+``deletes``
+    the symmetric-delete index of SymSpell (Wolf Garbe, MIT) over the words seen at
+    least `MIN_CANDIDATE_COUNT` times: for every string made by deleting up to
+    `MAX_EDITS` letters from a word's first `PREFIX_LENGTH` letters, its CRC-32 and the
+    word, sorted by hash. A misspelling's own deletes find every word within
+    `MAX_EDITS` edits by binary search (`search.spelling`).
+
+The file is a small JSON header followed by raw arrays, read in place with
+``mmap`` (`read_arrays`): the worker processes of a server share one copy in the
+page cache, and opening a model costs no parsing. Counting streams over the
+articles in batches with NumPy; memory grows with the distinct words and pairs
+(12 bytes a pair), not with the text.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh import index as whoosh_index
+
+MODEL_NAME = "spelling.bin"
+MAGIC = b"BSSPELL1"
+#: Format version written in the header; a reader refuses any other.
+FORMAT_VERSION = 1
+#: Fewest occurrences of a pair kept (pairs seen once are mostly noise).
+MIN_PAIR_COUNT = 2
+#: Fewest occurrences of a word offered as a correction (words seen once are often typos).
+MIN_CANDIDATE_COUNT = 2
+#: Most letters deleted per string in the delete index, and how many leading letters count.
+MAX_EDITS = 2
+PREFIX_LENGTH = 7
+#: Articles counted per NumPy batch, and pair keys buffered before they are merged.
+BATCH_TEXTS = 500
+PENDING_PAIRS = 4_000_000
+#: A whitespace token that is a word: punctuation, letters, an optional 's, punctuation.
+_TOKEN = re.compile(r"([^\w]*)([^\W\d_]+?)(?:['\u2019][sS])?([^\w]*)")
+_SEPARATOR = "\x00"
+_ALIGN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStats:
+    """What `write_spelling_model` counted and wrote."""
+
+    articles: int
+    tokens: int
+    words: int
+    pairs: int
+    deletes: int
+    bytes: int
+    seconds: float
+
+
+def _classify(token: str) -> tuple[str | None, bool, bool]:
+    """(word as written or None, a break before it, a break after it) of one token."""
+    match = _TOKEN.fullmatch(token)
+    if match is None or len(match[2]) < 2:
+        return None, True, True
+    return match[2], bool(match[1]), bool(match[3])
+
+
+class WordCounter:
+    """Counts written words and adjacent pairs over texts, in NumPy batches."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+        #: Per token code: the written word's number (-1: no word), breaks before and after.
+        self._code_word = np.zeros(0, dtype=np.int64)
+        self._code_before = np.zeros(0, dtype=bool)
+        self._code_after = np.zeros(0, dtype=bool)
+        self._cased: dict[str, int] = {}
+        self.cased_words: list[str] = []
+        self._unigrams = np.zeros(0, dtype=np.int64)
+        self._pending: list[np.ndarray] = []
+        self._pending_size = 0
+        self._keys = np.zeros(0, dtype=np.int64)
+        self._counts = np.zeros(0, dtype=np.int64)
+        self.tokens = 0
+
+    def add(self, texts: Iterable[str]) -> None:
+        """Count the words and pairs of ``texts`` (no pair spans two texts)."""
+        tokens: list[str] = []
+        for text in texts:
+            tokens += text.split()
+            tokens.append(_SEPARATOR)
+        if not tokens:
+            return
+        self._learn(set(tokens).difference(self._codes))
+        code = np.fromiter(map(self._codes.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        words = self._code_word[code]
+        before = self._code_before[code]
+        after = self._code_after[code]
+        valid = words >= 0
+        self.tokens += int(valid.sum())
+        counts = np.bincount(words[valid], minlength=len(self.cased_words))
+        if len(self._unigrams) < len(counts):
+            self._unigrams = np.concatenate(
+                [self._unigrams, np.zeros(len(counts) - len(self._unigrams), dtype=np.int64)]
+            )
+        self._unigrams[: len(counts)] += counts
+        linked = valid[:-1] & valid[1:] & ~after[:-1] & ~before[1:]
+        keys = (words[:-1][linked] << 32) | words[1:][linked]
+        self._pending.append(keys)
+        self._pending_size += len(keys)
+        if self._pending_size >= PENDING_PAIRS:
+            self._merge()
+
+    def _learn(self, new_tokens: set[str]) -> None:
+        """Give each token not seen before its code (and its word a number)."""
+        numbers, befores, afters = [], [], []
+        for token in new_tokens:
+            word, before, after = _classify(token)
+            number = -1
+            if word is not None:
+                number = self._cased.setdefault(word, len(self.cased_words))
+                if number == len(self.cased_words):
+                    self.cased_words.append(word)
+            self._codes[token] = len(self._code_word) + len(numbers)
+            numbers.append(number)
+            befores.append(before)
+            afters.append(after)
+        self._code_word = np.concatenate([self._code_word, np.asarray(numbers, dtype=np.int64)])
+        self._code_before = np.concatenate([self._code_before, np.asarray(befores, dtype=bool)])
+        self._code_after = np.concatenate([self._code_after, np.asarray(afters, dtype=bool)])
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        keys = np.concatenate([self._keys, *self._pending])
+        weights = np.concatenate([self._counts, np.ones(self._pending_size, dtype=np.int64)])
+        self._keys, inverse = np.unique(keys, return_inverse=True)
+        self._counts = np.bincount(inverse, weights=weights).astype(np.int64)
+        self._pending, self._pending_size = [], 0
+
+    def unigrams(self) -> np.ndarray:
+        """Occurrences of each written word (indexed like `cased_words`)."""
+        return self._unigrams[: len(self.cased_words)]
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted pair keys of written words (``first << 32 | second``) and their counts."""
+        self._merge()
+        return self._keys, self._counts
+
+
+def _first_per_group(
+    groups: np.ndarray, counts: np.ndarray, tie: np.ndarray | None = None
+) -> np.ndarray:
+    """Positions of the largest count of each group (ties: the lowest ``tie`` value,
+    then the lowest position)."""
+    tie = np.zeros(len(groups), dtype=bool) if tie is None else tie
+    order = np.lexsort((np.arange(len(groups)), tie, -counts, groups))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = groups[order][1:] != groups[order][:-1]
+    return order[first]
+
+
+def deletes(word: str, max_edits: int = MAX_EDITS, prefix: int = PREFIX_LENGTH) -> set[str]:
+    """Strings made by deleting up to ``max_edits`` letters from ``word[:prefix]``
+    (the word's prefix itself included; never the empty string)."""
+    start = word[:prefix]
+    found = {start}
+    frontier = {start}
+    for _ in range(max_edits):
+        frontier = {
+            text[:i] + text[i + 1 :] for text in frontier if len(text) > 1 for i in range(len(text))
+        }
+        found |= frontier
+    return found
+
+
+def delete_hash(text: str) -> int:
+    """The stable 32-bit hash of a delete string (CRC-32 of its UTF-8 bytes)."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    encoded = [value.encode("utf-8") for value in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
+    np.cumsum([len(item) for item in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+
+
+def model_arrays(counter: WordCounter) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Fold the written forms of `WordCounter` into the model's arrays (module docstring)."""
+    cased = counter.cased_words
+    cased_counts = counter.unigrams()
+    lowered = [word.lower() for word in cased]
+    words = sorted(set(lowered), key=lambda word: word.encode("utf-8"))
+    number = {word: index for index, word in enumerate(words)}
+    lower_of = np.fromiter(map(number.__getitem__, lowered), dtype=np.int64, count=len(cased))
+    counts = np.bincount(lower_of, weights=cased_counts, minlength=len(words)).astype(np.uint32)
+    dominant = np.full(len(words), -1, dtype=np.int64)
+    capital = np.fromiter((word[:1].isupper() for word in cased), dtype=bool, count=len(cased))
+    # A capitalised form must outnumber the lower-case one: a headline's "Voters" ties.
+    best = _first_per_group(lower_of, cased_counts, tie=capital)
+    dominant[lower_of[best]] = best
+    display = [cased[index] for index in dominant.tolist()]
+
+    keys, pair_counts = counter.pairs()
+    first, second = keys >> 32, keys & 0xFFFFFFFF
+    lower_keys = (lower_of[first] << 32) | lower_of[second]
+    unique_keys, inverse = np.unique(lower_keys, return_inverse=True)
+    totals = np.bincount(inverse, weights=pair_counts).astype(np.int64)
+    top = _first_per_group(inverse, pair_counts)
+    flags = np.zeros(len(unique_keys), dtype=np.uint8)
+    flags[inverse[top]] = capital[first[top]].astype(np.uint8) | (
+        capital[second[top]].astype(np.uint8) << 1
+    )
+    kept = totals >= MIN_PAIR_COUNT
+
+    hashes: list[int] = []
+    owners: list[int] = []
+    for index, word in enumerate(words):
+        if counts[index] >= MIN_CANDIDATE_COUNT:
+            found = [delete_hash(text) for text in deletes(word)]
+            hashes += found
+            owners += [index] * len(found)
+    hash_array = np.asarray(hashes, dtype=np.uint32)
+    order = np.argsort(hash_array, kind="stable")
+    words_blob, words_offsets = _strings(words)
+    display_blob, display_offsets = _strings(display)
+    arrays = {
+        "words": words_blob,
+        "word_offsets": words_offsets,
+        "display": display_blob,
+        "display_offsets": display_offsets,
+        "counts": counts,
+        "pair_keys": unique_keys[kept].astype(np.uint64),
+        "pair_counts": totals[kept].astype(np.uint32),
+        "pair_flags": flags[kept],
+        "delete_hashes": hash_array[order],
+        "delete_words": np.asarray(owners, dtype=np.uint32)[order],
+    }
+    meta = {
+        "tokens": counter.tokens,
+        "max_edits": MAX_EDITS,
+        "prefix_length": PREFIX_LENGTH,
+        "min_candidate_count": MIN_CANDIDATE_COUNT,
+        "min_pair_count": MIN_PAIR_COUNT,
+    }
+    return arrays, meta
+
+
+def write_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> int:
+    """Write ``arrays`` and ``meta`` to ``path`` atomically (a temporary name, fsync,
+    rename: a hard-linked older model is replaced, never written into); returns bytes."""
+    layout: dict[str, list[Any]] = {}
+    offset = 0
+    for name, array in arrays.items():
+        offset = -(-offset // _ALIGN) * _ALIGN
+        layout[name] = [array.dtype.str, offset, int(array.size)]
+        offset += array.nbytes
+    header = json.dumps(
+        {"version": FORMAT_VERSION, "meta": meta, "arrays": layout}, sort_keys=True
+    ).encode("utf-8")
+    start = -(-(len(MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as handle:
+        handle.write(MAGIC + len(header).to_bytes(8, "little") + header)
+        handle.write(b"\0" * (start - handle.tell()))
+        for name, array in arrays.items():
+            handle.write(b"\0" * (start + layout[name][1] - handle.tell()))
+            handle.write(np.ascontiguousarray(array).tobytes())
+        handle.flush()
+        os.fsync(handle.fileno())
+        size = handle.tell()
+    os.replace(tmp, path)
+    return size
+
+
+class ModelFormatError(ValueError):
+    """A spelling model file that is not one, or of another format version."""
+
+
+def read_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and meta of a model file, as read-only views into an ``mmap``."""
+    with path.open("rb") as handle:
+        try:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError as error:  # an empty file
+            raise ModelFormatError(f"{path.name}: empty") from error
+    if mapped[: len(MAGIC)] != MAGIC:
+        raise ModelFormatError(f"{path.name}: not a spelling model")
+    size = int.from_bytes(mapped[len(MAGIC) : len(MAGIC) + 8], "little")
+    try:
+        header = json.loads(mapped[len(MAGIC) + 8 : len(MAGIC) + 8 + size])
+    except ValueError as error:
+        raise ModelFormatError(f"{path.name}: unreadable header") from error
+    if header.get("version") != FORMAT_VERSION:
+        raise ModelFormatError(f"{path.name}: format {header.get('version')!r}")
+    start = -(-(len(MAGIC) + 8 + size) // _ALIGN) * _ALIGN
+    arrays = {}
+    for name, (dtype, offset, count) in header["arrays"].items():
+        itemsize = np.dtype(dtype).itemsize
+        if start + offset + count * itemsize > len(mapped):
+            raise ModelFormatError(f"{path.name}: truncated at {name}")
+        arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=start + offset)
+    return arrays, header.get("meta", {})
+
+
+def stored_texts(generation: Path) -> Iterator[list[str]]:
+    """The titles and bodies of the live articles of ``generation``, in batches."""
+    ix = whoosh_index.open_dir(str(generation))
+    try:
+        with ix.searcher() as searcher:
+            batch: list[str] = []
+            for fields in searcher.reader().all_stored_fields():
+                batch += (fields.get("title", ""), fields.get("body", ""))
+                if len(batch) >= 2 * BATCH_TEXTS:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+    finally:
+        ix.close()
+
+
+def write_spelling_model(generation: Path) -> ModelStats:
+    """Count the stored articles of ``generation`` and write its ``spelling.bin``."""
+    started = time.perf_counter()
+    counter = WordCounter()
+    texts = 0
+    for batch in stored_texts(generation):
+        counter.add(batch)
+        texts += len(batch)
+    arrays, meta = model_arrays(counter)
+    size = write_arrays(generation / MODEL_NAME, arrays, meta)
+    return ModelStats(
+        articles=texts // 2,
+        tokens=counter.tokens,
+        words=int(arrays["counts"].size),
+        pairs=int(arrays["pair_keys"].size),
+        deletes=int(arrays["delete_hashes"].size),
+        bytes=size,
+        seconds=time.perf_counter() - started,
+    )
+
+
+__all__ = [
+    "MODEL_NAME",
+    "ModelFormatError",
+    "ModelStats",
+    "WordCounter",
+    "delete_hash",
+    "deletes",
+    "model_arrays",
+    "read_arrays",
+    "write_arrays",
+    "write_spelling_model",
+]
