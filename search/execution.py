@@ -27,7 +27,7 @@ from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
 from search.ranking import ranked, recency_model
 from search.scorer import Evaluation, QueryScorer, Unsupported
-from search.snippets import TermMatcher, lead_snippet, make_snippet
+from search.snippets import TermMatcher, highlight_title, lead_snippet, make_snippet
 
 __all__ = ["Outcome", "Snapshot", "best_positions", "count", "execute", "with_feedback"]
 
@@ -250,6 +250,7 @@ def execute(
     ranked_docs = _ranked_page(snapshot, parsed, request, matches, now, deadline)
     searcher = snapshot.searcher
     matcher = TermMatcher.from_query(parsed.query)
+    title_matcher = TermMatcher.from_query(parsed.query, "title")
     analyzer = searcher.schema["body"].analyzer
     start = (request.page - 1) * request.per_page
     hits = []
@@ -267,5 +268,6 @@ def execute(
         if group >= 0:
             others = [d for d in counts.members(group) if d != docnum]
             duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
-        hits.append(hit_from_fields(fields, score, snippet, duplicates))
+        title_html = highlight_title(fields.get("title", ""), title_matcher, analyzer)
+        hits.append(hit_from_fields(fields, score, snippet, duplicates, title_html))
     return Outcome(counts.total, tuple(hits), counts.facets)

@@ -80,3 +80,42 @@ def test_an_index_without_unstemmed_fields_answers_quoted_words_stemmed(tmp_path
         assert ids(old, "elect") == {a.id for a in ARTICLES}
     finally:
         old.close()
+
+
+def hit_of(service: SearchService, q: str, article_id: str):  # noqa: ANN201
+    response = service.search(SearchRequest(q=q, collapse=False, per_page=50))
+    return next(hit for hit in response.hits if hit.id == article_id)
+
+
+def test_a_quoted_word_marks_only_that_form(service: SearchService) -> None:
+    hit = hit_of(service, '"elected"', "official")
+    assert hit.snippet.count("<mark>") == 1 and "<mark>elected</mark>" in hit.snippet
+    stemmed = hit_of(service, "elected", "officials")
+    assert "<mark>elected</mark>" in stemmed.snippet
+
+
+def test_a_phrase_marks_the_phrase_not_its_words_elsewhere(service: SearchService) -> None:
+    hit = hit_of(service, '"elected officials"', "officials")
+    assert "<mark>elected officials</mark>" in hit.snippet
+    assert hit.snippet.count("<mark>") == 1
+    # Unquoted, each word is marked wherever it stands (stemmed).
+    loose = hit_of(service, "elected officials", "official")
+    assert loose.snippet.count("<mark>") == 3  # Officials, official, elected
+
+
+def test_titles_are_highlighted_by_what_matched_in_them(service: SearchService) -> None:
+    assert hit_of(service, "title:mayor", "elected").title_html == "<mark>Mayor</mark> elected"
+    assert hit_of(service, "mayor", "elected").title_html == "<mark>Mayor</mark> elected"
+    # A body-only search marks nothing in the title.
+    assert hit_of(service, "body:mayor", "elected").title_html == "Mayor elected"
+    assert hit_of(service, '"election day"', "election").title_html == "<mark>Election day</mark>"
+
+
+def test_titles_are_escaped() -> None:
+    from indexer.schema import TEXT_ANALYZER
+    from search.snippets import TermMatcher, highlight_title
+
+    matcher = TermMatcher(frozenset({"tax"}), ())
+    assert highlight_title("<b>Tax</b> & more", matcher, TEXT_ANALYZER) == (
+        "&lt;b&gt;<mark>Tax</mark>&lt;/b&gt; &amp; more"
+    )
