@@ -133,6 +133,8 @@ class ParsedQuery:
     #: The repaired query text without its date expressions, and those expressions.
     text: str = ""
     date_texts: tuple[str, ...] = ()
+    #: The resolved date expressions (``date_texts`` with their ranges).
+    dates: tuple[DateBound, ...] = ()
 
 
 def _parser(schema: Schema, op: str) -> MultifieldParser:
@@ -333,12 +335,12 @@ def parse_query(
     date_filter = _date_query(bounds)
     date_texts = tuple(bound.text for bound in bounds)
     if not text.strip():
-        return ParsedQuery(wq.Every(), tuple(notices), True, date_filter, "", date_texts)
+        return ParsedQuery(wq.Every(), tuple(notices), True, date_filter, "", date_texts, bounds)
     text = _balance(_repair_fields(text, notices), notices)
     query = _parse_leniently(text, schema, op, notices)
     if reader is not None and not isinstance(query, type(wq.NullQuery)):
         query = bound_expansions(query, reader, notices, deadline)
-    return ParsedQuery(query, tuple(notices), False, date_filter, text, date_texts)
+    return ParsedQuery(query, tuple(notices), False, date_filter, text, date_texts, bounds)
 
 
 def _parse_leniently(text: str, schema: Schema, op: str, notices: list[str]) -> wq.Query:
