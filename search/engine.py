@@ -17,6 +17,7 @@ the time limit (`search.deadline`).
 from __future__ import annotations
 
 import dataclasses
+import html
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ from search.hits import article_from_fields, hit_from_fields, validate
 from search.models import SORTS, Hit, IndexInfo, QueryDate, SearchRequest, SearchResponse
 from search.query import ParsedQuery, parse_query
 from search.served import ServedIndex
-from search.snippets import MAX_ANALYZED_CHARS, lead_snippet
+from search.snippets import MAX_ANALYZED_CHARS, TermMatcher, highlight, lead_snippet
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
@@ -215,6 +216,30 @@ class SearchService:
 
         return self.served.read(find)
 
+    def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
+        """``texts`` (an article's title and paragraphs) as safe HTML with the words of
+        the query ``q`` in ``<mark>``, as in snippets (terms under NOT are not marked)."""
+        if not q.strip():
+            return tuple(html.escape(text, quote=False) for text in texts)
+
+        def mark(snapshot: Snapshot) -> tuple[str, ...]:
+            schema = snapshot.searcher.schema
+            parsed = parse_query(q, schema, "and", None, None, self.deadline().part(0.5))
+            matcher = TermMatcher.from_query(parsed.query)
+            analyzer = schema["body"].analyzer
+            return tuple(highlight(text, matcher, analyzer) for text in texts)
+
+        return self.served.read(mark)
+
+    def version(self) -> str:
+        """A token that changes whenever what is served changes (generation or commit),
+        for HTTP validators (ETag)."""
+
+        def token(snapshot: Snapshot) -> str:
+            return f"{snapshot.generation.name}.{snapshot.searcher.reader().generation()}"
+
+        return self.served.read(token)
+
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Completions of ``prefix`` for autocomplete: its last word completed with the
         words that follow the word before it, then by frequency (`search.completion`).
@@ -331,6 +356,7 @@ class SearchService:
                 total_exact=not deadline.results_cut,
                 corrected_query=corrected,
                 sort=ordered.sort,
+                articles=outcome.articles if outcome.articles != outcome.total else None,
                 sorts=_meaningful_sorts(typed, snapshot.tables.views_known),
                 newest_date=snapshot.tables.newest_date,
                 oldest_date=snapshot.tables.oldest_date,

@@ -63,6 +63,8 @@ class Hit:
     duplicate_ids: tuple[str, ...] = ()
     #: The query's words and phrases this hit lacks (only when the search was relaxed).
     missing: tuple[str, ...] = ()
+    #: The title as safe HTML with the query's words in ``<mark>`` ("" when not made).
+    title_html: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON API's shape of a hit."""
@@ -150,6 +152,9 @@ class SearchResponse:
     #: date presets count back from the newest, not from today.
     newest_date: date | None = None
     oldest_date: date | None = None
+    #: Articles matching, when it differs from ``total`` (near-duplicates grouped
+    #: into one story each); None when not counted.
+    articles: int | None = None
     #: The date expressions typed in the query and what they resolved to.
     query_dates: tuple[QueryDate, ...] = ()
 
