@@ -18,6 +18,7 @@ only its list of matched words.
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import time
@@ -140,6 +141,14 @@ class TypesenseSearchService:
     def generation(self) -> str | None:
         """The collection the alias points at now (changes on every rebuild)."""
         return self._call("alias lookup", self._client.alias_target, self.alias)
+
+    def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
+        """``texts`` escaped; this backend marks query words only in its snippets."""
+        return tuple(html.escape(text, quote=False) for text in texts)
+
+    def version(self) -> str:
+        """Unknown here (the collection changes without a local token): no ETags."""
+        return ""
 
     def doc_count(self) -> int:
         """Number of articles in the served collection."""
