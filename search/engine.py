@@ -335,14 +335,14 @@ class SearchService:
             if relaxed:
                 without = f" (without: {', '.join(dropped)})" if dropped else ""
                 notices.append(
-                    f"no article has all the words; showing articles with any of them{without}"
+                    f"No article has all of your words; showing articles with any of them{without}."
                 )
             if deadline.stopped:
                 notices.append(
-                    f"the search was stopped after {self.time_limit:g} s "
+                    f"The search was stopped after {self.time_limit:g} s "
                     f"({', '.join(deadline.stopped)} cut short): "
                     + ("the results and counts may be incomplete; " if deadline.results_cut else "")
-                    + "a narrower query is faster"
+                    + "a narrower search is faster."
                 )
             return SearchResponse(
                 request=request,

@@ -62,7 +62,7 @@ DROP_ALL = 1_000_000
 FACET_FIELDS = {"tags": "tags", "source": "source", "year": "year", "month": "month"}
 #: The facets a response lists: those the models name that this backend knows.
 FACET_NAMES = tuple(name for name in REQUEST_FACETS if name in FACET_FIELDS)
-RELAXED_NOTICE = "no article has all the words; showing articles with any of them"
+RELAXED_NOTICE = "No article has all of your words; showing articles with any of them."
 APPROXIMATE_OR_NOTICE = (
     "on the Typesense backend, matching any word drops words from the ends of the query, "
     "so articles that have only a middle word of three or more may be missing"
