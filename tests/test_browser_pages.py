@@ -364,29 +364,24 @@ def test_14_notices_read_as_sentences(browser, base_url: str) -> None:  # noqa: 
 
 
 def test_16_compressed_answers_and_304s(base_url: str) -> None:
-    for path in (
-        "/?q=election",
-        "/articles/w-election-3",
-        "/api/search?q=election",
-        "/search.atom?q=election",
-    ):
-        first = urllib.request.urlopen(
-            urllib.request.Request(base_url + path, headers={"Accept-Encoding": "gzip"})
-        )
-        body = first.read()
-        assert first.headers["Content-Encoding"] == "gzip", path
-        assert gzip.decompress(body)
-        tag = first.headers["ETag"]
+    paths = ("/?q=election", "/articles/w-election-3", "/api/search?q=election")
+    for path in (*paths, "/search.atom?q=election"):
+        zipped = urllib.request.Request(base_url + path, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(zipped) as first:
+            body = first.read()
+            encoding, tag = first.headers["Content-Encoding"], first.headers["ETag"]
+        assert encoding == "gzip" and gzip.decompress(body), path
         assert tag, path
         again = urllib.request.Request(
             base_url + path, headers={"Accept-Encoding": "gzip", "If-None-Match": tag}
         )
         with pytest.raises(urllib.error.HTTPError) as answer:
             urllib.request.urlopen(again)
+        answer.value.close()
         assert answer.value.code == 304, path
-        plain = urllib.request.urlopen(base_url + path)
-        assert plain.headers.get("Content-Encoding") is None
-        assert len(plain.read()) > len(body)
+        with urllib.request.urlopen(base_url + path) as plain:
+            assert plain.headers.get("Content-Encoding") is None
+            assert len(plain.read()) > len(body)
 
 
 def test_17_titles_are_highlighted(browser, base_url: str) -> None:  # noqa: ANN001, F811
