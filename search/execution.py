@@ -9,7 +9,7 @@ ranked by Whoosh's collectors over the documents that passed instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
 from search.ranking import ranked, recency_model
 from search.scorer import Evaluation, QueryScorer, Unsupported
-from search.snippets import TermMatcher, lead_snippet, make_snippet
+from search.snippets import TermMatcher, highlight, lead_snippet, make_snippet
 
 __all__ = ["Outcome", "Snapshot", "count", "execute"]
 
@@ -50,6 +50,8 @@ class Outcome:
     total: int
     hits: tuple[Hit, ...]
     facets: dict
+    #: Articles matching (``total`` counts a group of near-duplicates once).
+    articles: int = 0
 
 
 @dataclass(slots=True)
@@ -210,7 +212,7 @@ def execute(
     matches = _matches(snapshot, parsed, request, request.facets, matching or deadline)
     counts = matches.counts
     if counts.total == 0 or isinstance(parsed.query, type(wq.NullQuery)):
-        return Outcome(0, (), counts.facets)
+        return Outcome(0, (), counts.facets, 0)
     ranked_docs = _ranked_page(snapshot, parsed, request, matches, now, deadline)
     searcher = snapshot.searcher
     matcher = TermMatcher.from_query(parsed.query)
@@ -231,5 +233,8 @@ def execute(
         if group >= 0:
             others = [d for d in counts.members(group) if d != docnum]
             duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
-        hits.append(hit_from_fields(fields, score, snippet, duplicates))
-    return Outcome(counts.total, tuple(hits), counts.facets)
+        hit = hit_from_fields(fields, score, snippet, duplicates)
+        if request.snippets and matcher and hit.title:
+            hit = replace(hit, title_html=highlight(hit.title, matcher, analyzer))
+        hits.append(hit)
+    return Outcome(counts.total, tuple(hits), counts.facets, len(counts.passing))

@@ -245,3 +245,16 @@ def make_snippet(
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(body) else ""
     return f"{prefix}{snippet}{suffix}"
+
+
+def highlight(text: str, matcher: TermMatcher, analyzer: Analyzer) -> str:
+    """All of ``text`` as safe HTML with every ``matcher`` term in ``<mark>`` (matches
+    are looked for in its first `MAX_ANALYZED_CHARS` characters)."""
+    hits = find_matches(text[:MAX_ANALYZED_CHARS], matcher, analyzer) if matcher else []
+    pieces, cursor = [], 0
+    for start, end, _ in hits:
+        pieces.append(html.escape(text[cursor:start], quote=False))
+        pieces.append(f"<mark>{html.escape(text[start:end], quote=False)}</mark>")
+        cursor = end
+    pieces.append(html.escape(text[cursor:], quote=False))
+    return "".join(pieces)
