@@ -8,7 +8,10 @@ WORKERS ?= 2
 export BROADSHEET_INDEX_DIR ?= var/index
 DEMO_CORPUS = corpus/demo/wikinews_en_tosca.jsonl.gz
 
-.PHONY: run test lint format index demo-index bench eval clean
+.PHONY: run test lint format index demo-index bench eval clean axe
+# axe-core (accessibility checks injected by tests/test_browser_pages.py), into var/npm (gitignored)
+AXE_VERSION = 4.14.1
+AXE = var/npm/node_modules/axe-core/axe.min.js
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +40,13 @@ demo-index: $(VENV)/.runtime
 index: $(VENV)/.runtime
 	$(BIN)/python -m indexer build $(DEMO_CORPUS) --index $(BROADSHEET_INDEX_DIR)
 
+## axe: install axe-core for the browser tests' accessibility checks
+axe: $(AXE)
+$(AXE):
+	npm install --no-audit --no-fund --silent --prefix var/npm axe-core@$(AXE_VERSION)
+
 ## test: lint, format check and the whole pytest suite
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

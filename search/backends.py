@@ -40,6 +40,14 @@ class SearchBackend(Protocol):
         """Autocomplete completions of ``prefix``."""
         ...
 
+    def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
+        """``texts`` as safe HTML with the query's words in ``<mark>``."""
+        ...
+
+    def version(self) -> str:
+        """A token that changes when what is served changes ("" when unknown)."""
+        ...
+
     def doc_count(self) -> int:
         """Articles served."""
         ...

@@ -185,7 +185,7 @@ def extract_dates(text: str, now: datetime) -> tuple[str, tuple[DateBound, ...],
         try:
             start, end = _resolve(match["op"], value, is_range, now)
         except DateExpressionError as error:
-            notices.append(f"ignored the date expression {match[0].strip()[:60]!r}: {error}")
+            notices.append(f"The date “{match[0].strip()[:60]}” was ignored: {error}.")
             return " "
         bounds.append(DateBound(start, end, bool(match["neg"]), match[0].strip()))
         return " "

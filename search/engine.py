@@ -17,6 +17,7 @@ the time limit (`search.deadline`).
 from __future__ import annotations
 
 import dataclasses
+import html
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -35,11 +36,11 @@ from search.deadline import Deadline
 from search.errors import SearchTimedOut
 from search.execution import Snapshot, count, execute
 from search.hits import article_from_fields, hit_from_fields, validate
-from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
-from search.query import parse_query
+from search.models import SORTS, Hit, IndexInfo, QueryDate, SearchRequest, SearchResponse
+from search.query import ParsedQuery, parse_query
 from search.relevance import DEFAULT_RANKING, RankingParams
 from search.served import ServedIndex
-from search.snippets import MAX_ANALYZED_CHARS, lead_snippet
+from search.snippets import MAX_ANALYZED_CHARS, TermMatcher, highlight, lead_snippet
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
@@ -77,6 +78,39 @@ def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
         parts.append(wq.Term("title", stem))
         parts.append(wq.Term("body", stem, boost=0.5))
     return wq.Or(parts)
+
+
+def _ordered(request: SearchRequest, parsed: ParsedQuery) -> SearchRequest:
+    """``request`` in the order its hits are listed: without words there is nothing to
+    rank by relevance, so a browse lists the newest first."""
+    if parsed.is_empty and request.sort == "relevance":
+        return dataclasses.replace(request, sort="newest", recency=False)
+    return request
+
+
+def _meaningful_sorts(parsed: ParsedQuery, views_known: bool) -> tuple[str, ...]:
+    """The orders worth offering: relevance needs words, views needs a view count."""
+    return tuple(
+        sort
+        for sort in SORTS
+        if not (sort == "relevance" and parsed.is_empty)
+        and not (sort == "views" and not views_known)
+    )
+
+
+def _query_dates(text: str, parsed: ParsedQuery) -> tuple[QueryDate, ...]:
+    """The date expressions of the query as typed, resolved, each with the query
+    text that remains without it."""
+    return tuple(
+        QueryDate(
+            bound.text,
+            bound.start,
+            bound.end,
+            bound.negated,
+            " ".join(text.replace(bound.text, " ", 1).split()),
+        )
+        for bound in parsed.dates
+    )
 
 
 class SearchService:
@@ -186,6 +220,34 @@ class SearchService:
 
         return self.served.read(find)
 
+    def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
+        """``texts`` (an article's title, then its paragraphs) as safe HTML with what the
+        query ``q`` matches in ``<mark>``, as in snippets: the title by what ``q``
+        matches in ``title``, the paragraphs by what it matches in ``body``."""
+        if not q.strip():
+            return tuple(html.escape(text, quote=False) for text in texts)
+
+        def mark(snapshot: Snapshot) -> tuple[str, ...]:
+            schema = snapshot.searcher.schema
+            parsed = parse_query(q, schema, "and", None, None, self.deadline().part(0.5))
+            matchers = [TermMatcher.from_query(parsed.query, field) for field in ("title", "body")]
+            analyzer = schema["body"].analyzer
+            return tuple(
+                highlight(text, matchers[min(1, number)], analyzer)
+                for number, text in enumerate(texts)
+            )
+
+        return self.served.read(mark)
+
+    def version(self) -> str:
+        """A token that changes whenever what is served changes (generation or commit),
+        for HTTP validators (ETag)."""
+
+        def token(snapshot: Snapshot) -> str:
+            return f"{snapshot.generation.name}.{snapshot.searcher.reader().generation()}"
+
+        return self.served.read(token)
+
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Completions of ``prefix`` for autocomplete: its last word completed with the
         words that follow the word before it, then by frequency (`search.completion`).
@@ -240,15 +302,17 @@ class SearchService:
             schema = snapshot.searcher.schema
             expansion = deadline.part(EXPANSION_SHARE)
             parsed = parse_query(request.q, schema, request.op, now, reader, expansion)
+            typed = parsed
+            ordered = _ordered(request, parsed)
             matching = deadline.at_least(MATCHING_SHARE)
-            outcome = execute(snapshot, parsed, request, now, deadline, matching)
+            outcome = execute(snapshot, parsed, ordered, now, deadline, matching)
             typed_total, corrected, correction = outcome.total, None, None
             if not parsed.is_empty and not deadline.stop_here("did-you-mean"):
                 correction = corrected_text(self._models.get(snapshot.generation), parsed)
             if outcome.total == 0 and correction and correction.confident and request.correct:
                 fixed = parse_query(correction.text, schema, request.op, now, reader, deadline)
                 try:
-                    fixed_outcome = execute(snapshot, fixed, request, now, deadline)
+                    fixed_outcome = execute(snapshot, fixed, ordered, now, deadline)
                 except SearchTimedOut:
                     deadline.cut("corrected search")
                 else:
@@ -259,7 +323,7 @@ class SearchService:
                 loose = parse_query(request.q, schema, "or", now, reader, deadline.part(0.5))
                 if loose.query != parsed.query and not deadline.stop_here("relaxed search"):
                     try:
-                        loose_outcome = execute(snapshot, loose, request, now, deadline)
+                        loose_outcome = execute(snapshot, loose, ordered, now, deadline)
                     except SearchTimedOut:
                         deadline.cut("relaxed search")
                     else:
@@ -279,14 +343,14 @@ class SearchService:
             if relaxed:
                 without = f" (without: {', '.join(dropped)})" if dropped else ""
                 notices.append(
-                    f"no article has all the words; showing articles with any of them{without}"
+                    f"No article has all of your words; showing articles with any of them{without}."
                 )
             if deadline.stopped:
                 notices.append(
-                    f"the search was stopped after {self.time_limit:g} s "
+                    f"The search was stopped after {self.time_limit:g} s "
                     f"({', '.join(deadline.stopped)} cut short): "
                     + ("the results and counts may be incomplete; " if deadline.results_cut else "")
-                    + "a narrower query is faster"
+                    + "a narrower search is faster."
                 )
             return SearchResponse(
                 request=request,
@@ -299,6 +363,12 @@ class SearchService:
                 notices=tuple(notices),
                 total_exact=not deadline.results_cut,
                 corrected_query=corrected,
+                sort=ordered.sort,
+                articles=outcome.articles if outcome.articles != outcome.total else None,
+                sorts=_meaningful_sorts(typed, snapshot.tables.views_known),
+                newest_date=snapshot.tables.newest_date,
+                oldest_date=snapshot.tables.oldest_date,
+                query_dates=_query_dates(request.q, typed),
             )
 
         return self.served.read(run)

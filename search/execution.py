@@ -27,7 +27,7 @@ from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
 from search.ranking import ranked, recency_model
 from search.scorer import Evaluation, QueryScorer, Unsupported
-from search.snippets import TermMatcher, highlight_title, lead_snippet, make_snippet
+from search.snippets import TermMatcher, highlight, lead_snippet, make_snippet
 
 __all__ = ["Outcome", "Snapshot", "best_positions", "count", "execute", "with_feedback"]
 
@@ -51,6 +51,8 @@ class Outcome:
     total: int
     hits: tuple[Hit, ...]
     facets: dict
+    #: Articles matching (``total`` counts a group of near-duplicates once).
+    articles: int = 0
 
 
 @dataclass(slots=True)
@@ -246,7 +248,7 @@ def execute(
     matches = _matches(snapshot, parsed, request, request.facets, matching or deadline)
     counts = matches.counts
     if counts.total == 0 or isinstance(parsed.query, type(wq.NullQuery)):
-        return Outcome(0, (), counts.facets)
+        return Outcome(0, (), counts.facets, 0)
     ranked_docs = _ranked_page(snapshot, parsed, request, matches, now, deadline)
     searcher = snapshot.searcher
     matcher = TermMatcher.from_query(parsed.query)
@@ -268,6 +270,8 @@ def execute(
         if group >= 0:
             others = [d for d in counts.members(group) if d != docnum]
             duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
-        title_html = highlight_title(fields.get("title", ""), title_matcher, analyzer)
+        title_html = ""
+        if request.snippets:
+            title_html = highlight(fields.get("title", ""), title_matcher, analyzer)
         hits.append(hit_from_fields(fields, score, snippet, duplicates, title_html))
-    return Outcome(counts.total, tuple(hits), counts.facets)
+    return Outcome(counts.total, tuple(hits), counts.facets, len(counts.passing))

@@ -12,7 +12,7 @@ date, read once from the ``tag_exact`` and ``source_exact`` postings and the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from whoosh.reading import IndexReader
@@ -53,6 +53,8 @@ class FacetTables:
     newest_day: int
     #: Each document's raw ``date`` column value (2**64 - 1 when undated), for date filters.
     stamps: np.ndarray
+    #: Whether any document has a view count (else sorting by views means nothing).
+    views_known: bool = False
     #: Per facet, each value's number (made on first use, once per reader).
     _numbers: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
 
@@ -92,7 +94,19 @@ class FacetTables:
             days,
             int(days.max(initial=-1)),
             stamps,
+            _views_known(reader),
         )
+
+    @property
+    def newest_date(self) -> date | None:
+        """The day of the newest dated document (the archive's end), None when none is dated."""
+        return None if self.newest_day < 0 else date(1970, 1, 1) + timedelta(days=self.newest_day)
+
+    @property
+    def oldest_date(self) -> date | None:
+        """The day of the oldest dated document, None when none is dated."""
+        dated = self.days[self.days >= 0]
+        return date(1970, 1, 1) + timedelta(days=int(dated.min())) if len(dated) else None
 
     def names(self, facet: str) -> tuple[str, ...]:
         """Value names of ``facet`` by number."""
@@ -174,6 +188,17 @@ def _stamps(reader: IndexReader, size: int) -> np.ndarray:
 
     found = read_numeric_column(reader.leaf_readers(), column, undated).astype(np.uint64)
     return found if len(found) == size else np.full(size, undated, dtype=np.uint64)
+
+
+def _views_known(reader: IndexReader) -> bool:
+    """Whether any document's ``views`` is known: the raw (sortable) column holds a
+    signed 64-bit value shifted by 2**63, and unknown views are stored as -1."""
+
+    def column(leaf: IndexReader) -> object | None:
+        return leaf.column_reader("views", translate=False) if leaf.has_column("views") else None
+
+    raw = read_numeric_column(reader.leaf_readers(), column, 0)
+    return bool(len(raw)) and int(raw.max()) >= 2**63
 
 
 def _month_name(months_since_1970: int) -> str:

@@ -25,7 +25,9 @@ def validate(request: SearchRequest) -> None:
         raise InvalidParameter("per_page", f"per_page must be between 1 and {MAX_PER_PAGE}")
     if request.page * request.per_page > MAX_WINDOW:
         raise InvalidParameter(
-            "page", f"results are reachable up to number {MAX_WINDOW}; narrow the query"
+            "page",
+            f"page {request.page} is past result number {MAX_WINDOW:,}, the deepest that"
+            " paging reaches (page × per_page at most that); narrow the query instead",
         )
     if request.sort not in SORTS:
         raise InvalidParameter("sort", f"sort must be one of {', '.join(SORTS)}")

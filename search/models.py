@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from corpus.article import format_utc
@@ -102,6 +102,29 @@ class FacetValue:
 
 
 @dataclass(frozen=True, slots=True)
+class QueryDate:
+    """A date expression typed in the query (``after:2008``) and the range it resolved to.
+
+    ``start``/``end`` are inclusive UTC bounds (None: open); ``query_without`` is the
+    query text with this expression taken out (to remove it)."""
+
+    text: str
+    start: datetime | None
+    end: datetime | None
+    negated: bool
+    query_without: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``{"text", "from", "to", "negated"}``."""
+        return {
+            "text": self.text,
+            "from": format_utc(self.start),
+            "to": format_utc(self.end),
+            "negated": self.negated,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResponse:
     """The ranked page of hits, facet counts and what was done to the query.
 
@@ -122,6 +145,26 @@ class SearchResponse:
     #: When the query as typed found nothing, the spelling correction whose results
     #: these are ("Showing results for X. Search instead for Y"); None otherwise.
     corrected_query: str | None = None
+    #: The order the hits are in: the request's, except that a search without words
+    #: has nothing to rank by relevance and lists the newest first ("" = the request's).
+    sort: str = ""
+    #: The orders that mean something for this search (relevance needs words; views
+    #: needs an archive where some article has a view count).
+    sorts: tuple[str, ...] = SORTS
+    #: The day of the archive's newest and oldest dated articles (None when unknown):
+    #: date presets count back from the newest, not from today.
+    newest_date: date | None = None
+    oldest_date: date | None = None
+    #: Articles matching, when it differs from ``total`` (near-duplicates grouped
+    #: into one story each); None when not counted.
+    articles: int | None = None
+    #: The date expressions typed in the query and what they resolved to.
+    query_dates: tuple[QueryDate, ...] = ()
+
+    @property
+    def order(self) -> str:
+        """The order the hits are in (`sort`, else the request's)."""
+        return self.sort or self.request.sort
 
     @property
     def pages(self) -> int:
@@ -148,6 +191,10 @@ class SearchResponse:
             },
             "suggestion": self.suggestion,
             "corrected_query": self.corrected_query,
+            "sort": self.order,
+            "sorts": list(self.sorts),
+            "newest_date": self.newest_date.isoformat() if self.newest_date else None,
+            "query_dates": [found.to_json_dict() for found in self.query_dates],
         }
 
 

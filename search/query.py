@@ -132,6 +132,8 @@ class ParsedQuery:
     #: The repaired query text without its date expressions, and those expressions.
     text: str = ""
     date_texts: tuple[str, ...] = ()
+    #: The resolved date expressions (``date_texts`` with their ranges).
+    dates: tuple[DateBound, ...] = ()
 
 
 def _parser(schema: Schema, op: str) -> QueryParser:
@@ -165,7 +167,10 @@ def _repair_fields(text: str, notices: list[str]) -> str:
     pieces.append(_FIELD.sub(fix, text[cursor:]))
     if unknown:
         names = ", ".join(sorted({f"{name[:30]}:" for name in unknown}))
-        notices.append(f"unknown field {names} read as words (fields: title, body, tag, ...)")
+        notices.append(
+            f"{names} is not a field you can search, so it was read as words "
+            "(fields: title, body, tag, ...)."
+        )
     return "".join(pieces)
 
 
@@ -174,7 +179,7 @@ def _balance(text: str, notices: list[str]) -> str:
     if text.count('"') % 2:
         cut = text.rfind('"')
         text = text[:cut] + " " + text[cut + 1 :]
-        notices.append("an unmatched quote was ignored")
+        notices.append("A quotation mark without its pair was ignored.")
     depth, kept = 0, []
     in_quote = False
     dropped = False
@@ -190,11 +195,11 @@ def _balance(text: str, notices: list[str]) -> str:
             depth -= 1
         kept.append(char)
     if depth or dropped:
-        notices.append("unbalanced parentheses were repaired")
+        notices.append("Brackets without their pair were ignored.")
     for stray in ("[", "]", "{", "}"):
         if stray in text:
             kept = [" " if char in "[]{}" else char for char in kept]
-            notices.append("brackets are not query syntax here and were ignored")
+            notices.append("Square and curly brackets are not search syntax here and were ignored.")
             break
     return "".join(kept) + ")" * depth
 
@@ -294,15 +299,21 @@ def bound_expansions(
     if dropped:
         query = query.normalize()
         notices.append(
-            f"{', '.join(dropped[:3])[:100]} left out: a wildcard that starts with * or ? "
-            f"needs at least {MIN_LEADING_WILDCARD_LETTERS} letters"
+            f"{_as_typed(dropped)} was left out: a word that starts with * or ? needs at "
+            f"least {MIN_LEADING_WILDCARD_LETTERS} letters besides them."
         )
     if capped:
         notices.append(
-            f"{', '.join(capped[:3])[:100]} matched too many words; "
-            f"searched the {limit} most common"
+            f"{_as_typed(capped)} matches too many words: only the {limit:,} most common "
+            "of them were searched."
         )
     return query
+
+
+def _as_typed(labels: list[str]) -> str:
+    """Whoosh's labels (``title:s*``, ``body:s*``) as the reader typed them: “s*”."""
+    typed = dict.fromkeys(label.split(":", 1)[-1] for label in labels)
+    return ", ".join(f"“{text}”" for text in list(typed)[:3])[:100]
 
 
 def _too_broad(pattern: str) -> bool:
@@ -330,18 +341,18 @@ def parse_query(
     text = text.replace("\x00", " ")
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
-        notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
+        notices.append(f"Your search was cut to its first {MAX_QUERY_CHARS:,} characters.")
     text, bounds, date_notices = extract_dates(text, now)
     notices.extend(date_notices)
     date_filter = _date_query(bounds)
     date_texts = tuple(bound.text for bound in bounds)
     if not text.strip():
-        return ParsedQuery(wq.Every(), tuple(notices), True, date_filter, "", date_texts)
+        return ParsedQuery(wq.Every(), tuple(notices), True, date_filter, "", date_texts, bounds)
     text = _balance(_repair_fields(text, notices), notices)
     query = _parse_leniently(text, schema, op, notices)
     if reader is not None and not isinstance(query, type(wq.NullQuery)):
         query = bound_expansions(query, reader, notices, deadline)
-    return ParsedQuery(query, tuple(notices), False, date_filter, text, date_texts)
+    return ParsedQuery(query, tuple(notices), False, date_filter, text, date_texts, bounds)
 
 
 def _parse_leniently(text: str, schema: Schema, op: str, notices: list[str]) -> wq.Query:
@@ -359,7 +370,11 @@ def _parse_leniently(text: str, schema: Schema, op: str, notices: list[str]) -> 
             except Exception:  # noqa: BLE001 - as above
                 query = wq.NullQuery
             if not isinstance(query, type(wq.NullQuery)):
-                notices.append("query syntax could not be read; searched its words instead")
+                notices.append(
+                    "The search could not be read as written, so its words were searched."
+                )
     if isinstance(query, type(wq.NullQuery)):
-        notices.append("the query has no searchable words (only stop words or punctuation)")
+        notices.append(
+            "Your search has no words to look for (only very common words or punctuation)."
+        )
     return query

@@ -10,8 +10,8 @@ the snippet is the article's lead, never empty.
 Highlighting follows the matching: a quoted word (searched in the unstemmed
 ``*_exact`` fields) marks only that form, a phrase marks each place the whole
 phrase occurs (one mark from its first word to its last), not its words
-wherever they stand, and `highlight_title` marks the title by what the query
-matches in ``title``.
+wherever they stand, and `highlight` marks a title by what the query matches
+in ``title`` (an article's paragraphs by what it matches in ``body``).
 
 Finding the matches is the costly part, so it is done cheaply but exactly: a
 word can only stem to a query stem ``s`` if it starts with ``s``'s first
@@ -251,10 +251,11 @@ def mark_matches(text: str, hits: list[tuple[int, int, str]], start: int, end: i
     return "".join(pieces)
 
 
-def highlight_title(title: str, matcher: TermMatcher, analyzer: Analyzer) -> str:
-    """The title as safe HTML, what ``matcher`` (built for ``title``) matches marked."""
-    hits = find_matches(title, matcher, analyzer) if matcher and title else []
-    return mark_matches(title, hits, 0, len(title))
+def highlight(text: str, matcher: TermMatcher, analyzer: Analyzer) -> str:
+    """All of ``text`` as safe HTML with what ``matcher`` matches in ``<mark>`` (matches
+    are looked for in its first `MAX_ANALYZED_CHARS` characters)."""
+    hits = find_matches(text[:MAX_ANALYZED_CHARS], matcher, analyzer) if matcher and text else []
+    return mark_matches(text, hits, 0, len(text))
 
 
 def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> str:

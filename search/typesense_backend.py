@@ -18,6 +18,7 @@ only its list of matched words.
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import time
@@ -61,7 +62,7 @@ DROP_ALL = 1_000_000
 FACET_FIELDS = {"tags": "tags", "source": "source", "year": "year", "month": "month"}
 #: The facets a response lists: those the models name that this backend knows.
 FACET_NAMES = tuple(name for name in REQUEST_FACETS if name in FACET_FIELDS)
-RELAXED_NOTICE = "no article has all the words; showing articles with any of them"
+RELAXED_NOTICE = "No article has all of your words; showing articles with any of them."
 APPROXIMATE_OR_NOTICE = (
     "on the Typesense backend, matching any word drops words from the ends of the query, "
     "so articles that have only a middle word of three or more may be missing"
@@ -140,6 +141,14 @@ class TypesenseSearchService:
     def generation(self) -> str | None:
         """The collection the alias points at now (changes on every rebuild)."""
         return self._call("alias lookup", self._client.alias_target, self.alias)
+
+    def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
+        """``texts`` escaped; this backend marks query words only in its snippets."""
+        return tuple(html.escape(text, quote=False) for text in texts)
+
+    def version(self) -> str:
+        """Unknown here (the collection changes without a local token): no ETags."""
+        return ""
 
     def doc_count(self) -> int:
         """Number of articles in the served collection."""

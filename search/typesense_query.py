@@ -117,7 +117,7 @@ def translate(text: str, op: str = "and") -> TypesenseQuery:
     text = text.replace("\x00", " ")
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
-        notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
+        notices.append(f"Your search was cut to its first {MAX_QUERY_CHARS:,} characters.")
     if not text.strip():
         return TypesenseQuery("*", 0, (), tuple(notices), is_empty=True, no_words=False)
     parts = _parts(text)
@@ -156,9 +156,11 @@ def translate(text: str, op: str = "and") -> TypesenseQuery:
             positive += 1
             words.extend(value.split())
     if dropped_syntax:
-        notices.append("query syntax could not be read; searched its words instead")
+        notices.append("The search could not be read as written, so its words were searched.")
     if not terms:
-        notices.append("the query has no searchable words (only stop words or punctuation)")
+        notices.append(
+            "Your search has no words to look for (only very common words or punctuation)."
+        )
         return TypesenseQuery("", 0, (), tuple(notices), is_empty=False, no_words=True)
     return TypesenseQuery(
         " ".join(terms), positive, tuple(words), tuple(notices), is_empty=False, no_words=False

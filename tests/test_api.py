@@ -180,3 +180,27 @@ def test_missing_index_is_503_in_the_error_shape(tmp_path) -> None:  # noqa: ANN
     client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
     for path in ("/api/search?q=x", "/api/articles/x", "/api/suggest?q=ab"):
         assert_error(client.get(path), 503, "index_unavailable")
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/api/search?q=budget&fields=title", "fields"),
+        ("/api/search?q=budget&format=csv", "format"),
+        ("/api/suggest?q=bud&limit=3", "limit"),
+        ("/api/articles/t-budget-title?format=csv", "format"),
+    ],
+)
+def test_unknown_parameters_are_a_400_naming_them(client, path: str, param: str) -> None:  # noqa: ANN001
+    """Issue 18: a parameter the API does not know is an error, not silently ignored."""
+    answer = client.get(path)
+    assert answer.status_code == 400
+    assert answer.get_json() == {
+        "error": {
+            "code": "unknown_parameter",
+            "message": answer.get_json()["error"]["message"],
+            "param": param,
+        }
+    }
+    assert repr(param) in answer.get_json()["error"]["message"]
+    assert client.get("/?q=budget&format=csv").status_code == 200  # the page ignores them

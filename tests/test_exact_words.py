@@ -113,9 +113,9 @@ def test_titles_are_highlighted_by_what_matched_in_them(service: SearchService) 
 
 def test_titles_are_escaped() -> None:
     from indexer.schema import TEXT_ANALYZER
-    from search.snippets import TermMatcher, highlight_title
+    from search.snippets import TermMatcher, highlight
 
     matcher = TermMatcher(frozenset({"tax"}), ())
-    assert highlight_title("<b>Tax</b> & more", matcher, TEXT_ANALYZER) == (
+    assert highlight("<b>Tax</b> & more", matcher, TEXT_ANALYZER) == (
         "&lt;b&gt;<mark>Tax</mark>&lt;/b&gt; &amp; more"
     )

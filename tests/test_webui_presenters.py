@@ -36,12 +36,15 @@ def test_search_url_toggles_and_resets_the_page(app) -> None:  # noqa: ANN001
         assert cleared == {"q": ["x"]}
 
 
-def test_date_presets_are_relative_to_today(app) -> None:  # noqa: ANN001
+def test_date_presets_count_back_from_the_archive_end(app) -> None:  # noqa: ANN001
     with app.test_request_context():
-        presets = date_presets(MultiDict([("from", "2024-03-08")]), date(2024, 3, 15))
-    assert [p["label"] for p in presets] == ["Past week", "Past month", "Past year"]
-    assert query(presets[0]["href"])["from"] == ["2024-03-08"] and presets[0]["current"]
-    assert query(presets[2]["href"])["from"] == ["2023-03-15"] and not presets[2]["current"]
+        chosen = MultiDict([("from", "2024-03-09"), ("to", "2024-03-15")])
+        presets = date_presets(chosen, date(2024, 3, 15))
+        assert date_presets(chosen, None) == []
+    assert [p["label"] for p in presets] == ["Last week", "Last month", "Last year"]
+    assert query(presets[0]["href"])["from"] == ["2024-03-09"] and presets[0]["current"]
+    assert query(presets[0]["href"])["to"] == ["2024-03-15"]
+    assert query(presets[2]["href"])["from"] == ["2023-03-16"] and not presets[2]["current"]
 
 
 def test_timeline_geometry() -> None:

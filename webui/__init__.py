@@ -36,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions[SERVICE_KEY] = service_from_config(app.config)
 
-    from webui import api, errors, feeds, ops, security, views
+    from webui import api, errors, feeds, http_cache, ops, security, views
     from webui.urls import configure_urls
 
     configure_urls(app)  # before the routes: they use its article id converter
@@ -48,4 +48,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     security.register(app)
     ops.register(app)
+    http_cache.register(app, SERVICE_KEY)
     return app

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from search import InvalidParameter
 from webui import SERVICE_KEY
 from webui.openapi import openapi_document
-from webui.params import request_to_search_request
+from webui.params import SEARCH_PARAMS, reject_unknown, request_to_search_request
 from webui.urls import public_base_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -26,6 +26,7 @@ RELATED_LIMIT = 5
 @bp.get("/search")
 def search() -> Response:
     """Search; see README "JSON API" and /api/openapi.json for the contract."""
+    reject_unknown(request.args, SEARCH_PARAMS)
     service = current_app.extensions[SERVICE_KEY]
     response = service.search(request_to_search_request(request.args))
     return jsonify(response.to_json_dict())
@@ -43,6 +44,7 @@ def article_json(article: Any, related: tuple[Any, ...]) -> dict[str, Any]:
 @bp.get("/articles/<article_id:article_id>")
 def article(article_id: str) -> Response:
     """One stored article with its related articles; 404 in the JSON error shape."""
+    reject_unknown(request.args, ())
     service = current_app.extensions[SERVICE_KEY]
     found = service.get_article(article_id)
     if found is None:
@@ -53,6 +55,7 @@ def article(article_id: str) -> Response:
 @bp.get("/suggest")
 def suggest() -> Response:
     """Autocomplete in the OpenSearch suggestions format: ``[query, [completions...]]``."""
+    reject_unknown(request.args, ("q",))
     prefix = request.args.get("q", "")
     if len(prefix) > MAX_SUGGEST_CHARS:
         raise InvalidParameter("q", f"q must be at most {MAX_SUGGEST_CHARS} characters")

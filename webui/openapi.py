@@ -117,6 +117,38 @@ SEARCH_RESPONSE = {
             "correction whose results these are (show: Showing results for <corrected_query>. "
             "Search instead for <query>, with correct=0); null otherwise",
         },
+        "sort": {
+            "enum": ["relevance", "newest", "oldest", "views"],
+            "description": "the order the results are in: the requested one, except that a "
+            "search without words lists the newest first",
+        },
+        "sorts": {
+            "type": "array",
+            "items": {"enum": ["relevance", "newest", "oldest", "views"]},
+            "description": "the orders that mean something here (relevance needs words, views "
+            "needs articles with a view count)",
+        },
+        "newest_date": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "the day of the archive's newest article",
+        },
+        "query_dates": {
+            "type": "array",
+            "description": "date expressions typed in the query (after:2008) and the "
+            "inclusive UTC range each resolved to (after: and before: exclude the named span)",
+            "items": {
+                "type": "object",
+                "required": ["text", "from", "to", "negated"],
+                "additionalProperties": False,
+                "properties": {
+                    "text": {"type": "string"},
+                    "from": NULLABLE_STRING,
+                    "to": NULLABLE_STRING,
+                    "negated": {"type": "boolean"},
+                },
+            },
+        },
     },
 }
 

@@ -25,6 +25,37 @@ _YEAR = re.compile(r"[0-9]{1,4}")
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
+#: Parameters of ``/search`` and ``/api/search``.
+SEARCH_PARAMS = (
+    "q",
+    "page",
+    "per_page",
+    "sort",
+    "op",
+    "tag",
+    "source",
+    "year",
+    "month",
+    "from",
+    "to",
+    "collapse",
+    "recency",
+    "correct",
+)
+
+
+def reject_unknown(args: MultiDict, known: tuple[str, ...]) -> None:
+    """Raise `InvalidParameter` naming the first parameter not in ``known`` (the API
+    answers a misspelt or unsupported parameter, ``fields=`` or ``format=csv``, with a
+    400 rather than ignoring it; the HTML page ignores them)."""
+    for name in args:
+        if name not in known:
+            allowed = ", ".join(known) or "none"
+            raise InvalidParameter(
+                name, f"unknown parameter {name[:40]!r} (accepted: {allowed})", "unknown_parameter"
+            )
+
+
 def parse_int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     """An integer parameter within [low, high]."""
     raw = args.get(name, "").strip()

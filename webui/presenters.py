@@ -8,6 +8,7 @@ module only turns them into links and rectangles.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,8 +21,14 @@ from webui.urls import external_url
 
 #: Parameters that select a subset of results (removed by "clear all").
 FILTER_PARAMS = ("tag", "source", "year", "month", "from", "to")
-#: (key, label, days back) of the date-range presets.
-DATE_PRESETS = (("week", "Past week", 7), ("month", "Past month", 31), ("year", "Past year", 366))
+#: (key, label, days) of the date-range presets, counted back from the archive's newest day.
+DATE_PRESETS = (
+    ("week", "Last week", 7),
+    ("month", "Last month", 31),
+    ("year", "Last year", 366),
+)
+#: Facet values shown before "Show more".
+FACET_SHOWN = 8
 
 
 def search_url(
@@ -69,21 +76,80 @@ def clear_filters_url(args: MultiDict) -> str:
     return search_url(args, **{name: None for name in FILTER_PARAMS})
 
 
-def date_presets(args: MultiDict, today: date) -> list[dict[str, Any]]:
-    """Links for "past week / month / year": ``from`` that many days back, no ``to``."""
+def date_presets(args: MultiDict, newest: date | None) -> list[dict[str, Any]]:
+    """Links for "last week / month / year of the archive": the span of that many days
+    ending on the archive's newest day (an archive that ended years ago still has a last
+    month), as ``from``/``to``. None when the archive has no dated article."""
+    if newest is None:
+        return []
     presets = []
     for key, label, days in DATE_PRESETS:
-        start = (today - timedelta(days=days)).isoformat()
-        current = args.get("from") == start and not args.get("to")
-        presets.append(
-            {
-                "key": key,
-                "label": label,
-                "href": search_url(args, from_=start, to=None),
-                "current": current,
-            }
-        )
+        start, end = (newest - timedelta(days=days - 1)).isoformat(), newest.isoformat()
+        presets.append(_range_link(args, key, label, start, end))
     return presets
+
+
+def _range_link(args: MultiDict, key: str, label: str, start: str, end: str) -> dict[str, Any]:
+    current = args.get("from") == start and args.get("to") == end
+    href = search_url(args, from_=start, to=end)
+    return {"key": key, "label": label, "href": href, "current": current}
+
+
+def date_jumps(args: MultiDict, years: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+    """Decade links over the archive's years (``years``: the year facet), and year links
+    within the decade that the dates chosen fall in (or, for an archive of at most a
+    decade, every year), newest first."""
+    found = sorted({int(item.value) for item in years if str(item.value).isdigit()}, reverse=True)
+    decades = sorted({year // 10 * 10 for year in found}, reverse=True)
+    chosen = (args.get("from") or "")[:4]
+    decade = int(chosen) // 10 * 10 if chosen.isdigit() else None
+    if len(decades) == 1:
+        decade = decades[0]
+    return {
+        "decades": [
+            _range_link(args, f"d{d}", f"{d}s", f"{d}-01-01", f"{d + 9}-12-31") for d in decades
+        ]
+        if len(decades) > 1
+        else [],
+        "years": [
+            _range_link(args, f"y{y}", str(y), f"{y}-01-01", f"{y}-12-31")
+            for y in found
+            if decade is not None and decade <= y < decade + 10
+        ],
+    }
+
+
+def query_date_range(response: Any) -> tuple[str, str]:
+    """The From and To days (ISO) that the query's own dates (``after:2008``) come to,
+    "" where open: the latest start and the earliest end of those not negated."""
+    starts = [found.start for found in response.query_dates if found.start and not found.negated]
+    ends = [found.end for found in response.query_dates if found.end and not found.negated]
+    start = max(starts).date().isoformat() if starts else ""
+    end = min(ends).date().isoformat() if ends else ""
+    return start, end
+
+
+def day_label(value: Any) -> str:
+    """``2009-01-01T00:00Z`` -> ``1 January 2009``."""
+    return f"{value.day} {calendar.month_name[value.month]} {value.year}"
+
+
+def split_facet(values: Sequence[Any], shown: int = FACET_SHOWN) -> tuple[list[Any], list[Any]]:
+    """The values shown at once (the first ``shown`` and every selected one) and the rest,
+    behind "Show more"."""
+    first = list(values[:shown])
+    rest = [value for value in values[shown:] if not value.selected]
+    first += [value for value in values[shown:] if value.selected]
+    return first, rest
+
+
+def article_date(value: Any) -> str:
+    """An article's publication time: the day alone when only the day is known (a time
+    of exactly midnight UTC is what a date without a time reads as)."""
+    day = f"{value.day} {calendar.month_name[value.month]} {value.year}"
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return day
+    return f"{day}, {value:%H:%M} UTC"
 
 
 def month_range(month: str) -> tuple[str, str]:
@@ -123,6 +189,8 @@ class Tick:
     x: float
     text: str
     anchor: str = "start"
+    #: Every other label is minor: hidden where the chart is narrow, so labels never touch.
+    minor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +243,8 @@ def build_timeline(
         year = month[:4]
         if (index == 0 or month.endswith("-01")) and years.index(year) % step == 0:
             if not ticks or ticks[-1].text != year:
-                ticks.append(_tick(index, slot, width, year))
+                tick = _tick(index, slot, width, year)
+                ticks.append(Tick(tick.x, tick.text, tick.anchor, minor=len(ticks) % 2 == 1))
     return Timeline(width, chart_height + 18, chart_height, tuple(bars), tuple(ticks), peak)
 
 
@@ -199,9 +268,33 @@ def web_url(value: str | None) -> str:
     return text if text.lower().startswith(("http://", "https://")) else ""
 
 
+#: A body with no line breaks is set in paragraphs of about this many characters,
+#: broken only after a sentence.
+PARAGRAPH_CHARS = 600
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9%)][.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
 def paragraphs(body: str) -> list[str]:
-    """Split article text into paragraphs at blank lines (or single newlines)."""
-    blocks = [block.strip() for block in body.replace("\r\n", "\n").split("\n\n")]
+    """Split article text into paragraphs: at blank lines, else at single newlines (the
+    source's paragraphs); a long body without any line break (as many converted
+    archives are) into paragraphs of whole sentences of about `PARAGRAPH_CHARS`."""
+    text = body.replace("\r\n", "\n")
+    blocks = [block.strip() for block in text.split("\n\n")]
     if len(blocks) == 1:
-        blocks = [line.strip() for line in body.splitlines()]
-    return [block for block in blocks if block]
+        blocks = [line.strip() for line in text.splitlines()]
+    blocks = [block for block in blocks if block]
+    if len(blocks) == 1 and len(blocks[0]) > PARAGRAPH_CHARS:
+        return _sentence_paragraphs(blocks[0])
+    return blocks
+
+
+def _sentence_paragraphs(text: str) -> list[str]:
+    found, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.start() - start >= PARAGRAPH_CHARS * 2 // 3:
+            found.append(text[start : match.start()].strip())
+            start = match.end()
+    found.append(text[start:].strip())
+    if len(found) > 1 and len(found[-1]) < PARAGRAPH_CHARS // 4:
+        found[-2:] = [f"{found[-2]} {found[-1]}"]
+    return [block for block in found if block]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
 
 from flask import Blueprint, abort, current_app, render_template, request
 
+from search import InvalidParameter
 from webui import SERVICE_KEY, presenters
-from webui.params import request_to_search_request
+from webui.params import SEARCH_PARAMS, request_to_search_request
 
 bp = Blueprint("views", __name__)
 
@@ -16,6 +17,8 @@ RELATED_LIMIT = 5
 
 
 bp.add_app_template_filter(presenters.web_url, "web_url")
+bp.add_app_template_filter(presenters.article_date, "article_date")
+bp.add_app_template_filter(presenters.day_label, "day_label")
 
 
 @bp.app_context_processor
@@ -24,39 +27,64 @@ def template_helpers() -> dict[str, object]:
     return {
         "search_url": presenters.search_url,
         "month_label": presenters.month_label,
+        "split_facet": presenters.split_facet,
     }
 
 
 @bp.get("/")
 @bp.get("/search")
 def search_page() -> str:
-    """The search page; without ``q`` or filters it shows the newest articles."""
+    """The search page; without ``q`` or filters it shows the newest articles.
+
+    A page past the last (or past the deepest that paging reaches) says which pages
+    exist and links to the last, instead of an error."""
     service = current_app.extensions[SERVICE_KEY]
     search_request = request_to_search_request(request.args)
-    response = service.search(search_request)
+    asked_page = search_request.page
+    try:
+        response = service.search(search_request)
+    except InvalidParameter as error:
+        if error.param != "page" or asked_page == 1:
+            raise
+        response = service.search(dataclasses.replace(search_request, page=1, snippets=False))
     months = response.facets.get("month", ())
+    state = {name: request.args.getlist(name) for name in SEARCH_PARAMS if request.args.get(name)}
     return render_template(
         "search.html",
         response=response,
         args=request.args,
+        asked_page=asked_page,
+        past_end=asked_page > response.pages or (asked_page > 1 and not response.hits),
+        state=state,
         timeline=presenters.build_timeline(months),
-        presets=presenters.date_presets(request.args, datetime.now(UTC).date()),
-        has_filters=presenters.has_filters(request.args),
+        presets=presenters.date_presets(request.args, response.newest_date),
+        jumps=presenters.date_jumps(request.args, response.facets.get("year", ())),
+        query_range=presenters.query_date_range(response),
+        has_filters=presenters.has_filters(request.args) or bool(response.query_dates),
         clear_url=presenters.clear_filters_url(request.args),
     )
 
 
 @bp.get("/articles/<article_id:article_id>")
 def article_page(article_id: str) -> str:
-    """One article in full, with links into the search and related articles."""
+    """One article in full, with links into the search and related articles. Reached
+    from a search (``?q=...``, the search's state), it keeps the query in the search box,
+    marks its words in the article and links back to those results."""
     service = current_app.extensions[SERVICE_KEY]
     article = service.get_article(article_id)
     if article is None:
         abort(404, description=f"There is no article with the id {article_id!r}.")
+    paragraphs = presenters.paragraphs(article.body)
+    query = request.args.get("q", "")[:1000]
+    title_html, *paragraph_html = service.highlight((article.title, *paragraphs), query)
+    state = {name: request.args.getlist(name) for name in SEARCH_PARAMS if request.args.get(name)}
     return render_template(
         "article.html",
         article=article,
-        paragraphs=presenters.paragraphs(article.body),
+        title_html=title_html,
+        paragraphs=paragraph_html,
         related=service.related(article_id, RELATED_LIMIT),
         args=request.args,
+        state=state,
+        back_url=presenters.search_url(request.args) if state else None,
     )

@@ -1,7 +1,9 @@
 // Broadsheet: progressive enhancement only. Every feature works without this file.
 // - "/" focuses the search box, Escape leaves it.
 // - Autocomplete from /api/suggest (OpenSearch suggestions) into a <datalist>.
-// - Sort and facet checkboxes apply on change (their "Apply" buttons stay for no-JS).
+// - Sort and facet checkboxes apply on change (their "Apply" buttons stay for no-JS),
+//   with empty fields left out of the URL and the page returning to where the reader was.
+// - Arrow keys move between the months of the timeline (one tab stop).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -56,12 +58,49 @@
     });
   }
 
+  // The URL a form would submit, without empty fields (no "from=&to="), and with the
+  // fragment of the part the reader was in (the facet they changed, or the results).
+  function cleanUrl(form, target) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (String(value).trim() !== "") { params.append(name, value); }
+    });
+    var action = form.getAttribute("action") || "";
+    var hash = action.indexOf("#") >= 0 ? action.slice(action.indexOf("#")) : "";
+    var fieldset = target && target.closest ? target.closest("fieldset[id]") : null;
+    if (fieldset) { hash = "#" + fieldset.id; }
+    var path = action.split("#")[0].split("?")[0];
+    var query = params.toString();
+    return path + (query ? "?" + query : "") + hash;
+  }
+
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     form.addEventListener("change", function (event) {
       var target = event.target;
       if (target.tagName === "SELECT" || target.type === "checkbox") {
-        form.submit();
+        window.location.assign(cleanUrl(form, target));
       }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      window.location.assign(cleanUrl(form, document.activeElement));
+    });
+  });
+
+  // The timeline is one tab stop: arrow keys, Home and End move between its months.
+  document.querySelectorAll("[data-roving]").forEach(function (group) {
+    var links = Array.prototype.slice.call(group.querySelectorAll("a"));
+    group.addEventListener("keydown", function (event) {
+      var index = links.indexOf(document.activeElement);
+      if (index < 0) { return; }
+      var next = { ArrowLeft: index - 1, ArrowRight: index + 1, ArrowUp: index + 1,
+        ArrowDown: index - 1, Home: 0, End: links.length - 1 }[event.key];
+      if (next === undefined) { return; }
+      event.preventDefault();
+      next = Math.max(0, Math.min(links.length - 1, next));
+      links[index].setAttribute("tabindex", "-1");
+      links[next].setAttribute("tabindex", "0");
+      links[next].focus();
     });
   });
 })();
