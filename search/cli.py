@@ -245,11 +245,24 @@ def _evaluate_suite(suite_dir: Path, cache_dir: Path, collections: tuple[str, ..
     help="Where the collections' indexes are kept (shared with evaluate --suite).",
 )
 @click.option("--quick", is_flag=True, help="A small grid (a smoke run of the method).")
-def tune_command(suite_dir: Path, cache_dir: Path, quick: bool) -> None:
+@click.option(
+    "--resume",
+    "resume_log",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The stderr log of an earlier run: its scores are reused, only the rest is measured.",
+)
+def tune_command(suite_dir: Path, cache_dir: Path, quick: bool, resume_log: Path | None) -> None:
     """Choose ranking parameters by leave-one-collection-out cross-validation over the
     suite's collections (search/tuning.py) and print every fold and the final choice."""
     from search.eval_suite import COLLECTIONS
-    from search.tuning import BASE_GRID, FEEDBACK_GRID, cross_validate, open_collections, report
+    from search.tuning import (
+        BASE_GRID,
+        FEEDBACK_GRID,
+        cross_validate,
+        open_collections,
+        read_log,
+        report,
+    )
 
     base, feedback = BASE_GRID, FEEDBACK_GRID
     if quick:
@@ -261,8 +274,13 @@ def tune_command(suite_dir: Path, cache_dir: Path, quick: bool) -> None:
         sys.exit(2)
     opened = open_collections(suite_dir, cache_dir, names)
     try:
+        logged = read_log(resume_log.open(encoding="utf-8")) if resume_log else None
         folds, final = cross_validate(
-            [c for _, c in opened], base, feedback, log=lambda line: click.echo(line, err=True)
+            [c for _, c in opened],
+            base,
+            feedback,
+            log=lambda line: click.echo(line, err=True),
+            logged=logged,
         )
     finally:
         for service, _ in opened:

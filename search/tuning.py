@@ -43,9 +43,9 @@ BASE_GRID = {
 }
 #: Stage 2: pseudo-relevance feedback (Bo1) on top of stage 1's choice.
 FEEDBACK_GRID = {
-    "feedback_docs": (3, 5, 10, 15),
+    "feedback_docs": (5, 10),
     "feedback_terms": (10, 20, 30),
-    "feedback_weight": (0.25, 0.5, 1.0, 1.5),
+    "feedback_weight": (0.5, 1.0),
 }
 
 
@@ -107,13 +107,33 @@ def grid(base: RankingParams, axes: dict[str, Sequence[float]]) -> list[RankingP
     return found
 
 
+def read_log(lines: Iterable[str]) -> dict[str, dict[str, float]]:
+    """The scores an earlier run logged (``describe()  name=MAP ...`` lines), by the
+    parameters' description: ``tune --resume LOG`` measures only what is missing."""
+    found: dict[str, dict[str, float]] = {}
+    for line in lines:
+        described, _, values = line.rstrip("\n").rpartition("  ")
+        pairs = [item.split("=", 1) for item in values.split()]
+        if described and pairs and all(len(pair) == 2 for pair in pairs):
+            try:
+                found[described] = {name: float(value) for name, value in pairs}
+            except ValueError:
+                continue
+    return found
+
+
 def _scores(
     collections: Sequence[Collection],
     candidates: Iterable[RankingParams],
     cache: dict[RankingParams, dict[str, float]],
     log: Callable[[str], None],
+    logged: dict[str, dict[str, float]] | None = None,
 ) -> None:
+    names = {c.name for c in collections}
     for params in candidates:
+        earlier = (logged or {}).get(params.describe())
+        if params not in cache and earlier is not None and names <= set(earlier):
+            cache[params] = {c.name: earlier[c.name] for c in collections}
         if params not in cache:
             cache[params] = {c.name: run_collection(c, params) for c in collections}
             values = " ".join(f"{n}={v:.4f}" for n, v in cache[params].items())
@@ -147,18 +167,20 @@ def cross_validate(
     feedback_grid: dict[str, Sequence[float]] = FEEDBACK_GRID,
     start: RankingParams = DEFAULT_RANKING,
     log: Callable[[str], None] = print,
+    logged: dict[str, dict[str, float]] | None = None,
 ) -> tuple[list[Fold], RankingParams]:
     """Leave-one-collection-out folds of the two-stage selection, and the parameters
-    the same selection picks on every collection."""
+    the same selection picks on every collection (``logged``: `read_log` of an earlier
+    run, whose scores are reused)."""
     cache: dict[RankingParams, dict[str, float]] = {}
     stage1 = grid(replace(start, feedback_docs=0, feedback_terms=0, feedback_weight=0.0), base_grid)
-    _scores(collections, stage1, cache, log)
+    _scores(collections, stage1, cache, log, logged)
     names = [c.name for c in collections]
 
     def choose(train: Sequence[str]) -> tuple[RankingParams, RankingParams]:
         base = _best(cache, stage1, train)
         stage2 = grid(base, feedback_grid)
-        _scores(collections, stage2, cache, log)
+        _scores(collections, stage2, cache, log, logged)
         return base, _best(cache, [base, *stage2], train)
 
     folds = []

@@ -26,10 +26,11 @@ from search.eval_suite import (
 pytest.importorskip("ir_measures")
 
 SUITE = SHARED / "data" / "ir-collections"
-#: MAP floors per collection (the tuned ranking's MAP minus a margin; issue 13's bars:
-#: no collection more than 0.005 below bm25s + stemmer, mean at least 0.33).
-MAP_FLOORS = {"cran": 0.30, "cisi": 0.11, "med": 0.51, "cacm": 0.26, "npl": 0.21}
-MEAN_MAP_FLOOR = 0.28
+#: MAP floors per collection: the tuned ranking's MAP (cran 0.3514, cisi 0.2032, med
+#: 0.5982, cacm 0.3734, npl 0.2634, mean 0.3579) less about 0.01, which also keeps issue
+#: 13's bars (no collection more than 0.005 below bm25s + stemmer, mean at least 0.33).
+MAP_FLOORS = {"cran": 0.34, "cisi": 0.19, "med": 0.585, "cacm": 0.36, "npl": 0.255}
+MEAN_MAP_FLOOR = 0.345
 
 
 def test_queries_are_lowercased_with_punctuation_as_spaces() -> None:
