@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from functools import reduce
 from math import log2
 from typing import TYPE_CHECKING
 
@@ -126,13 +125,19 @@ def expand_scores(
     BM25F, each computed only on the documents holding the word."""
     weight = scorer.params.feedback_weight
     expanded = scores.copy()
+    if not len(docs):
+        return expanded
     for word, share in terms:
-        holding = reduce(np.union1d, (scorer.term(f, word).docs for f in FEEDBACK_FIELDS))
-        at = np.searchsorted(docs, holding)
-        np.minimum(at, len(docs) - 1, out=at)
-        inside = docs[at] == holding
-        if not inside.any():
-            continue
-        found = holding[inside]
-        expanded[at[inside]] += weight * share * fields_scores(scorer, FEEDBACK_FIELDS, word, found)
+        holding = np.zeros(len(docs), dtype=bool)
+        for fieldname in FEEDBACK_FIELDS:  # which matches hold the word (no set union)
+            postings = scorer.term(fieldname, word).docs
+            if len(postings):
+                at = np.searchsorted(postings, docs)
+                np.minimum(at, len(postings) - 1, out=at)
+                holding |= postings[at] == docs
+        if holding.any():
+            found = docs[holding]
+            expanded[holding] += (
+                weight * share * fields_scores(scorer, FEEDBACK_FIELDS, word, found)
+            )
     return expanded
