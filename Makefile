@@ -8,7 +8,7 @@ WORKERS ?= 2
 export BROADSHEET_INDEX_DIR ?= var/index
 DEMO_CORPUS = corpus/demo/wikinews_en_tosca.jsonl.gz
 
-.PHONY: run test lint format index demo-index bench clean axe
+.PHONY: run test lint format index demo-index bench eval clean axe
 # axe-core (accessibility checks injected by tests/test_browser_pages.py), into var/npm (gitignored)
 AXE_VERSION = 4.14.1
 AXE = var/npm/node_modules/axe-core/axe.min.js
@@ -55,6 +55,11 @@ test: $(VENV)/.dev $(AXE)
 bench: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r bench/requirements.txt || echo "bench: tantivy did not install; the run records it as skipped"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## eval: ranking quality on the five judged collections in ../shared (MAP, nDCG@10, P@10, R@100)
+EVAL_SUITE ?= ../shared/data/ir-collections
+eval: $(VENV)/.dev
+	$(BIN)/python -m search evaluate --suite $(EVAL_SUITE)
 
 ## opensearch-up: assemble OpenSearch from Maven Central (once), start 3 nodes on 127.0.0.1, wait for green
 .PHONY: opensearch-up opensearch-down

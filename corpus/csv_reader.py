@@ -92,9 +92,9 @@ def read_csv(data: bytes, origin: str, report: ReadReport) -> Iterator[Article]:
         report.add_problem(origin, "empty file: no CSV header")
         return
     mapping = map_header(header)
-    if "body" not in mapping.values():
+    if not {"body", "title"} & set(mapping.values()):
         report.add_problem(
-            origin, f"no article text: no body column among {', '.join(header)[:200]!r}"
+            origin, f"no article text: no body or title column among {', '.join(header)[:200]!r}"
         )
         return
     failed_at = -1

@@ -153,10 +153,18 @@ def body_fingerprint(article: Article) -> str:
     return hashlib.sha1(normalize_text(article.body).casefold().encode()).hexdigest()
 
 
+def duplicate_key(article: Article) -> str:
+    """What makes two articles with different ids the same article read twice: the
+    same ``url`` (``""`` when it has none). Equal text under two ids is not that: it
+    is kept and grouped at search time (the same wire story run by two outlets)."""
+    url = normalize_text(article.url)
+    return f"url:{url}" if url else ""
+
+
 def read_paths(
     paths: Iterable[str | Path], report: ReadReport, fmt: str | None = None
 ) -> Iterator[Article]:
-    """Yield every article under ``paths``, each id and each body text once.
+    """Yield every article under ``paths``, each id and each url once.
 
     ``fmt`` forces a format name from `READERS`; otherwise it is detected per file.
     Problems and duplicate counts go to ``report``; nothing raises for bad input.
@@ -164,17 +172,17 @@ def read_paths(
     if fmt is not None and fmt not in READERS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(READERS)}")
     seen_ids: set[str] = set()
-    seen_bodies: set[str] = set()
+    seen_keys: set[str] = set()
     for origin, data in iter_inputs(paths, report):
         for article in read_input(origin, data, report, fmt):
             if article.id in seen_ids:
                 report.add_problem(article.origin, f"duplicate id {article.id!r} (first kept)")
                 continue
-            fingerprint = body_fingerprint(article)
-            if fingerprint in seen_bodies:
+            key = duplicate_key(article)
+            if key and key in seen_keys:
                 report.duplicates += 1
                 continue
             seen_ids.add(article.id)
-            seen_bodies.add(fingerprint)
+            seen_keys.add(key)
             report.articles_read += 1
             yield article

@@ -66,10 +66,10 @@ def article_from_record(
         body = fragment_to_text(body)  # never markup (nor script text) in an Article
     title = record_text(record.get("title"))
     title = normalize_text(fragment_to_text(title) if looks_like_markup(title) else title)
-    if not body:
+    if not body and not title:
         report.add_problem(origin, "no article text")
         return None
-    if not title:
+    if not title:  # (a title with no body is an article too: a flash, a brief)
         title = normalize_text(body[:_TITLE_FALLBACK_CHARS]).rsplit(" ", 1)[0] + " …"
     url = normalize_text(record_text(record.get("url")))
     article_id = (

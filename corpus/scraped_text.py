@@ -100,7 +100,7 @@ def parse_scraped_text(text: str, origin: str, report: ReadReport) -> Article | 
             tags = clean_tags(tags_match.group(1).split())
             paragraphs.pop()
     body = "\n\n".join(_drop_repeats(paragraphs))
-    if not title or not body:
+    if not title:  # a title alone (a flash) is an article; no title, no article
         report.add_problem(origin, "no article text")
         return None
     return Article(

@@ -71,6 +71,17 @@ def english_analyzer() -> CompositeAnalyzer:
     )
 
 
+def exact_analyzer() -> CompositeAnalyzer:
+    """`english_analyzer` without the stemmer: the words as typed, lowercased (the
+    ``*_exact`` fields that quoted words and phrases search)."""
+    return RegexTokenizer(expression=TOKEN_PATTERN) | LowercaseFilter() | StopFilter(lang="en")
+
+
+def _unstemmed(word: str) -> str:
+    """The identity "stemmer" of a chain without one."""
+    return word
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisParts:
     """The pieces of a tokenize-lowercase-stop-stem chain, usable without Token objects."""
@@ -132,7 +143,8 @@ _PARTS: dict[int, tuple[Any, AnalysisParts | None]] = {}
 
 def analysis_parts(analyzer: Any) -> AnalysisParts | None:
     """Take ``analyzer`` apart when it is exactly tokenizer | lowercase | stop | stem
-    (Whoosh's ``LanguageAnalyzer`` or `english_analyzer`); None for anything else."""
+    (Whoosh's ``LanguageAnalyzer`` or `english_analyzer`) or tokenizer | lowercase |
+    stop (`exact_analyzer`; its "stem" is the word itself); None for anything else."""
     known = _PARTS.get(id(analyzer))
     if known is not None and known[0] is analyzer:
         return known[1]
@@ -141,19 +153,19 @@ def analysis_parts(analyzer: Any) -> AnalysisParts | None:
     if (
         isinstance(analyzer, CompositeAnalyzer)
         and items is not None
-        and len(items) == 4
+        and len(items) in (3, 4)
         and type(items[0]) is RegexTokenizer
         and not items[0].gaps
         and type(items[1]) is LowercaseFilter
         and type(items[2]) is StopFilter
-        and isinstance(items[3], StemFilter)
-        and not items[3].ignore
+        and (len(items) == 3 or (isinstance(items[3], StemFilter) and not items[3].ignore))
     ):
         expression = items[0].expression
         pattern = re.compile(expression.pattern.replace("(\\.?", "(?:\\.?"), expression.flags)
         if pattern.groups == 0:
             stop = items[2]
-            parts = AnalysisParts(pattern, stop.stops, stop.min, stop.max, items[3]._stem, {})
+            stem = items[3]._stem if len(items) == 4 else _unstemmed
+            parts = AnalysisParts(pattern, stop.stops, stop.min, stop.max, stem, {})
     _PARTS[id(analyzer)] = (analyzer, parts)
     return parts
 
@@ -258,5 +270,6 @@ __all__ = [
     "SnowballFilter",
     "analysis_parts",
     "english_analyzer",
+    "exact_analyzer",
     "positions_postings",
 ]

@@ -10,7 +10,9 @@ Searchable fields (also the query language's field names): ``title``, ``body``
 Porter `StemmingAnalyzer` never undoubles consonants, so "shipping" became
 "shipp"; positions only, no character offsets, since snippets find their own;
 indexed through `FastText`'s fast path), ``tag``, ``source``, ``author``
-(lowercased words, no stemming).
+(lowercased words, no stemming). ``title_exact`` and ``body_exact`` hold the same
+words unstemmed (lowercased, same stop words and positions): what a word or
+phrase in double quotes searches, so ``"elected"`` does not find "election".
 
 Filter and facet fields (exact values, not analysed): ``tag_exact``
 (comma-separated keywords, original case), ``source_exact`` (sortable column),
@@ -38,10 +40,12 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from corpus.article import Article
-from indexer.analysis import FastText, english_analyzer
+from indexer.analysis import FastText, english_analyzer, exact_analyzer
 
 #: English analyzer: tokenize, lowercase, stop words, Snowball stemmer (PyStemmer).
 TEXT_ANALYZER = english_analyzer()
+#: The same without the stemmer, for the ``*_exact`` fields (quoted words and phrases).
+EXACT_ANALYZER = exact_analyzer()
 #: Names and short labels: tokenize and lowercase, no stemming.
 NAME_ANALYZER = StandardAnalyzer(stoplist=None)
 
@@ -51,10 +55,14 @@ _WORD = re.compile(r"\w{2,}", re.UNICODE)
 QUERY_FIELDS = ("title", "body", "tag", "source", "author")
 #: Fields searched when a query names none, with their BM25F boosts.
 DEFAULT_FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
+#: The unstemmed twin of each searchable text field (quoted words and phrases).
+EXACT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 
 #: Schema version; bump when fields change (readers refuse an index of another version).
 #: 4: PyStemmer's Snowball English, no character offsets in ``body`` postings.
-SCHEMA_VERSION = 4
+#: 5: unstemmed ``title_exact`` / ``body_exact``; a text too short to sign by shingles
+#: gets a sketch of its exact text (equal short texts group as duplicates).
+SCHEMA_VERSION = 5
 
 
 def build_schema() -> Schema:
@@ -63,6 +71,8 @@ def build_schema() -> Schema:
         id=ID(stored=True, unique=True, sortable=True),
         title=FastText(analyzer=TEXT_ANALYZER, stored=True, spelling=True),
         body=FastText(analyzer=TEXT_ANALYZER, stored=True, spelling=True),
+        title_exact=FastText(analyzer=EXACT_ANALYZER),
+        body_exact=FastText(analyzer=EXACT_ANALYZER),
         tag=TEXT(analyzer=NAME_ANALYZER),
         tag_exact=KEYWORD(commas=True, lowercase=False, scorable=False),
         tag_list=STORED(),
@@ -105,7 +115,7 @@ def minhash_sketch(text: str) -> bytes:
     Two texts agree in about the same share of bins as the share of shingles
     they have in common (their Jaccard similarity), which is how the search layer
     finds near-duplicate stories. Empty bins hold `EMPTY_BIN`; a text with fewer
-    than `MIN_SHINGLES` shingles gets no sketch (``b""``).
+    than `MIN_SHINGLES` shingles gets `exact_sketch` instead.
 
     Of a shingle's digest, the first 8 bytes read little-endian are ``h``: the bin
     is ``h % 32`` (the low 5 bits of byte 0) and the value ``h >> 32`` (bytes 4-7).
@@ -114,7 +124,7 @@ def minhash_sketch(text: str) -> bytes:
     words = _WORD.findall(text[: MAX_SIGNED_WORDS * 15].lower())[:MAX_SIGNED_WORDS]
     shingles = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
     if len(shingles) < MIN_SHINGLES:
-        return b""
+        return exact_sketch(text)
     digests = b"".join(map(_DIGEST, map(_md5, map(str.encode, shingles))))
     values = array("I", digests)[1::4]
     if sys.byteorder != "little":
@@ -124,6 +134,21 @@ def minhash_sketch(text: str) -> bytes:
         if value < bins[slot]:
             bins[slot] = value
     return _SKETCH.pack(*bins)
+
+
+def exact_sketch(text: str) -> bytes:
+    """The sketch of a text too short for shingles (a headline-only flash): its
+    case-folded, whitespace-normalised text hashed (SHA-256, eight 32-bit values,
+    repeated over the bins). Equal texts get equal sketches, so they group as
+    duplicates; different texts share no bin but by chance. ``b""`` for no text."""
+    exact = " ".join(text.casefold().split())
+    if not exact:
+        return b""
+    values = array("I", hashlib.sha256(exact.encode("utf-8")).digest())
+    if sys.byteorder != "little":
+        values.byteswap()
+    bins = [EMPTY_BIN - 1 if value == EMPTY_BIN else value for value in values]
+    return _SKETCH.pack(*(bins * (SKETCH_BINS // len(bins))))
 
 
 def to_whoosh_date(value: datetime | None) -> datetime | None:
@@ -146,6 +171,8 @@ def article_to_document(article: Article) -> dict[str, Any]:
         "id": article.id,
         "title": article.title,
         "body": article.body,
+        "title_exact": article.title,
+        "body_exact": article.body,
         "tag": " ".join(article.tags),
         "tag_list": list(article.tags),
         "source": article.source,

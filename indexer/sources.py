@@ -2,13 +2,14 @@
 
 ``manifest.json`` (in each generation folder) records, for every source file in
 reading order: ``size``, ``mtime_ns``, ``sha256`` of its bytes, ``articles`` (the
-``[id, body fingerprint]`` of every article its reader produced, in order) and
-``kept`` (positions of the ones indexed; the rest were duplicates of an earlier
-article). With those, `indexer.update` decides what to read again without
-reading unchanged files, and reproduces exactly what a full rebuild keeps.
+``[id, duplicate key]`` of every article its reader produced, in order; the key
+is its url, `corpus.discover.duplicate_key`) and ``kept`` (positions of the ones
+indexed; the rest repeated an earlier article's id or url). With those,
+`indexer.update` decides what to read again without reading unchanged files,
+and reproduces exactly what a full rebuild keeps.
 
 Reading follows `corpus.read_paths` to the letter (files in `corpus.walk` order,
-an article is dropped when its id or its body fingerprint was kept before), but
+an article is dropped when its id or its url was kept before), but
 per file, so the manifest can say which file produced which article.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.article import Article
-from corpus.discover import body_fingerprint, iter_inputs, read_input
+from corpus.discover import duplicate_key, iter_inputs, read_input
 from corpus.report import ReadReport
 from corpus.walk import WalkItem, walk_paths
 
@@ -161,20 +162,21 @@ def read_file(path: Path, fmt: str | None, report: ReadReport) -> Iterator[Artic
 
 
 class Deduper:
-    """The duplicate rule of `corpus.read_paths`: first id and first body text win."""
+    """The duplicate rule of `corpus.read_paths`: first id and first url win."""
 
     def __init__(self) -> None:
         self.ids: set[str] = set()
-        self.bodies: set[str] = set()
+        self.keys: set[str] = set()
 
-    def offer(self, article_id: str, fingerprint: str) -> str | None:
-        """Return None when kept (and remember it), else ``"id"`` or ``"body"``."""
+    def offer(self, article_id: str, key: str) -> str | None:
+        """Return None when kept (and remember it), else ``"id"`` or ``"url"``
+        (``key``: `corpus.discover.duplicate_key`, ``""`` for none)."""
         if article_id in self.ids:
             return "id"
-        if fingerprint in self.bodies:
-            return "body"
+        if key and key in self.keys:
+            return "url"
         self.ids.add(article_id)
-        self.bodies.add(fingerprint)
+        self.keys.add(key)
         return None
 
 
@@ -192,13 +194,13 @@ def read_kept(
     """
     entry.articles, entry.kept = [], []
     for article in read_file(path, fmt, report):
-        fingerprint = body_fingerprint(article)
+        key = duplicate_key(article)
         position = len(entry.articles)
-        entry.articles.append((article.id, fingerprint))
-        verdict = deduper.offer(article.id, fingerprint)
+        entry.articles.append((article.id, key))
+        verdict = deduper.offer(article.id, key)
         if verdict == "id":
             report.add_problem(article.origin, f"duplicate id {article.id!r} (first kept)")
-        elif verdict == "body":
+        elif verdict == "url":
             report.duplicates += 1
         else:
             entry.kept.append(position)

@@ -4,7 +4,7 @@
 generation's manifest (`indexer.sources`):
 
 1. size and mtime equal -> unchanged, not read; otherwise the SHA-256 decides;
-2. new and changed files are read once to learn their ``[id, fingerprint]`` list;
+2. new and changed files are read once to learn their ``[id, duplicate key]`` list;
 3. the duplicate rule of a full rebuild is replayed over all files in order,
    from the manifest for unchanged files, so an article that was a duplicate of
    a now removed or changed article is indexed from its own file, as a rebuild
@@ -32,7 +32,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from corpus.discover import body_fingerprint
+from corpus.discover import duplicate_key
 from corpus.report import ReadReport
 from corpus.walk import Unreadable
 from indexer.build import (
@@ -52,7 +52,7 @@ from indexer.guards import (
 )
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
-from indexer.schema import article_to_document
+from indexer.schema import SCHEMA_VERSION, article_to_document
 from indexer.sources import (
     Deduper,
     FileEntry,
@@ -65,7 +65,8 @@ from indexer.sources import (
 
 
 class NoManifest(RuntimeError):
-    """The served index has no manifest (never built from files); run a build."""
+    """The served index has no manifest (never built from files) or was built with
+    another schema version; run a build."""
 
 
 class SourceChanged(RuntimeError):
@@ -91,7 +92,7 @@ class UpdatePlan:
 
 def _probe(path: Path, fmt: str | None) -> FileEntry:
     entry = stat_entry(path)
-    entry.articles = [(a.id, body_fingerprint(a)) for a in read_file(path, fmt, ReadReport())]
+    entry.articles = [(a.id, duplicate_key(a)) for a in read_file(path, fmt, ReadReport())]
     return entry
 
 
@@ -219,6 +220,12 @@ def update_from_paths(
         old = Manifest.load(base)
         if old is None:
             raise NoManifest(f"{base} has no manifest.json; rebuild it with `indexer build`")
+        version = read_info(base).get("schema_version")
+        if version != SCHEMA_VERSION:  # other fields, another duplicate rule: rebuild
+            raise NoManifest(
+                f"{base} has schema version {version} but this code needs {SCHEMA_VERSION}; "
+                "rebuild it with `indexer build`"
+            )
         paths = [str(p) for p in paths] if paths else list(old.sources)
         fmt = fmt if fmt is not None else old.fmt
         follow_links = old.follow_links if follow_links is None else follow_links
@@ -309,7 +316,7 @@ def _add_files(
 def _read_all(path: Path, fmt: str | None, report: ReadReport, entry: FileEntry):  # noqa: ANN202
     """Every article of ``path`` in reader order (duplicates included), recording ids."""
     for article in read_file(path, fmt, report):
-        entry.articles.append((article.id, body_fingerprint(article)))
+        entry.articles.append((article.id, duplicate_key(article)))
         yield article
 
 

@@ -38,6 +38,7 @@ from search.execution import Snapshot, count, execute
 from search.hits import article_from_fields, hit_from_fields, validate
 from search.models import SORTS, Hit, IndexInfo, QueryDate, SearchRequest, SearchResponse
 from search.query import ParsedQuery, parse_query
+from search.relevance import DEFAULT_RANKING, RankingParams
 from search.served import ServedIndex
 from search.snippets import MAX_ANALYZED_CHARS, TermMatcher, highlight, lead_snippet
 
@@ -128,12 +129,15 @@ class SearchService:
         refresh_seconds: float = 2.0,
         time_limit: float = TIME_LIMIT_SECONDS,
         clock: Callable[[], float] = time.perf_counter,
+        ranking: RankingParams = DEFAULT_RANKING,
     ) -> None:
         apply_reader_fixes()  # index files read in place, not copied per worker
         self.index_dir = Path(index_dir)
         self.time_limit = time_limit
         self.clock = clock
-        self.served = ServedIndex(self.index_dir, refresh_seconds)
+        #: The relevance parameters (evaluation and tuning pass others).
+        self.ranking = ranking
+        self.served = ServedIndex(self.index_dir, refresh_seconds, ranking)
         self._models = SpellingModels()
 
     def deadline(self) -> Deadline:
@@ -217,17 +221,21 @@ class SearchService:
         return self.served.read(find)
 
     def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
-        """``texts`` (an article's title and paragraphs) as safe HTML with the words of
-        the query ``q`` in ``<mark>``, as in snippets (terms under NOT are not marked)."""
+        """``texts`` (an article's title, then its paragraphs) as safe HTML with what the
+        query ``q`` matches in ``<mark>``, as in snippets: the title by what ``q``
+        matches in ``title``, the paragraphs by what it matches in ``body``."""
         if not q.strip():
             return tuple(html.escape(text, quote=False) for text in texts)
 
         def mark(snapshot: Snapshot) -> tuple[str, ...]:
             schema = snapshot.searcher.schema
             parsed = parse_query(q, schema, "and", None, None, self.deadline().part(0.5))
-            matcher = TermMatcher.from_query(parsed.query)
+            matchers = [TermMatcher.from_query(parsed.query, field) for field in ("title", "body")]
             analyzer = schema["body"].analyzer
-            return tuple(highlight(text, matcher, analyzer) for text in texts)
+            return tuple(
+                highlight(text, matchers[min(1, number)], analyzer)
+                for number, text in enumerate(texts)
+            )
 
         return self.served.read(mark)
 

@@ -9,7 +9,7 @@ ranked by Whoosh's collectors over the documents that passed instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from indexer.schema import to_whoosh_date
 from search.deadline import Deadline
 from search.dedup import DuplicateGroups
 from search.facets import FacetCounts, FacetTables, count_facets
+from search.feedback import bo1_terms, expand_scores, feedback_words, query_words
 from search.hits import hit_from_fields
 from search.models import FACET_NAMES, Hit, SearchRequest
 from search.query import ParsedQuery
@@ -28,7 +29,7 @@ from search.ranking import ranked, recency_model
 from search.scorer import Evaluation, QueryScorer, Unsupported
 from search.snippets import TermMatcher, highlight, lead_snippet, make_snippet
 
-__all__ = ["Outcome", "Snapshot", "count", "execute"]
+__all__ = ["Outcome", "Snapshot", "best_positions", "count", "execute", "with_feedback"]
 
 
 @dataclass(slots=True)
@@ -119,7 +120,7 @@ def count(
     return _matches(snapshot, parsed, request, False, deadline).counts.total
 
 
-def _best(
+def best_positions(
     docs: np.ndarray,
     scores: np.ndarray,
     window: int,
@@ -158,6 +159,36 @@ def _best(
         wanted *= 4
 
 
+def with_feedback(
+    snapshot: Snapshot,
+    query: wq.Query,
+    docs: np.ndarray,
+    scores: np.ndarray,
+    deadline: Deadline,
+) -> np.ndarray:
+    """``scores`` re-ranked by pseudo-relevance feedback (`search.feedback`) from the
+    best-scored matches, one per near-duplicate story; unchanged when feedback is
+    off, the query has fewer than ``feedback_min_words`` words, or the scores do not
+    tell the matches apart."""
+    params = snapshot.scorer.params
+    if not (params.feedback_docs and params.feedback_terms and params.feedback_weight):
+        return scores
+    if len(docs) < 2 or scores.max() == scores.min():
+        return scores
+    if len(query_words(query)) < params.feedback_min_words:
+        return scores
+    groups = snapshot.groups.group if snapshot.groups.members else None
+    best = docs[best_positions(docs, scores, params.feedback_docs, groups, deadline)]
+    searcher = snapshot.searcher
+    texts = []
+    for docnum in best.tolist():
+        fields = searcher.stored_fields(docnum)
+        texts.append(f"{fields.get('title', '')}\n{fields.get('body', '')}")
+    counts, holding = feedback_words(texts, searcher.schema["body"].analyzer)
+    terms = bo1_terms(snapshot.scorer, counts, holding, params.feedback_terms)
+    return expand_scores(snapshot.scorer, docs, scores, terms)
+
+
 def _ranked_page(
     snapshot: Snapshot,
     parsed: ParsedQuery,
@@ -173,14 +204,19 @@ def _ranked_page(
     passing = matches.counts.passing
     if matches.evaluation is not None and request.sort == "relevance":
         scores = matches.evaluation.scores(passing)
+        scores = with_feedback(snapshot, parsed.query, passing, scores, deadline)
         if request.recency:
-            model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
+            model = recency_model(
+                snapshot.tables.days, snapshot.tables.newest_day, now, snapshot.scorer.params
+            )
             scores = scores * model.factors(passing)
-        best = _best(passing, scores, window, groups.group if collapse else None, deadline)
+        best = best_positions(passing, scores, window, groups.group if collapse else None, deadline)
         return list(zip(passing[best].tolist(), scores[best].tolist(), strict=True))
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":
-        model = recency_model(snapshot.tables.days, snapshot.tables.newest_day, now)
+        model = recency_model(
+            snapshot.tables.days, snapshot.tables.newest_day, now, snapshot.scorer.params
+        )
         searcher = Searcher(searcher.reader(), weighting=model, closereader=False)
     results = ranked(
         searcher,
@@ -216,6 +252,7 @@ def execute(
     ranked_docs = _ranked_page(snapshot, parsed, request, matches, now, deadline)
     searcher = snapshot.searcher
     matcher = TermMatcher.from_query(parsed.query)
+    title_matcher = TermMatcher.from_query(parsed.query, "title")
     analyzer = searcher.schema["body"].analyzer
     start = (request.page - 1) * request.per_page
     hits = []
@@ -233,8 +270,8 @@ def execute(
         if group >= 0:
             others = [d for d in counts.members(group) if d != docnum]
             duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
-        hit = hit_from_fields(fields, score, snippet, duplicates)
-        if request.snippets and matcher and hit.title:
-            hit = replace(hit, title_html=highlight(hit.title, matcher, analyzer))
-        hits.append(hit)
+        title_html = ""
+        if request.snippets:
+            title_html = highlight(fields.get("title", ""), title_matcher, analyzer)
+        hits.append(hit_from_fields(fields, score, snippet, duplicates, title_html))
     return Outcome(counts.total, tuple(hits), counts.facets, len(counts.passing))

@@ -49,7 +49,11 @@ def known_views(value: int | None) -> int | None:
 
 
 def hit_from_fields(
-    fields: dict[str, Any], score: float, snippet: str, duplicate_ids: tuple[str, ...] = ()
+    fields: dict[str, Any],
+    score: float,
+    snippet: str,
+    duplicate_ids: tuple[str, ...] = (),
+    title_html: str = "",
 ) -> Hit:
     """A result-list `Hit` from an article's stored fields."""
     return Hit(
@@ -65,6 +69,7 @@ def hit_from_fields(
         snippet=snippet,
         duplicates=len(duplicate_ids),
         duplicate_ids=duplicate_ids,
+        title_html=title_html,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -63,7 +64,8 @@ class Hit:
     duplicate_ids: tuple[str, ...] = ()
     #: The query's words and phrases this hit lacks (only when the search was relaxed).
     missing: tuple[str, ...] = ()
-    #: The title as safe HTML with the query's words in ``<mark>`` ("" when not made).
+    #: The title as safe HTML with what the query matched in it marked (``""``: none
+    #: computed; show the escaped ``title``).
     title_html: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -71,6 +73,7 @@ class Hit:
         return {
             "id": self.id,
             "title": self.title,
+            "title_html": self.title_html or html.escape(self.title, quote=False),
             "url": self.url,
             "date": format_utc(self.date),
             "source": self.source,

@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.qparser import AndGroup, MultifieldParser, OrGroup
+from whoosh.qparser import QueryParser
 from whoosh.reading import IndexReader
 
-from indexer.schema import DEFAULT_FIELD_BOOSTS, QUERY_FIELDS, to_whoosh_date
+from indexer.schema import DEFAULT_FIELD_BOOSTS, EXACT_FIELDS, QUERY_FIELDS, to_whoosh_date
 from search.datequery import DateBound, extract_dates
 from search.deadline import Deadline
+from search.fields_query import ExactPlugin, FieldsPlugin, RepeatsAndGroup, RepeatsOrGroup
 
 #: Longest query text read; the rest is dropped with a notice.
 MAX_QUERY_CHARS = 1000
@@ -47,8 +48,6 @@ MAX_QUERY_EXPANSIONS = 400
 MIN_LEADING_WILDCARD_LETTERS = 3
 #: The step name a cut wildcard expansion is recorded under (`search.deadline`).
 EXPANSION = "wildcard expansion"
-#: OR queries give a small bonus to documents that match more of the words.
-OR_COORD_BONUS = 0.9
 #: Field names a user may type, mapped to schema fields.
 FIELD_ALIASES = {name: name for name in QUERY_FIELDS} | {"tags": "tag"}
 
@@ -137,11 +136,15 @@ class ParsedQuery:
     dates: tuple[DateBound, ...] = ()
 
 
-def _parser(schema: Schema, op: str) -> MultifieldParser:
-    group = AndGroup if op == "and" else OrGroup.factory(OR_COORD_BONUS)
-    return MultifieldParser(
-        list(DEFAULT_FIELD_BOOSTS), schema, fieldboosts=DEFAULT_FIELD_BOOSTS, group=group
-    )
+def _parser(schema: Schema, op: str) -> QueryParser:
+    # A repeated word counts again (its boost adds up) instead of being dropped.
+    group = RepeatsAndGroup if op == "and" else RepeatsOrGroup
+    parser = QueryParser(None, schema, group=group)
+    # An unfielded word becomes one FieldsQuery over the default fields (BM25F).
+    parser.add_plugin(FieldsPlugin(list(DEFAULT_FIELD_BOOSTS), DEFAULT_FIELD_BOOSTS))
+    # A quoted word or phrase searches the unstemmed fields (when the index has them).
+    parser.add_plugin(ExactPlugin(EXACT_FIELDS))
+    return parser
 
 
 def _repair_fields(text: str, notices: list[str]) -> str:

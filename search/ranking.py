@@ -1,11 +1,9 @@
-"""Ranking: BM25F weights, the optional recency boost, and the sort orders.
+"""Ranking: the optional recency boost, and the sort orders.
 
-Relevance is Whoosh's BM25F over ``title`` and ``body`` with the field boosts of
-`indexer.schema.DEFAULT_FIELD_BOOSTS` (title above body) and the parameters
-below, tuned with ``python -m search evaluate`` on the judged demo topics
-(search/eval/). Ties in score are broken by index order (document number),
-so within one index snapshot a page boundary never repeats or skips an
-article; the date and views sorts end in the article id for the same reason.
+Relevance itself (BM25F, its parameters) is `search.relevance`. Ties in score
+are broken by index order (document number), so within one index snapshot a
+page boundary never repeats or skips an article; the date and views sorts end in
+the article id for the same reason.
 
 The recency boost multiplies a document's score by
 ``1 + RECENCY_WEIGHT * 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)``, where the
@@ -21,25 +19,17 @@ from collections.abc import Callable, Iterator, Sequence, Set
 from datetime import UTC, datetime
 
 import numpy as np
-from whoosh import collectors, scoring, sorting
+from whoosh import collectors, sorting
 from whoosh import query as wq
 from whoosh.searching import Results, Searcher, TimeLimit
 
 from search.deadline import Deadline
+from search.relevance import DEFAULT_RANKING, RankingParams, WhooshBM25
 
-#: BM25 term-frequency saturation and length normalisation (body and title).
-K1 = 1.2
-BODY_B = 0.9
-TITLE_B = 0.6
 #: At most this factor is added to the score of an article dated at the reference time.
 RECENCY_WEIGHT = 0.5
 RECENCY_HALF_LIFE_DAYS = 180.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def relevance_model() -> scoring.WeightingModel:
-    """The weighting used for every relevance-ranked search."""
-    return scoring.BM25F(B=BODY_B, K1=K1, title_B=TITLE_B)
 
 
 def day_number(value: datetime) -> int:
@@ -47,13 +37,16 @@ def day_number(value: datetime) -> int:
     return (value.astimezone(UTC) - _EPOCH).days
 
 
-class RecencyBM25F(scoring.BM25F):
-    """BM25F whose final score is multiplied by a recency factor per document."""
+class RecencyBM25F(WhooshBM25):
+    """Whoosh's weighting (`search.relevance.relevance_model`) whose final score is
+    multiplied by a recency factor per document."""
 
     use_final = True
 
-    def __init__(self, days: Sequence[int], reference_day: int) -> None:
-        super().__init__(B=BODY_B, K1=K1, title_B=TITLE_B)
+    def __init__(
+        self, days: Sequence[int], reference_day: int, params: RankingParams = DEFAULT_RANKING
+    ) -> None:
+        super().__init__(B=params.default_b, K1=params.k1, **params.whoosh_b())
         self.days = days
         self.reference_day = reference_day
 
@@ -73,10 +66,15 @@ class RecencyBM25F(scoring.BM25F):
         return np.where(days < 0, 1.0, boost)
 
 
-def recency_model(days: Sequence[int], newest_day: int, now: datetime) -> RecencyBM25F:
+def recency_model(
+    days: Sequence[int],
+    newest_day: int,
+    now: datetime,
+    params: RankingParams = DEFAULT_RANKING,
+) -> RecencyBM25F:
     """The recency-boosted weighting for a request made at ``now``."""
     reference = day_number(now) if newest_day < 0 else min(day_number(now), newest_day)
-    return RecencyBM25F(days, reference)
+    return RecencyBM25F(days, reference, params)
 
 
 def sort_facet(sort: str) -> sorting.FacetType | None:

@@ -7,19 +7,23 @@ NumPy arrays (document numbers and term frequencies), and a query is evaluated
 in two steps:
 
 1. Which documents match: every node of the query tree becomes a boolean
-   vector over the index's documents; ``And``, ``Or``, ``AndNot`` and ``Not``
+   vector over the index's documents; ``And``, ``Or`` (and a word searched in
+   several fields, `search.fields_query.FieldsQuery`), ``AndNot`` and ``Not``
    are element-wise operations, a phrase checks positions only on the
-   documents holding every word (`search.phrases`), a date range compares a column. The matches
-   feed the total and the facet counts (`search.facets`).
-2. How well: BM25F scores, with the formula, statistics and field boosts
-   Whoosh uses, computed as one vector expression per query term, only for the
-   documents asked (those that passed the facet selections).
+   documents holding every word (`search.phrases`), a date range compares a
+   column. The matches feed the total and the facet counts (`search.facets`).
+2. How well: BM25F scores (`search.bm25f`, formula in `search.relevance`),
+   computed as one vector expression per query word, only for the documents
+   asked (those that passed the facet selections).
 
 Per-match work is thus a few machine operations instead of Python calls, so the
-cost of a search grows slowly with the number of matches. Scores equal those of
-Whoosh's own matchers up to floating-point summation order
-(``tests/test_scorer.py`` compares both on indexes with several segments and
-deletions). Nodes not covered (``Or`` with a minimum match, span queries, ranges
+cost of a search grows slowly with the number of matches. The matches are
+exactly those of Whoosh's own matchers, and so are the scores of single-field
+terms and phrases (Whoosh's BM25 with the same idf); a word over several
+fields is scored by BM25F, which Whoosh's per-field matchers cannot express
+(``tests/test_scorer.py`` checks both against Whoosh and against a plain
+reference computation, on indexes with several segments and deletions).
+Nodes not covered (``Or`` with a minimum match, span queries, ranges
 on fields without a column) raise `Unsupported`; the caller ranks with Whoosh.
 
 Term arrays are cached per index snapshot (least recently used, a bounded number
@@ -32,24 +36,27 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from math import log
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import IndexReader
-from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from search.bm25f import add_scores
 from search.deadline import Deadline
+from search.fields_query import FieldsQuery
 from search.phrases import verify_phrase
 from search.postings import live_documents, read_numeric_column, read_postings
+from search.relevance import DEFAULT_RANKING, RankingParams, lucene_idf
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 
 #: Postings kept cached per snapshot (12 bytes each).
 CACHED_POSTINGS = 2_000_000
+#: Document frequencies of words over several fields kept per snapshot.
+CACHED_IDFS = 100_000
 #: Phrases whose matching documents stay cached per snapshot.
 PHRASES_CACHED = 512
 #: The step a search past its deadline stops in while matching (`search.deadline`).
@@ -69,39 +76,39 @@ class TermPostings:
     """One term's live documents (ascending), their term frequencies, and what its
     BM25F needs."""
 
-    __slots__ = ("docs", "stats", "weights")
+    __slots__ = ("docs", "idf", "weights")
 
-    def __init__(
-        self, docs: Vector, weights: Vector, stats: tuple[float, float, float, float] | None
-    ) -> None:
+    def __init__(self, docs: Vector, weights: Vector, idf: float | None) -> None:
         self.docs = docs
         self.weights = weights
-        #: (idf, K1, B, average field length); None: not scorable, the score is the weight.
-        self.stats = stats
+        #: The term's idf in its field; None: not scorable, the score is the weight.
+        self.idf = idf
 
 
 class QueryScorer:
     """Matches and BM25F scores of queries, for one index reader (snapshot).
 
-    ``model`` gives K1 and the per-field B, as `search.ranking.relevance_model`
-    configures Whoosh; ``columns`` maps a numeric field to each document's raw
-    column value (for range filters such as ``date``).
+    ``params`` are the ranking parameters (`search.relevance`); ``columns`` maps a
+    numeric field to each document's raw column value (for range filters such as ``date``).
     """
 
     def __init__(
         self,
         reader: IndexReader,
-        model: BM25F,
+        params: RankingParams = DEFAULT_RANKING,
         columns: Mapping[str, Vector] | None = None,
         cached_postings: int = CACHED_POSTINGS,
     ) -> None:
         self.reader = reader
         self.schema = reader.schema
-        self.model = model
+        self.params = params
         self.columns = {name: np.asarray(values) for name, values in (columns or {}).items()}
         self.doc_count = reader.doc_count_all()
         self.limit = cached_postings
         self._lengths: dict[str, Vector] = {}
+        self._averages: dict[str, float] = {}
+        self._idfs: dict[tuple[tuple[str, ...], object], float] = {}
+        self._frequencies: dict[tuple[tuple[str, ...], str], float] = {}
         self._cache: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
@@ -137,13 +144,49 @@ class QueryScorer:
             found = self._lengths[fieldname] = _LENGTH_OF_BYTE[codes.astype(np.uint8)]
         return found
 
-    def _stats(self, fieldname: str, btext: bytes) -> tuple[float, float, float, float]:
-        """Whoosh's idf ``log(N / (df + 1)) + 1``, K1, the field's B and its average
-        length (``Searcher.avg_field_length``, 1 when the field is empty)."""
-        idf = log(self.doc_count / (self.reader.doc_frequency(fieldname, btext) + 1)) + 1
-        average = (self.reader.field_length(fieldname) / (self.doc_count or 1)) or 1
-        b = self.model._field_B.get(fieldname, self.model.B)
-        return idf, self.model.K1, b, average
+    def average_length(self, fieldname: str) -> float:
+        """The field's average length over all documents (``Searcher.avg_field_length``;
+        1 when the field is empty everywhere)."""
+        found = self._averages.get(fieldname)
+        if found is None:
+            total = self.reader.field_length(fieldname)
+            found = self._averages[fieldname] = (total / (self.doc_count or 1)) or 1.0
+        return found
+
+    def fields_idf(self, fieldnames: tuple[str, ...], text: object) -> float:
+        """`search.relevance.lucene_idf` of a word searched in several fields: its
+        documents are those holding it in any of them (one field: the field's own
+        document frequency, as Whoosh counts it)."""
+        key = (fieldnames, text)
+        found = self._idfs.get(key)
+        if found is None:
+            terms = [self.term(fieldname, text) for fieldname in fieldnames]
+            if len(terms) == 1 and terms[0].idf is not None:
+                return terms[0].idf
+            holding = self.empty()
+            for term in terms:
+                holding[term.docs] = True
+            found = lucene_idf(self.doc_count, int(np.count_nonzero(holding)))
+            with self._lock:
+                if len(self._idfs) > CACHED_IDFS:
+                    self._idfs.clear()
+                self._idfs[key] = found
+        return found
+
+    def collection_frequency(self, fieldnames: tuple[str, ...], text: str) -> float:
+        """How often ``text`` occurs in ``fieldnames`` over the whole index (cached)."""
+        key = (fieldnames, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = 0.0
+            for fieldname in fieldnames:
+                if fieldname in self.schema:
+                    found += self.reader.frequency(fieldname, text)
+            with self._lock:
+                if len(self._frequencies) > CACHED_IDFS:
+                    self._frequencies.clear()
+                self._frequencies[key] = found
+        return found
 
     # -- terms -----------------------------------------------------------------
 
@@ -163,8 +206,10 @@ class QueryScorer:
                 self._cache.move_to_end(key)
                 return found
         docs, weights = read_postings(self.reader, fieldname, btext)
-        stats = self._stats(fieldname, btext) if field.scorable and len(docs) else None
-        found = TermPostings(docs.astype(np.int32), weights, stats)
+        idf = None
+        if field.scorable and len(docs):
+            idf = lucene_idf(self.doc_count, self.reader.doc_frequency(fieldname, btext))
+        found = TermPostings(docs.astype(np.int32), weights, idf)
         self._remember(key, found, len(docs))
         return found
 
@@ -291,7 +336,7 @@ class Evaluation:
         if kind is wq.And:
             parts = [self.mask(q) for q in query.subqueries]
             return np.logical_and.reduce(parts) if parts else scorer.empty()
-        if kind is wq.Or and not query.minmatch and not query.scale:
+        if (kind is wq.Or and not query.minmatch and not query.scale) or kind is FieldsQuery:
             parts = [self.mask(q) for q in query.subqueries]
             return np.logical_or.reduce(parts) if parts else scorer.empty()
         if kind is wq.AndNot:
@@ -343,47 +388,8 @@ class Evaluation:
         """The scores of the matched ``docs`` (ascending numbers, all in ``self.docs``)."""
         totals = np.zeros(len(docs))
         if len(docs):
-            self._add(self.query, docs, totals, 1.0)
+            add_scores(self, self.query, docs, totals, 1.0)
         return totals
-
-    def _term_scores(self, term: TermPostings, fieldname: str, docs: Vector) -> Vector:
-        """Whoosh's ``scoring.bm25(idf, tf, fl, avgfl, B, K1)`` for ``docs``, which all
-        hold the term (the weight itself for an unscored field)."""
-        tf = term.weights[np.searchsorted(term.docs, docs)]
-        if term.stats is None:
-            return tf
-        idf, k1, b, average = term.stats
-        lengths = self.scorer.lengths(fieldname)[docs]
-        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average)))
-
-    def _add(self, query: wq.Query, docs: Vector, totals: Vector, boost: float) -> None:
-        """Add ``query``'s score (times ``boost``) to ``totals``, aligned with ``docs``,
-        all of which ``query`` matches."""
-        kind = type(query)
-        boost *= getattr(query, "boost", 1.0)
-        if kind is wq.Term:
-            term = self.scorer.term(query.fieldname, query.text)
-            totals += self._term_scores(term, query.fieldname, docs) * boost
-        elif kind is wq.Phrase:
-            for word in query.words:  # repeated words count again, as in Whoosh
-                term = self.scorer.term(query.fieldname, word)
-                totals += self._term_scores(term, query.fieldname, docs) * boost
-        elif kind is wq.And:
-            for child in query.subqueries:
-                self._add(child, docs, totals, boost)
-        elif kind is wq.Or:
-            for child in query.subqueries:
-                inside = self.mask(child)[docs]
-                if inside.any():
-                    part = np.zeros(int(inside.sum()))
-                    self._add(child, docs[inside], part, boost)
-                    totals[inside] += part
-        elif kind is wq.AndNot:
-            self._add(query.a, docs, totals, boost)
-        elif kind is wq.Not:
-            totals += 1.0  # Whoosh's InverseMatcher scores 1.0, unboosted
-        else:  # term sets, Every, ranges: a constant score
-            totals += boost
 
 
 def _is_term_set(query: wq.Query) -> bool:

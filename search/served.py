@@ -33,7 +33,7 @@ from search.dedup import DuplicateGroups
 from search.errors import IndexDamaged, IndexUnavailable
 from search.execution import Snapshot
 from search.facets import FacetTables
-from search.ranking import relevance_model
+from search.relevance import DEFAULT_RANKING, RankingParams, relevance_model
 from search.scorer import QueryScorer
 
 __all__ = ["DATA_ERRORS", "ServedIndex"]
@@ -61,8 +61,14 @@ class ServedIndex:
     """The open snapshot of ``index_dir``'s current generation; safe to share between
     threads (reads hold one lock)."""
 
-    def __init__(self, index_dir: str | Path, refresh_seconds: float = 2.0) -> None:
+    def __init__(
+        self,
+        index_dir: str | Path,
+        refresh_seconds: float = 2.0,
+        ranking: RankingParams = DEFAULT_RANKING,
+    ) -> None:
         self.index_dir = Path(index_dir)
+        self.ranking = ranking
         self.refresh_seconds = refresh_seconds
         self.lock = threading.RLock()
         self._snapshot: Snapshot | None = None
@@ -109,14 +115,14 @@ class ServedIndex:
                     f"`python -m indexer build PATH --index {self.index_dir}`"
                 )
             if snapshot is None or snapshot.generation != generation:
-                self._snapshot = _open(generation)
+                self._snapshot = _open(generation, self.ranking)
                 if snapshot is not None:
                     snapshot.searcher.close()
             else:
                 try:
                     if not snapshot.searcher.up_to_date():
                         searcher = snapshot.searcher.refresh()
-                        self._snapshot = _load(generation, snapshot.index, searcher)
+                        self._snapshot = _load(generation, snapshot.index, searcher, self.ranking)
                 except DATA_ERRORS as error:
                     raise _unreadable(generation, error) from error
             return self._snapshot
@@ -136,22 +142,22 @@ class ServedIndex:
                 self._snapshot = None
 
 
-def _load(generation: Path, index: object, searcher: Searcher) -> Snapshot:
+def _load(generation: Path, index: object, searcher: Searcher, ranking: RankingParams) -> Snapshot:
     reader = searcher.reader()
     tables = FacetTables.load(reader)
-    scorer = QueryScorer(reader, relevance_model(), {"date": tables.stamps})
+    scorer = QueryScorer(reader, ranking, {"date": tables.stamps})
     return Snapshot(generation, index, searcher, tables, DuplicateGroups.load(reader), scorer)
 
 
-def _open(generation: Path) -> Snapshot:
+def _open(generation: Path, ranking: RankingParams) -> Snapshot:
     """Open ``generation`` and read its per-reader tables."""
     try:
         ix = whoosh_index.open_dir(str(generation))
-        searcher = ix.searcher(weighting=relevance_model())
+        searcher = ix.searcher(weighting=relevance_model(ranking))
     except (OSError, whoosh_index.IndexError) as error:
         raise IndexUnavailable(f"cannot open index {generation}: {error}") from error
     try:
-        return _load(generation, ix, searcher)
+        return _load(generation, ix, searcher, ranking)
     except DATA_ERRORS as error:
         searcher.close()
         raise _unreadable(generation, error) from error

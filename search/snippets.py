@@ -7,6 +7,12 @@ under a NOT are never highlighted. Work per hit is bounded by
 `MAX_ANALYZED_CHARS`. When nothing in the body matches (a title-only match),
 the snippet is the article's lead, never empty.
 
+Highlighting follows the matching: a quoted word (searched in the unstemmed
+``*_exact`` fields) marks only that form, a phrase marks each place the whole
+phrase occurs (one mark from its first word to its last), not its words
+wherever they stand, and `highlight` marks a title by what the query matches
+in ``title`` (an article's paragraphs by what it matches in ``body``).
+
 Finding the matches is the costly part, so it is done cheaply but exactly: a
 word can only stem to a query stem ``s`` if it starts with ``s``'s first
 ``max(1, min(4, len(s) - 2))`` letters (true of every word of the Reuters, demo
@@ -43,16 +49,27 @@ _CANDIDATES: dict[tuple[frozenset[str], tuple[str, ...]], re.Pattern[str] | None
 
 @dataclass(frozen=True, slots=True)
 class TermMatcher:
-    """The body terms of a query: exact stems plus prefix and wildcard patterns."""
+    """What a query matches in one field: stems, prefix and wildcard patterns, exact
+    (unstemmed, lowercased) words and phrases (runs of stems or exact words)."""
 
     terms: frozenset[str]
     patterns: tuple[str, ...]
+    exact: frozenset[str] = frozenset()
+    #: Each phrase: its words in order, each ``(text, exact)`` (a stem when not exact).
+    phrases: tuple[tuple[tuple[str, bool], ...], ...] = ()
 
     @classmethod
     def from_query(cls, query: wq.Query, field: str = "body") -> TermMatcher:
-        """Collect ``field`` terms from ``query``, skipping everything under a NOT."""
+        """Collect what ``query`` matches in ``field`` (and in its unstemmed twin,
+        ``field`` + ``_exact``), skipping everything under a NOT."""
         terms: set[str] = set()
+        exact: set[str] = set()
         patterns: list[str] = []
+        phrases: list[tuple[tuple[str, bool], ...]] = []
+        twin = f"{field}_exact"
+
+        def text_of(value: str | bytes) -> str:
+            return value if isinstance(value, str) else value.decode()
 
         def walk(node: wq.Query) -> None:
             if isinstance(node, wq.Not):
@@ -61,7 +78,7 @@ class TermMatcher:
                 walk(node.a)
                 return
             if isinstance(node, (wq.Prefix, wq.Wildcard)) and node.fieldname == field:
-                text = node.text if isinstance(node.text, str) else node.text.decode()
+                text = text_of(node.text)
                 patterns.append(text + "*" if isinstance(node, wq.Prefix) else text)
                 return
             texts = getattr(node, "texts", None)
@@ -69,24 +86,33 @@ class TermMatcher:
                 if node.field() == field:
                     terms.update(texts)
                 return
-            if isinstance(node, wq.Term) and node.fieldname == field:
-                terms.add(node.text if isinstance(node.text, str) else node.text.decode())
+            if isinstance(node, wq.Term) and node.fieldname in (field, twin):
+                (terms if node.fieldname == field else exact).add(text_of(node.text))
                 return
-            if isinstance(node, wq.Phrase) and node.fieldname == field:
-                terms.update(node.words)
+            if isinstance(node, wq.Phrase) and node.fieldname in (field, twin):
+                is_exact = node.fieldname == twin
+                if len(node.words) == 1:
+                    (exact if is_exact else terms).add(node.words[0])
+                else:
+                    phrases.append(tuple((word, is_exact) for word in node.words))
                 return
             for child in node.children():
                 walk(child)
 
         walk(query)
-        return cls(frozenset(terms), tuple(patterns))
+        return cls(frozenset(terms), tuple(patterns), frozenset(exact), tuple(phrases))
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.patterns)
+        return bool(self.terms or self.patterns or self.exact or self.phrases)
 
-    def matches(self, stem: str) -> bool:
-        """True when an analysed body token is one of the query's terms."""
-        return stem in self.terms or any(fnmatch.fnmatchcase(stem, p) for p in self.patterns)
+    def matches(self, stem: str, word: str | None = None) -> bool:
+        """True when an analysed token (its ``stem``, and the lowercased ``word`` it
+        came from) is one of the query's single words."""
+        return (
+            stem in self.terms
+            or (word is not None and word in self.exact)
+            or any(fnmatch.fnmatchcase(stem, p) for p in self.patterns)
+        )
 
 
 def _prefix(stem: str) -> str:
@@ -152,9 +178,56 @@ def _fast_matches(
     return hits
 
 
+def _all_tokens(text: str, analyzer: Analyzer) -> list[tuple[int, int, str, str]]:
+    """(start, end, lowercased word, stem) of every indexed token of ``text``."""
+    parts = analysis_parts(analyzer)
+    if parts is None:
+        return [
+            (t.startchar, t.endchar, text[t.startchar : t.endchar].lower(), t.text)
+            for t in analyzer(text, chars=True, removestops=True, mode="index")
+        ]
+    tokens = []
+    for match in parts.pattern.finditer(text):
+        word = match[0].lower()
+        if parts.kept(word):
+            tokens.append((match.start(), match.end(), word, parts.stem_word(word)))
+    return tokens
+
+
+def _phrase_matches(
+    tokens: list[tuple[int, int, str, str]], matcher: TermMatcher
+) -> list[tuple[int, int, str]]:
+    """Single words and whole phrases of ``matcher`` in ``tokens``; a phrase is one
+    mark from its first word to its last, and its words are not marked elsewhere
+    unless the query also names them alone."""
+    spans: list[tuple[int, int, str]] = []
+    for phrase in matcher.phrases:
+        size = len(phrase)
+        key = " ".join(word for word, _ in phrase)
+        for i in range(len(tokens) - size + 1):
+            if all(
+                (tokens[i + k][2] if is_exact else tokens[i + k][3]) == word
+                for k, (word, is_exact) in enumerate(phrase)
+            ):
+                spans.append((tokens[i][0], tokens[i + size - 1][1], key))
+    spans.sort()
+    kept: list[tuple[int, int, str]] = []
+    for span in spans:  # overlapping phrase matches: the first wins
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    singles = [
+        (start, end, stem)
+        for start, end, word, stem in tokens
+        if matcher.matches(stem, word) and not any(a <= start < b for a, b, _ in kept)
+    ]
+    return sorted(kept + singles)
+
+
 def find_matches(text: str, matcher: TermMatcher, analyzer: Analyzer) -> list[tuple[int, int, str]]:
-    """(start, end, stem) of every word of ``text`` whose stem ``matcher`` matches,
-    exactly as the analyzer would find them."""
+    """(start, end, key) of every word or phrase of ``text`` that ``matcher`` matches,
+    exactly as the analyzer would find them (key: the stem, exact word or phrase)."""
+    if matcher.phrases or matcher.exact:
+        return _phrase_matches(_all_tokens(text, analyzer), matcher)
     parts = analysis_parts(analyzer)
     if parts is not None:
         return _fast_matches(text, matcher, parts, candidate_pattern(matcher))
@@ -163,6 +236,26 @@ def find_matches(text: str, matcher: TermMatcher, analyzer: Analyzer) -> list[tu
         if matcher.matches(token.text):
             hits.append((token.startchar, token.endchar, token.text))
     return hits
+
+
+def mark_matches(text: str, hits: list[tuple[int, int, str]], start: int, end: int) -> str:
+    """``text[start:end]`` escaped, with every hit inside it wrapped in ``<mark>``."""
+    pieces, cursor = [], start
+    for hit_start, hit_end, _ in hits:
+        if hit_start < start or hit_end > end:
+            continue
+        pieces.append(html.escape(text[cursor:hit_start], quote=False))
+        pieces.append(f"<mark>{html.escape(text[hit_start:hit_end], quote=False)}</mark>")
+        cursor = hit_end
+    pieces.append(html.escape(text[cursor:end], quote=False))
+    return "".join(pieces)
+
+
+def highlight(text: str, matcher: TermMatcher, analyzer: Analyzer) -> str:
+    """All of ``text`` as safe HTML with what ``matcher`` matches in ``<mark>`` (matches
+    are looked for in its first `MAX_ANALYZED_CHARS` characters)."""
+    hits = find_matches(text[:MAX_ANALYZED_CHARS], matcher, analyzer) if matcher and text else []
+    return mark_matches(text, hits, 0, len(text))
 
 
 def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> str:
@@ -233,28 +326,7 @@ def make_snippet(
         return lead_snippet(body)
     window = _best_window(_sentences(text), hits, deadline or Deadline.unlimited())
     start, end = _trim(*window, hits, text)
-    pieces, cursor = [], start
-    for hit_start, hit_end, _ in hits:
-        if hit_start < start or hit_end > end:
-            continue
-        pieces.append(html.escape(text[cursor:hit_start], quote=False))
-        pieces.append(f"<mark>{html.escape(text[hit_start:hit_end], quote=False)}</mark>")
-        cursor = hit_end
-    pieces.append(html.escape(text[cursor:end], quote=False))
-    snippet = " ".join("".join(pieces).split())
+    snippet = " ".join(mark_matches(text, hits, start, end).split())
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(body) else ""
     return f"{prefix}{snippet}{suffix}"
-
-
-def highlight(text: str, matcher: TermMatcher, analyzer: Analyzer) -> str:
-    """All of ``text`` as safe HTML with every ``matcher`` term in ``<mark>`` (matches
-    are looked for in its first `MAX_ANALYZED_CHARS` characters)."""
-    hits = find_matches(text[:MAX_ANALYZED_CHARS], matcher, analyzer) if matcher else []
-    pieces, cursor = [], 0
-    for start, end, _ in hits:
-        pieces.append(html.escape(text[cursor:start], quote=False))
-        pieces.append(f"<mark>{html.escape(text[start:end], quote=False)}</mark>")
-        cursor = end
-    pieces.append(html.escape(text[cursor:], quote=False))
-    return "".join(pieces)

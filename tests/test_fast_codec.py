@@ -239,8 +239,12 @@ def _reference_sketch(text: str) -> bytes:
     """The sketch's definition: MD5 of each distinct word 3-shingle, 32 bins of minima."""
     words = [w for w in __import__("re").findall(r"\w{2,}", text[:75000].lower())][:5000]
     shingles = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
-    if len(shingles) < 8:
-        return b""
+    if len(shingles) < 8:  # too short to sign by shingles: the exact text, hashed
+        exact = " ".join(text.casefold().split())
+        if not exact:
+            return b""
+        values = struct.unpack("<8I", hashlib.sha256(exact.encode()).digest())
+        return struct.pack("<32I", *([v if v != 0xFFFFFFFF else 0xFFFFFFFE for v in values] * 4))
     bins = [0xFFFFFFFF] * 32
     for shingle in shingles:
         h = int.from_bytes(hashlib.md5(shingle.encode()).digest()[:8], "little")

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 from whoosh import query as wq
-from whoosh.analysis import LanguageAnalyzer
+from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
 from whoosh.fields import TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.qparser import QueryParser
 
 from corpus import Article
 from indexer import build_index
-from indexer.analysis import FastText, analysis_parts, english_analyzer
+from indexer.analysis import FastText, analysis_parts, english_analyzer, exact_analyzer
 from indexer.whoosh_fixes import CompactPostingPool
 from search import SearchRequest, SearchService
 from search.snippets import TermMatcher, find_matches, make_snippet
@@ -84,7 +84,9 @@ def test_fast_text_falls_back_for_other_formats() -> None:
 def test_analysis_parts_only_for_plain_chains() -> None:
     assert analysis_parts(english_analyzer()) is not None
     assert analysis_parts(LanguageAnalyzer("en")) is not None
-    assert analysis_parts(TEXT().analyzer) is None
+    assert analysis_parts(exact_analyzer()) is not None  # no stemmer: the word is its stem
+    assert analysis_parts(TEXT().analyzer) is not None  # tokenize | lowercase | stop
+    assert analysis_parts(StandardAnalyzer(stoplist=None)) is None  # no stop filter
 
 
 @pytest.mark.parametrize("limit_mb", [1, 256])
@@ -115,7 +117,7 @@ def test_compact_pool_sorts_like_whoosh(tmp_path: Path, limit_mb: int) -> None:
 def test_snippet_matches_equal_analyzer_matches(analyzer: object) -> None:
     parser = QueryParser("body", Schema(body=TEXT(analyzer=analyzer)))
     queries = ["shipping", "u.s", "organization", "dying", "elect*", "*tion", "istanbul", "happy"]
-    queries += ['"oil prices"', "market NOT fed", "ad?", "x.y", "1987"]
+    queries += ["oil prices", "market NOT fed", "ad?", "x.y", "1987"]  # phrases: test_exact_words
     rng = random.Random(5)
     bodies = TEXTS + [_random_text(rng) for _ in range(200)]
     for text in queries:

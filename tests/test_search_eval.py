@@ -94,7 +94,8 @@ def test_the_judged_demo_set_is_complete() -> None:
 
 @pytest.mark.slow
 def test_demo_ranking_stays_above_its_baseline(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Regression guard: nDCG@10 on the judged demo topics (0.82 when tuned)."""
+    """Regression guard on the judged demo topics (nDCG@10 0.8386, MAP 0.8431 with the
+    parameters chosen on the judged collections; 0.8184 and 0.8082 before issue 13)."""
     demo = REPO / "corpus" / "demo" / "wikinews_en_tosca.jsonl.gz"
     index = build_from([demo], tmp_path_factory.mktemp("demo") / "index")
     service = SearchService(index)
@@ -103,4 +104,4 @@ def test_demo_ranking_stays_above_its_baseline(tmp_path_factory: pytest.TempPath
     finally:
         service.close()
     means, _ = measure(read_qrels(EVAL / "demo_qrels.txt"), run)
-    assert means["nDCG@10"] >= 0.78 and means["MAP"] >= 0.76
+    assert means["nDCG@10"] >= 0.82 and means["MAP"] >= 0.82

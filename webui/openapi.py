@@ -30,6 +30,10 @@ HIT = {
     "properties": {
         "id": {"type": "string"},
         "title": {"type": "string"},
+        "title_html": {
+            "type": "string",
+            "description": "HTML: the title escaped, what the query matched in it in <mark>",
+        },
         "url": {"type": "string", "description": "the original article's address"},
         "date": DATE_TIME,
         "source": {"type": "string"},

@@ -1,0 +1,140 @@
+"""Scores of matched documents: BM25F per query word, as vector expressions.
+
+`add_scores` walks a query tree over the documents it matches (found by
+`search.scorer.Evaluation`) and adds each leaf's score, times the boosts above
+it, to a vector aligned with those documents:
+
+- a word searched in the default fields (`search.fields_query.FieldsQuery` of
+  plain terms) gets BM25F (`fields_scores`; the formula is in `search.relevance`);
+- a phrase in the default fields gets the BM25F of each of its words;
+- a term of one field gets BM25 in that field (`term_scores`: the same formula
+  with one field of weight 1);
+- term sets (expanded wildcards), ``Every`` and ranges add a constant, ``Not``
+  adds 1, as Whoosh's matchers do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from whoosh import query as wq
+
+from search.fields_query import FieldsQuery, fields_term_text
+
+if TYPE_CHECKING:
+    from search.scorer import Evaluation, QueryScorer, TermPostings
+
+__all__ = ["add_scores", "fields_scores", "saturate", "term_scores"]
+
+Vector = np.ndarray
+
+
+def saturate(scorer: QueryScorer, idf: float, tf: Vector) -> Vector:
+    """``idf * tf * (k1 + 1) / (tf + k1)`` for length-normalised, weighted ``tf``."""
+    k1 = scorer.params.k1
+    return idf * (tf * (k1 + 1)) / (tf + k1)
+
+
+def normalised_tf(scorer: QueryScorer, term: TermPostings, fieldname: str, docs: Vector) -> Vector:
+    """``tf / (1 - b + b * length / average length)`` of ``term`` in ``fieldname``
+    for each of ``docs`` (0 where a document lacks the term)."""
+    if not len(term.docs):
+        return np.zeros(len(docs))
+    at = np.searchsorted(term.docs, docs)
+    np.minimum(at, len(term.docs) - 1, out=at)
+    tf = np.where(term.docs[at] == docs, term.weights[at], 0.0)
+    b = scorer.params.field_b(fieldname)
+    lengths = scorer.lengths(fieldname)[docs] / scorer.average_length(fieldname)
+    return tf / ((1.0 - b) + b * lengths)
+
+
+def term_scores(scorer: QueryScorer, term: TermPostings, fieldname: str, docs: Vector) -> Vector:
+    """BM25 of one field's term for ``docs``, which all hold it (the weight itself for
+    an unscored field); equal to Whoosh's ``scoring.bm25`` with the same idf."""
+    if term.idf is None:
+        return term.weights[np.searchsorted(term.docs, docs)]
+    return saturate(scorer, term.idf, normalised_tf(scorer, term, fieldname, docs))
+
+
+def fields_scores(
+    scorer: QueryScorer, fieldnames: Sequence[str], text: str, docs: Vector
+) -> Vector:
+    """BM25F of the word ``text`` over ``fieldnames`` for ``docs``: the fields'
+    weighted, length-normalised frequencies summed, then saturated once, with the
+    idf of the documents holding the word in any of the fields."""
+    params = scorer.params
+    combined = np.zeros(len(docs))
+    for fieldname in fieldnames:
+        term = scorer.term(fieldname, text)
+        if term.idf is not None:
+            combined += params.weight(fieldname) * normalised_tf(scorer, term, fieldname, docs)
+    return saturate(scorer, scorer.fields_idf(tuple(fieldnames), text), combined)
+
+
+def _phrase_words(query: FieldsQuery) -> tuple[list[str], tuple[str, ...]] | None:
+    """The words and fields of a `FieldsQuery` whose parts are the same phrase."""
+    parts = query.subqueries
+    if not all(type(part) is wq.Phrase for part in parts):
+        return None
+    words = parts[0].words
+    if any(part.words != words for part in parts):
+        return None
+    return list(words), tuple(part.fieldname for part in parts)
+
+
+def add_scores(
+    evaluation: Evaluation, query: wq.Query, docs: Vector, totals: Vector, boost: float
+) -> None:
+    """Add ``query``'s score (times ``boost``) to ``totals``, aligned with ``docs``,
+    all of which ``query`` matches."""
+    scorer = evaluation.scorer
+    kind = type(query)
+    boost *= getattr(query, "boost", 1.0)
+    if kind is FieldsQuery:
+        text = fields_term_text(query)
+        if text is not None:
+            fieldnames = tuple(part.fieldname for part in query.subqueries)
+            totals += fields_scores(scorer, fieldnames, text, docs) * boost
+            return
+        phrase = _phrase_words(query)
+        if phrase is not None:
+            for word in phrase[0]:  # repeated words count again, as in Whoosh
+                totals += fields_scores(scorer, phrase[1], word, docs) * boost
+            return
+        _add_any(evaluation, query.subqueries, docs, totals, boost)
+    elif kind is wq.Term:
+        term = scorer.term(query.fieldname, query.text)
+        totals += term_scores(scorer, term, query.fieldname, docs) * boost
+    elif kind is wq.Phrase:
+        for word in query.words:  # repeated words count again, as in Whoosh
+            term = scorer.term(query.fieldname, word)
+            totals += term_scores(scorer, term, query.fieldname, docs) * boost
+    elif kind is wq.And:
+        for child in query.subqueries:
+            add_scores(evaluation, child, docs, totals, boost)
+    elif kind is wq.Or:
+        _add_any(evaluation, query.subqueries, docs, totals, boost)
+    elif kind is wq.AndNot:
+        add_scores(evaluation, query.a, docs, totals, boost)
+    elif kind is wq.Not:
+        totals += 1.0  # Whoosh's InverseMatcher scores 1.0, unboosted
+    else:  # term sets, Every, ranges: a constant score
+        totals += boost
+
+
+def _add_any(
+    evaluation: Evaluation,
+    children: Sequence[wq.Query],
+    docs: Vector,
+    totals: Vector,
+    boost: float,
+) -> None:
+    """The ``Or`` rule: each child adds its score where it matches."""
+    for child in children:
+        inside = evaluation.mask(child)[docs]
+        if inside.any():
+            part = np.zeros(int(inside.sum()))
+            add_scores(evaluation, child, docs[inside], part, boost)
+            totals[inside] += part

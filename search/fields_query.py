@@ -1,0 +1,155 @@
+"""Query nodes for words searched in several fields at once, and repeated words.
+
+Whoosh's ``MultifieldParser`` turns an unfielded word into ``Or([title:w, body:w])``
+and then flattens that into the query's other ``Or`` nodes, so nothing tells the
+scorer any more which field terms are one word; its ``normalize`` also drops a
+repeated word. Here:
+
+- `FieldsQuery` keeps one word's (or phrase's, or wildcard's) per-field queries
+  together, so `search.scorer` can score the word by BM25F (one saturation over
+  the fields, one idf; `search.relevance`). Whoosh's own matchers, where they are
+  used, treat it as the ``Or`` of its parts.
+- `RepeatsOr` / `RepeatsAnd` (the parser's default groups) fold a repeated query
+  part into one with the boosts added, instead of dropping the repeats: a long
+  natural-language query that says "retrieval" three times weighs it three times
+  (the query term frequency of BM25).
+- `ExactPlugin` sends a word or phrase in double quotes to the fields' unstemmed
+  twins (``title`` -> ``title_exact``), so ``"elected"`` does not match
+  "election"; an index without those fields (built before schema version 5)
+  keeps searching the stemmed fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.qparser import syntax
+from whoosh.qparser.plugins import MultifieldPlugin, PhrasePlugin, Plugin
+
+__all__ = [
+    "ExactPlugin",
+    "FieldsPlugin",
+    "FieldsQuery",
+    "RepeatsAndGroup",
+    "RepeatsOrGroup",
+    "fields_term_text",
+    "merge_repeats",
+]
+
+
+class FieldsQuery(wq.CompoundQuery):
+    """One query part searched in several fields (``subqueries``, one per field)."""
+
+    JOINT = " |F| "
+    intersect_merge = False
+
+    def normalize(self) -> wq.Query:
+        """Normalised parts, nulls dropped; stays a `FieldsQuery` (never flattened)."""
+        parts = [part.normalize() for part in self.subqueries]
+        parts = [part for part in parts if part is not wq.NullQuery]
+        if not parts:
+            return wq.NullQuery
+        return FieldsQuery(parts, boost=self.boost)
+
+    def _matcher(self, subs: list[wq.Query], searcher: Any, context: Any) -> Any:
+        """Whoosh's matcher: the ``Or`` of the parts."""
+        return wq.Or(subs, boost=self.boost)._matcher(subs, searcher, context)
+
+
+def fields_term_text(query: FieldsQuery) -> str | None:
+    """The word when every part of ``query`` is a plain `Term` of that same word, in
+    distinct fields (what BM25F scores); None otherwise."""
+    texts = set()
+    fields = set()
+    for part in query.subqueries:
+        if type(part) is not wq.Term:
+            return None
+        texts.add(part.text)
+        fields.add(part.fieldname)
+    if len(texts) != 1 or len(fields) != len(query.subqueries):
+        return None
+    return texts.pop()
+
+
+def merge_repeats(queries: Iterable[wq.Query]) -> list[wq.Query]:
+    """``queries`` with repeats (equal but for their boost) folded into the first,
+    whose boost becomes the sum of theirs."""
+    order: list[wq.Query] = []
+    boosts: dict[wq.Query, float] = {}
+    for query in queries:
+        key = query.with_boost(1.0)
+        if key not in boosts:
+            order.append(key)
+            boosts[key] = 0.0
+        boosts[key] += query.boost
+    return [key.with_boost(boosts[key]) if boosts[key] != 1.0 else key for key in order]
+
+
+class RepeatsOr(wq.Or):
+    """An ``Or`` whose repeated parts count (see the module notes)."""
+
+    def normalize(self) -> wq.Query:
+        """Parts normalised, repeats folded, then Whoosh's ``Or`` normalisation."""
+        parts = merge_repeats(part.normalize() for part in self.subqueries)
+        return wq.Or(parts, boost=self.boost).normalize()
+
+
+class RepeatsAnd(wq.And):
+    """An ``And`` whose repeated parts count (see the module notes)."""
+
+    def normalize(self) -> wq.Query:
+        """Parts normalised, repeats folded, then Whoosh's ``And`` normalisation."""
+        parts = merge_repeats(part.normalize() for part in self.subqueries)
+        return wq.And(parts, boost=self.boost).normalize()
+
+
+class RepeatsOrGroup(syntax.OrGroup):
+    """The parser's default group for ``op=or``."""
+
+    qclass = RepeatsOr
+
+
+class RepeatsAndGroup(syntax.AndGroup):
+    """The parser's default group for ``op=and``."""
+
+    qclass = RepeatsAnd
+
+
+class FieldsGroup(syntax.GroupNode):
+    """Syntax node of one unfielded query part copied into each default field."""
+
+    qclass = FieldsQuery
+    merging = False
+
+
+class FieldsPlugin(MultifieldPlugin):
+    """``MultifieldPlugin`` whose per-word group is a `FieldsQuery`."""
+
+    def __init__(self, fieldnames: list[str], fieldboosts: dict[str, float]) -> None:
+        super().__init__(fieldnames, fieldboosts, group=FieldsGroup)
+
+
+class ExactPlugin(Plugin):
+    """Quoted words and phrases search the unstemmed twin of their field (runs after
+    the default fields were applied, so ``"a b"`` and ``title:"a b"`` both move)."""
+
+    def __init__(self, twins: dict[str, str]) -> None:
+        self.twins = twins
+
+    def filters(self, parser: Any) -> list[tuple[Any, int]]:
+        """After `FieldsPlugin` (priority 110)."""
+        return [(self.do_exact, 115)]
+
+    def do_exact(self, parser: Any, group: syntax.GroupNode) -> syntax.GroupNode:
+        """Rename the field of every quoted node whose field has a twin in the schema."""
+        schema = parser.schema
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                self.do_exact(parser, node)
+            elif isinstance(node, PhrasePlugin.PhraseNode):
+                twin = self.twins.get(node.fieldname or "")
+                if twin is not None and schema is not None and twin in schema:
+                    node.set_fieldname(twin, override=True)
+        return group
