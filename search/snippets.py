@@ -179,33 +179,69 @@ def _fast_matches(
 
 
 def _all_tokens(text: str, analyzer: Analyzer) -> list[tuple[int, int, str, str]]:
-    """(start, end, lowercased word, stem) of every indexed token of ``text``."""
-    parts = analysis_parts(analyzer)
-    if parts is None:
-        return [
-            (t.startchar, t.endchar, text[t.startchar : t.endchar].lower(), t.text)
-            for t in analyzer(text, chars=True, removestops=True, mode="index")
-        ]
-    tokens = []
-    for match in parts.pattern.finditer(text):
+    """(start, end, lowercased word, stem) of every indexed token of ``text`` (for
+    analyzers that `analysis_parts` cannot take apart)."""
+    return [
+        (t.startchar, t.endchar, text[t.startchar : t.endchar].lower(), t.text)
+        for t in analyzer(text, chars=True, removestops=True, mode="index")
+    ]
+
+
+def _candidate_tokens(
+    text: str, matcher: TermMatcher, parts: AnalysisParts
+) -> tuple[list[tuple[int, int, str, str]], list[bool]]:
+    """The tokens that may take part in a match of ``matcher`` (its words and every
+    word of its phrases), and for each whether it directly follows the one before
+    it in the token stream (no other indexed word between them)."""
+    words = {word for phrase in matcher.phrases for word, _ in phrase}
+    wide = TermMatcher(matcher.terms | words | matcher.exact, matcher.patterns)
+    candidates = candidate_pattern(wide)
+    tokens: list[tuple[int, int, str, str]] = []
+    follows: list[bool] = []
+    token = parts.pattern
+    end = 0
+    found = (
+        ((m.start(), m) for m in token.finditer(text))
+        if candidates is None
+        else ((c.start(), None) for c in candidates.finditer(text))
+    )
+    for start, match in found:
+        if match is None:
+            if start < end or not _token_start(text, start):
+                continue
+            match = token.match(text, start)
+            if match is None:
+                continue
+        end = match.end()
         word = match[0].lower()
-        if parts.kept(word):
-            tokens.append((match.start(), match.end(), word, parts.stem_word(word)))
-    return tokens
+        if not parts.kept(word):
+            continue
+        stem = parts.stem_word(word)
+        if stem in wide.terms or word in wide.terms or wide.matches(stem):
+            previous = tokens[-1][1] if tokens else None
+            follows.append(
+                previous is not None
+                and not any(
+                    parts.kept(gap[0].lower()) for gap in token.finditer(text, previous, start)
+                )
+            )
+            tokens.append((start, end, word, stem))
+    return tokens, follows
 
 
 def _phrase_matches(
-    tokens: list[tuple[int, int, str, str]], matcher: TermMatcher
+    tokens: list[tuple[int, int, str, str]], follows: list[bool], matcher: TermMatcher
 ) -> list[tuple[int, int, str]]:
-    """Single words and whole phrases of ``matcher`` in ``tokens``; a phrase is one
-    mark from its first word to its last, and its words are not marked elsewhere
-    unless the query also names them alone."""
+    """Single words and whole phrases of ``matcher`` in ``tokens`` (``follows[i]``:
+    token i comes right after token i - 1); a phrase is one mark from its first
+    word to its last, and its words are not marked elsewhere unless the query also
+    names them alone."""
     spans: list[tuple[int, int, str]] = []
     for phrase in matcher.phrases:
         size = len(phrase)
         key = " ".join(word for word, _ in phrase)
         for i in range(len(tokens) - size + 1):
-            if all(
+            if all(follows[i + k] for k in range(1, size)) and all(
                 (tokens[i + k][2] if is_exact else tokens[i + k][3]) == word
                 for k, (word, is_exact) in enumerate(phrase)
             ):
@@ -226,9 +262,12 @@ def _phrase_matches(
 def find_matches(text: str, matcher: TermMatcher, analyzer: Analyzer) -> list[tuple[int, int, str]]:
     """(start, end, key) of every word or phrase of ``text`` that ``matcher`` matches,
     exactly as the analyzer would find them (key: the stem, exact word or phrase)."""
-    if matcher.phrases or matcher.exact:
-        return _phrase_matches(_all_tokens(text, analyzer), matcher)
     parts = analysis_parts(analyzer)
+    if matcher.phrases or matcher.exact:
+        if parts is None:
+            tokens = _all_tokens(text, analyzer)
+            return _phrase_matches(tokens, [True] * len(tokens), matcher)
+        return _phrase_matches(*_candidate_tokens(text, matcher, parts), matcher)
     if parts is not None:
         return _fast_matches(text, matcher, parts, candidate_pattern(matcher))
     hits = []

@@ -180,3 +180,34 @@ def test_view_file_reads_like_bytesio() -> None:
     target_a, target_b = bytearray(7), bytearray(7)
     assert mine.readinto(target_a) == theirs.readinto(target_b) and target_a == target_b
     assert mine.read() == theirs.read()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'body:"oil prices"',
+        'body:"the oil price"',
+        'body:"u.s market"',
+        'body:"markets"',
+        'oil body:"prices"',
+        'body:"prices" body:"oil priced"',
+    ],
+)
+def test_phrase_and_exact_matches_equal_a_full_token_scan(text: str) -> None:
+    """The candidate scan for phrases and exact words (gaps checked for indexed words)
+    marks exactly what scanning every token marks."""
+    from search.fields_query import ExactPlugin
+    from search.snippets import _all_tokens, _phrase_matches
+
+    analyzer = english_analyzer()
+    schema = Schema(body=TEXT(analyzer=analyzer), body_exact=TEXT(analyzer=exact_analyzer()))
+    parser = QueryParser("body", schema)
+    parser.add_plugin(ExactPlugin({"body": "body_exact"}))
+    matcher = TermMatcher.from_query(parser.parse(text))
+    assert matcher.phrases or matcher.exact
+    rng = random.Random(11)
+    bodies = TEXTS + [_random_text(rng) for _ in range(300)]
+    for body in bodies:
+        tokens = _all_tokens(body, analyzer)
+        expected = _phrase_matches(tokens, [True] * len(tokens), matcher)
+        assert find_matches(body, matcher, analyzer) == expected, (text, body)
