@@ -131,7 +131,13 @@ def expand_scores(
         holding = np.zeros(len(docs), dtype=bool)
         for fieldname in FEEDBACK_FIELDS:  # which matches hold the word (no set union)
             postings = scorer.term(fieldname, word).docs
-            if len(postings):
+            if not len(postings):
+                continue
+            if len(postings) < len(docs):  # search the shorter list in the longer one
+                at = np.searchsorted(docs, postings)
+                np.minimum(at, len(docs) - 1, out=at)
+                holding[at[docs[at] == postings]] = True
+            else:
                 at = np.searchsorted(postings, docs)
                 np.minimum(at, len(postings) - 1, out=at)
                 holding |= postings[at] == docs
