@@ -128,5 +128,9 @@ def test_reading_report_counts_duplicates(tmp_path: Path) -> None:
     twin.write_text(ARTICLES.read_text(encoding="utf-8").replace('"id": "t-', '"id": "copy-'))
     report = ReadReport()
     articles = list(read_paths([ARTICLES, twin], report))
-    assert len(articles) == 12
-    assert report.duplicates == 12
+    # A copy under another id is the same article only when it has the same url; the
+    # one record without a url is kept under both ids (grouped at search time).
+    without_url = [a for a in articles if a.id.startswith("t-") and not a.url]
+    assert len(without_url) == 1
+    assert len(articles) == 12 + len(without_url)
+    assert report.duplicates == 12 - len(without_url)
