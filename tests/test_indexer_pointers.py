@@ -3,6 +3,7 @@ writer refuses to run past it, `check` names it, `recover` repairs it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from indexer.generations import (
     publish,
     remove_strays,
 )
+from indexer.schema import SCHEMA_VERSION
 
 DAMAGE = {
     "names no folder": b"gen-bogus\n",
@@ -107,7 +109,9 @@ def test_recover_points_current_at_the_newest_complete_generation(tmp_path: Path
 
 def test_recover_passes_over_a_generation_that_does_not_verify(tmp_path: Path) -> None:
     _source, index, (older, newer) = two_generations(tmp_path)
-    (index / newer / "broadsheet.json").write_text('{"schema_version": 4, "articles": 99}')
+    (index / newer / "broadsheet.json").write_text(
+        json.dumps({"schema_version": SCHEMA_VERSION, "articles": 99})
+    )
     (index / newer / "manifest.json").unlink()
     (index / "CURRENT").write_text("")
     result = run_indexer("recover", "--index", str(index))

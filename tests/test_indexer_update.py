@@ -81,13 +81,13 @@ def test_duplicate_resolves_like_a_rebuild_when_the_first_copy_goes(tmp_path: Pa
     folder = tmp_path / "src"
     folder.mkdir()
     (folder / "a.jsonl").write_text(
-        article_line("x", "Original", "The same story text.")
+        article_line("x", "Original", "The same story text.", url="https://example.org/s")
         + article_line("y", "Only in a", "Something else entirely."),
         encoding="utf-8",
     )
     (folder / "b.jsonl").write_text(
         article_line("x", "Copy by id", "A different body for the same id.")
-        + article_line("z", "Copy by body", "The same story text."),
+        + article_line("z", "Copy by url", "The same story text.", url="https://example.org/s"),
         encoding="utf-8",
     )
     index_dir = tmp_path / "ix"
