@@ -341,7 +341,8 @@ class TypesenseSearchService:
         facets = {}
         if request.facets:
             for facet in FACETS:
-                counts = facet_counts(by_facet.get(facet.name, main), facet)
+                found = by_facet.get(facet.name, main)
+                counts = facet_counts(found, facet.typesense_field, facet.value_text)
                 facets[facet.name] = ordered_values(counts, selected[facet.name], facet.name)
         if relaxed:
             notices.append(RELAXED_NOTICE)

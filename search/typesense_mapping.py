@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
@@ -19,7 +20,7 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 from corpus.article import Article
 from indexer.typesense_schema import from_epoch, to_epoch
 from search.errors import InvalidParameter
-from search.facet_specs import FACETS, Facet
+from search.facet_specs import FACETS
 from search.models import Hit, SearchRequest
 from search.snippets import TermMatcher, lead_snippet
 from search.typesense_query import STOP_WORDS
@@ -70,14 +71,17 @@ def filter_by(request: SearchRequest, skip: str | None = None) -> str:
     return " && ".join(parts)
 
 
-def facet_counts(result: dict[str, Any], facet: Facet) -> Counter[str]:
-    """Value -> count of ``facet`` from one Typesense search result's ``facet_counts``
-    (values named as the Whoosh backend names them: years as ``YYYY``)."""
+def facet_counts(
+    result: dict[str, Any], field: str, value_text: Callable[[object], str] = str
+) -> Counter[str]:
+    """Value -> count of ``field`` from one Typesense search result's ``facet_counts``,
+    each value named by ``value_text`` (a facet's `Facet.value_text`: years as ``YYYY``,
+    as the Whoosh backend names them)."""
     counter: Counter[str] = Counter()
     for found in result.get("facet_counts", ()):
-        if found.get("field_name") == facet.typesense_field:
+        if found.get("field_name") == field:
             for entry in found.get("counts", ()):
-                counter[facet.value_text(entry["value"])] = int(entry["count"])
+                counter[value_text(entry["value"])] = int(entry["count"])
     return counter
 
 
