@@ -252,12 +252,15 @@ def check_value(parameter: Parameter, value: Any) -> None:
 
 
 def parse_arguments(
-    values: Mapping[str, Sequence[str]], now: datetime, endpoint: str
+    values: Mapping[str, Sequence[str]],
+    now: datetime,
+    endpoint: str,
+    table: Iterable[Parameter] = PARAMETERS,
 ) -> dict[str, Any]:
     """Each of ``endpoint``'s parameters parsed from raw ``values`` (name -> every
     string given for it), by name; names the endpoint does not take are ignored here
     (the API refuses them first) but no value may be longer than its limit."""
-    known = {parameter.name: parameter for parameter in parameters_of(endpoint)}
+    known = {parameter.name: parameter for parameter in parameters_of(endpoint, table)}
     for name, given in values.items():
         limit = known[name].max_length if name in known else MAX_PARAM_CHARS
         if any(len(value) > limit for value in given):

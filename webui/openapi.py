@@ -232,9 +232,9 @@ def _value_schema(parameter: Parameter) -> dict[str, Any]:
         bounds = {"minimum": parameter.minimum, "maximum": parameter.maximum}
         schema.update({key: value for key, value in bounds.items() if value is not None})
     elif kind == "choice":
-        schema = {"enum": list(parameter.choices)}
+        schema = {"type": "string", "enum": list(parameter.choices)}
     elif kind == "switch":
-        schema = {"enum": [*SWITCH_ON, *SWITCH_OFF]}
+        schema = {"type": "string", "enum": [*SWITCH_ON, *SWITCH_OFF]}
     elif kind == "months":
         schema = {"type": "string", "pattern": MONTH_PATTERN}
     else:
