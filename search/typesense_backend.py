@@ -8,9 +8,10 @@ and ``generation``. It reads the collection behind an alias (``broadsheet``), wh
 Mapping: the query text through `search.typesense_query.translate` (what Typesense
 cannot express is refused with `InvalidParameter`); ``query_by`` title and body with
 weights; strict matching by default (``drop_tokens_threshold=0``, ``num_typos=0``,
-``prefix=false``); ``filter_by`` for tags, sources, years and the date range (epoch
-seconds); ``facet_by`` tags, source, year with multi-select counts (one extra search
-per selected facet, all in one ``multi_search`` round trip); ``sort_by`` with the
+``prefix=false``); ``filter_by`` for each facet's selection and the date range (epoch
+seconds); ``facet_by`` every facet of `search.facet_specs.FACETS` with multi-select
+counts (one extra search per selected facet, all in one ``multi_search`` round trip),
+listed in the same order as on Whoosh; ``sort_by`` with the
 Whoosh backend's orders and tie-break. Snippets are built here from the stored body
 (HTML-escaped, matches in ``<mark>``); the server's highlight markup is never used,
 only its list of matched words.
