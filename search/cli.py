@@ -12,13 +12,26 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from search.engine import SearchService
 from search.errors import IndexUnavailable, InvalidParameter
-from search.models import SORTS, SearchRequest
+from search.parameters import (
+    PARAMETERS,
+    SEARCH,
+    SWITCH_OFF,
+    SWITCH_ON,
+    Parameter,
+    parameters_of,
+    parse_request,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DefaultCommandGroup(click.Group):
@@ -43,6 +56,67 @@ def cli() -> None:
     """Search a Broadsheet index from the command line."""
 
 
+#: Placeholders of option values in ``--help``, by parameter kind.
+_METAVARS = {"integer": "N", "date": "DATE", "years": "YEAR", "months": "YYYY-MM"}
+
+
+def _request_option(parameter: Parameter) -> Callable[[F], F]:
+    """The click option of one row of the parameter table: ``--per-page`` for
+    ``per_page``, ``--tag`` (repeatable) for ``tag``, ``--collapse/--no-collapse``
+    for a switch. Values stay strings, parsed by `search.parameters` as on the web."""
+    flag = "--" + parameter.name.replace("_", "-")
+    help_text = parameter.description[:1].upper() + parameter.description[1:] + "."
+    if parameter.kind == "switch":
+        names = [f"{flag}/--no-{flag[2:]}"]
+        if parameter.cli_off:
+            names.append(f" /{parameter.cli_off}")
+        default = "on" if parameter.default else "off"
+        help_text += f" [default: {default}]"
+        return click.option(*names, parameter.field, default=None, help=help_text)
+    if parameter.repeatable:
+        help_text += " (repeatable)"
+    elif parameter.default not in (None, ""):
+        help_text += f" [default: {parameter.default}]"
+    return click.option(
+        flag,
+        parameter.field,
+        multiple=parameter.repeatable,
+        type=click.Choice(parameter.choices, case_sensitive=False) if parameter.choices else None,
+        metavar=_METAVARS.get(parameter.kind, "TEXT") if not parameter.choices else None,
+        default=None,
+        help=help_text,
+    )
+
+
+def request_options(table: Iterable[Parameter] = PARAMETERS) -> Callable[[F], F]:
+    """Decorate a command with one option per search parameter of ``table`` (the query
+    text, ``q``, is the command's argument)."""
+
+    def decorate(function: F) -> F:
+        for parameter in reversed(parameters_of(SEARCH, table)):
+            if parameter.name != "q":
+                function = _request_option(parameter)(function)
+        return function
+
+    return decorate
+
+
+def _raw_values(chosen: dict[str, Any]) -> dict[str, list[str]]:
+    """The options given, as the raw strings the web would have (name -> values)."""
+    raw: dict[str, list[str]] = {}
+    for parameter in parameters_of(SEARCH):
+        value = chosen.get(parameter.field)
+        if value is None or value == ():
+            continue
+        if isinstance(value, bool):
+            raw[parameter.name] = [SWITCH_ON[0] if value else SWITCH_OFF[0]]
+        elif isinstance(value, tuple):
+            raw[parameter.name] = list(value)
+        else:
+            raw[parameter.name] = [str(value)]
+    return raw
+
+
 @cli.command("query")
 @click.argument("text", nargs=-1)
 @click.option(
@@ -51,43 +125,16 @@ def cli() -> None:
     default=default_index_dir,
     show_default="$BROADSHEET_INDEX_DIR or var/index",
 )
-@click.option("--page", default=1, show_default=True)
-@click.option("--per-page", default=10, show_default=True)
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--op", type=click.Choice(["and", "or"]), default="and", show_default=True)
-@click.option("--tag", "tags", multiple=True, help="Only articles with this tag (repeatable: OR).")
-@click.option("--source", "sources", multiple=True, help="Only articles from this source.")
-@click.option("--month", "months", multiple=True, help="Only articles of this YYYY-MM.")
-@click.option("--recency", is_flag=True, help="Boost newer articles.")
-@click.option("--all", "show_all", is_flag=True, help="Do not collapse near-duplicates.")
+@request_options()
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON API's response.")
-def query_command(
-    text: tuple[str, ...],
-    index_dir: str,
-    page: int,
-    per_page: int,
-    sort: str,
-    op: str,
-    tags: tuple[str, ...],
-    sources: tuple[str, ...],
-    months: tuple[str, ...],
-    recency: bool,
-    show_all: bool,
-    as_json: bool,
-) -> None:
+def query_command(text: tuple[str, ...], index_dir: str, as_json: bool, **chosen: Any) -> None:
     """Search for TEXT (Whoosh query syntax; all words required by default)."""
-    request = SearchRequest(
-        q=" ".join(text),
-        page=page,
-        per_page=per_page,
-        sort=sort,
-        op=op,
-        tags=tags,
-        sources=sources,
-        months=months,
-        recency=recency,
-        collapse=not show_all,
-    )
+    raw = {"q": [" ".join(text)], **_raw_values(chosen)}
+    try:
+        request = parse_request(raw, datetime.now(UTC))
+    except InvalidParameter as error:
+        click.echo(f"error: {error.param}: {error.message}", err=True)
+        sys.exit(2)
     service = SearchService(index_dir)
     try:
         response = service.search(request)
@@ -108,6 +155,7 @@ def query_command(
         click.echo(f"showing results for: {response.corrected_query} (nothing matched as typed)")
     if response.suggestion:
         click.echo(f"did you mean: {response.suggestion}")
+    page, per_page = request.page, request.per_page
     click.echo(f"{response.total} results ({response.took_ms:.1f} ms), page {page}")
     for rank, hit in enumerate(response.hits, start=(page - 1) * per_page + 1):
         date = hit.date.strftime("%Y-%m-%d") if hit.date else "no date"

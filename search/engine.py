@@ -35,8 +35,9 @@ from search.correction import Correction
 from search.deadline import Deadline
 from search.errors import SearchTimedOut
 from search.execution import Snapshot, count, execute
-from search.hits import article_from_fields, hit_from_fields, validate
+from search.hits import article_from_fields, hit_from_fields
 from search.models import SORTS, Hit, IndexInfo, QueryDate, SearchRequest, SearchResponse
+from search.parameters import validate
 from search.query import ParsedQuery, parse_query
 from search.relevance import DEFAULT_RANKING, RankingParams
 from search.served import ServedIndex

@@ -20,10 +20,11 @@ from whoosh.searching import Searcher
 from indexer.schema import to_whoosh_date
 from search.deadline import Deadline
 from search.dedup import DuplicateGroups
+from search.facet_specs import FACET_NAMES, selections
 from search.facets import FacetCounts, FacetTables, count_facets
 from search.feedback import bo1_terms, expand_scores, feedback_words, query_words
 from search.hits import hit_from_fields
-from search.models import FACET_NAMES, Hit, SearchRequest
+from search.models import Hit, SearchRequest
 from search.query import ParsedQuery
 from search.ranking import ranked, recency_model
 from search.scorer import Evaluation, QueryScorer, Unsupported
@@ -69,15 +70,6 @@ def _combine(*queries: wq.Query | None) -> wq.Query | None:
     return present[0] if len(present) == 1 else wq.And(present)
 
 
-def _selected(request: SearchRequest) -> dict[str, frozenset[str]]:
-    return {
-        "tags": frozenset(request.tags),
-        "source": frozenset(request.sources),
-        "year": frozenset(f"{year:04d}" for year in request.years),  # as the facet names it
-        "month": frozenset(request.months),
-    }
-
-
 def _request_dates(request: SearchRequest) -> wq.Query | None:
     if request.date_from is None and request.date_to is None:
         return None
@@ -105,7 +97,7 @@ def _matches(
     counts = count_facets(
         snapshot.tables,
         docs,
-        _selected(request),
+        selections(request),
         FACET_NAMES if facets else (),
         snapshot.groups if request.collapse else None,
         deadline,

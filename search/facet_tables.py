@@ -2,11 +2,11 @@
 
 Whoosh's ``groupedby`` rebuilds every matching document's values from postings
 on each search (60-110 ms a query here). Instead each reader gets `FacetTables`:
-for every document number its tags, source, month (and so year), day and raw
-date, read once from the ``tag_exact`` and ``source_exact`` postings and the
-``date`` column. Counting over a search's matches is then a gather and a
-``bincount`` (`search.facets`); a few bytes per document keep a worker small at
-200k articles.
+for every document number its value numbers of each facet of
+`search.facet_specs.FACETS` (read once from the postings of the facet's ID field,
+or, for month and year, from the ``date`` column), its day and its raw date.
+Counting over a search's matches is then a gather and a ``bincount``
+(`search.facets`); a few bytes per document keep a worker small at 200k articles.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
+from search.facet_specs import FACETS
 from search.postings import read_numeric_column, read_postings
 
 __all__ = ["FacetTables"]
@@ -30,23 +31,19 @@ _DAY_LONG = 86_400_000_000  # Whoosh's date longs count microseconds
 
 @dataclass(frozen=True, slots=True)
 class FacetTables:
-    """Facet values by document number.
+    """Facet values by document number, for every facet of `search.facet_specs.FACETS`.
 
-    Every facet's distinct values are numbered; value 0 of the single-valued
-    facets is "" (no value). Tags are multi-valued: document ``d``'s tag numbers
-    are ``tag_ids[tag_offsets[d]:tag_offsets[d + 1]]``, in index (lexicon) order.
+    Every facet's distinct values are numbered; value 0 of a single-valued facet is
+    "" (no value). A multi-valued facet (tags) keeps offsets and value numbers:
+    document ``d``'s are ``ids[offsets[d]:offsets[d + 1]]``, in index (lexicon) order.
     """
 
-    tag_values: tuple[str, ...]
-    tag_offsets: np.ndarray
-    tag_ids: np.ndarray
-    source_values: tuple[str, ...]
-    source_ids: np.ndarray
-    month_values: tuple[str, ...]
-    month_ids: np.ndarray
-    year_values: tuple[str, ...]
-    #: Year number of each month number.
-    month_year: np.ndarray
+    #: Per facet, its value names by number.
+    values: dict[str, tuple[str, ...]]
+    #: Per single-valued facet, each document's value number.
+    single: dict[str, np.ndarray]
+    #: Per multi-valued facet, ``(offsets, ids)``.
+    multi: dict[str, tuple[np.ndarray, np.ndarray]]
     #: Days since 1970-01-01 of each document's date (0 before 1970), -1 when undated.
     days: np.ndarray
     #: The day of the newest dated document, -1 when none is dated.
@@ -60,41 +57,27 @@ class FacetTables:
 
     @classmethod
     def load(cls, reader: IndexReader) -> FacetTables:
-        """Read the tables from ``reader``."""
+        """Read the tables of every facet from ``reader``."""
         size = reader.doc_count_all()
-        tag_values, tag_offsets, tag_ids = _tags(reader, size)
-        source_values, source_ids = _single(reader, "source_exact", size)
         stamps = _stamps(reader, size)
         dated = stamps < np.uint64(NO_DATE)
         micros = np.where(dated, stamps, np.uint64(_EPOCH_LONG)).astype(np.int64) - _EPOCH_LONG
         day_numbers = micros // _DAY_LONG
         days = np.where(dated, np.maximum(day_numbers, 0), -1).astype(np.int32)
-        # Months since 1970-01 (negative before), then numbered 1.. in order; 0 = undated.
-        months = day_numbers.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-        distinct = np.unique(months[dated])
-        month_ids = np.zeros(size, dtype=np.int32)
-        month_ids[dated] = np.searchsorted(distinct, months[dated]) + 1
-        month_values = ("", *(_month_name(int(m)) for m in distinct))
-        year_values = [""]
-        month_year = [0]
-        for month in month_values[1:]:
-            if month[:4] != year_values[-1]:
-                year_values.append(month[:4])
-            month_year.append(len(year_values) - 1)
+        by_date = _date_facets(day_numbers, dated)
+        values: dict[str, tuple[str, ...]] = {}
+        single: dict[str, np.ndarray] = {}
+        multi: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for facet in FACETS:
+            if facet.index_field == "date":
+                values[facet.name], single[facet.name] = by_date[facet.values]
+            elif facet.multi_valued:
+                values[facet.name], offsets, ids = _multi(reader, facet.index_field, size)
+                multi[facet.name] = (offsets, ids)
+            else:
+                values[facet.name], single[facet.name] = _single(reader, facet.index_field, size)
         return cls(
-            tag_values,
-            tag_offsets,
-            tag_ids,
-            source_values,
-            source_ids,
-            month_values,
-            month_ids,
-            tuple(year_values),
-            np.array(month_year, dtype=np.int32),
-            days,
-            int(days.max(initial=-1)),
-            stamps,
-            _views_known(reader),
+            values, single, multi, days, int(days.max(initial=-1)), stamps, _views_known(reader)
         )
 
     @property
@@ -110,12 +93,7 @@ class FacetTables:
 
     def names(self, facet: str) -> tuple[str, ...]:
         """Value names of ``facet`` by number."""
-        return {
-            "tags": self.tag_values,
-            "source": self.source_values,
-            "month": self.month_values,
-            "year": self.year_values,
-        }[facet]
+        return self.values[facet]
 
     def number_of(self, facet: str, value: str) -> int | None:
         """The number of ``value`` in ``facet``, or None when no document has it."""
@@ -128,22 +106,43 @@ class FacetTables:
 
     def numbers(self, facet: str, docs: np.ndarray) -> np.ndarray:
         """The value number of each of ``docs`` for a single-valued ``facet`` (0 = none)."""
-        if facet == "source":
-            return self.source_ids[docs]
-        months = self.month_ids[docs]
-        return self.month_year[months] if facet == "year" else months
+        return self.single[facet][docs]
 
-    def tags_of(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every tag number of ``docs`` and, for each, the position in ``docs`` it
-        belongs to."""
-        starts = self.tag_offsets[docs]
-        counts = self.tag_offsets[docs + 1] - starts
+    def values_of(self, facet: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every value number of ``docs`` for a multi-valued ``facet`` and, for each,
+        the position in ``docs`` it belongs to."""
+        offsets, ids = self.multi[facet]
+        starts = offsets[docs]
+        counts = offsets[docs + 1] - starts
         owners = np.repeat(np.arange(len(docs)), counts)
         if not len(owners):
-            return np.zeros(0, dtype=self.tag_ids.dtype), owners
+            return np.zeros(0, dtype=ids.dtype), owners
         firsts = np.cumsum(counts) - counts
         places = np.arange(len(owners)) - firsts[owners] + starts[owners]
-        return self.tag_ids[places], owners
+        return ids[places], owners
+
+
+def _date_facets(
+    day_numbers: np.ndarray, dated: np.ndarray
+) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    """Month and year names ("" first: undated) and each document's numbers."""
+    # Months since 1970-01 (negative before), then numbered 1.. in order; 0 = undated.
+    months = day_numbers.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    distinct = np.unique(months[dated])
+    month_ids = np.zeros(len(months), dtype=np.int32)
+    month_ids[dated] = np.searchsorted(distinct, months[dated]) + 1
+    month_values = ("", *(_month_name(int(m)) for m in distinct))
+    year_values = [""]
+    month_year = [0]
+    for month in month_values[1:]:
+        if month[:4] != year_values[-1]:
+            year_values.append(month[:4])
+        month_year.append(len(year_values) - 1)
+    year_ids = np.array(month_year, dtype=np.int16 if len(year_values) < 2**15 else np.int32)
+    return {
+        "month": (month_values, month_ids),
+        "year": (tuple(year_values), year_ids[month_ids]),
+    }
 
 
 def _terms(reader: IndexReader, fieldname: str) -> list[bytes]:
@@ -152,12 +151,15 @@ def _terms(reader: IndexReader, fieldname: str) -> list[bytes]:
     return list(reader.lexicon(fieldname))
 
 
-def _tags(reader: IndexReader, size: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Tag names (lexicon order) and each document's tag numbers (offsets + ids)."""
+def _multi(
+    reader: IndexReader, fieldname: str, size: int
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """A multi-valued ID field's names (lexicon order) and each document's value
+    numbers (offsets + ids)."""
     names, docs, numbers = [], [], []
-    for number, term in enumerate(_terms(reader, "tag_exact")):
+    for number, term in enumerate(_terms(reader, fieldname)):
         names.append(term.decode("utf-8"))
-        found, _ = read_postings(reader, "tag_exact", term)
+        found, _ = read_postings(reader, fieldname, term)
         docs.append(found)
         numbers.append(np.full(len(found), number, dtype=np.int32))
     all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)

@@ -20,15 +20,11 @@ import numpy as np
 
 from search.deadline import Deadline
 from search.dedup import DuplicateGroups
+from search.facet_specs import FACET_LIMIT, FACETS_BY_NAME, ordered_values
 from search.facet_tables import FacetTables
 from search.models import FacetValue
 
 __all__ = ["FACET_LIMIT", "FacetCounts", "FacetTables", "count_facets"]
-
-#: Values returned per facet (the largest counts first); years and months return all.
-FACET_LIMIT = 20
-#: The month histogram lists empty months inside its range when it spans at most this many.
-MAX_FILLED_MONTHS = 600
 
 
 @dataclass(slots=True)
@@ -59,11 +55,11 @@ def _wanted(tables: FacetTables, name: str, values: frozenset[str]) -> np.ndarra
 
 def _passes(tables: FacetTables, name: str, docs: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """For each of ``docs``: does it hold one of the ``wanted`` values of ``name``?"""
-    if name != "tags":
+    if not FACETS_BY_NAME[name].multi_valued:
         return np.isin(tables.numbers(name, docs), wanted)
-    tags, owners = tables.tags_of(docs)
+    values, owners = tables.values_of(name, docs)
     found = np.zeros(len(docs), dtype=bool)
-    found[owners[np.isin(tags, wanted)]] = True
+    found[owners[np.isin(values, wanted)]] = True
     return found
 
 
@@ -72,8 +68,8 @@ def _counts(
 ) -> np.ndarray:
     """Documents (stories, with ``groups``) of ``docs`` holding each value number."""
     size = len(tables.names(name))
-    if name == "tags":
-        values, owners = tables.tags_of(docs)
+    if FACETS_BY_NAME[name].multi_valued:
+        values, owners = tables.values_of(name, docs)
     else:
         values, owners = tables.numbers(name, docs), np.arange(len(docs))
     if groups is not None and len(values):
@@ -126,54 +122,23 @@ def count_facets(
         counts = _counts(tables, name, counted, groups)
         values = tables.names(name)
         found = {values[n]: int(counts[n]) for n in _shown(counts, name).tolist() if values[n]}
-        facets[name] = _facet_values(found, selected.get(name, frozenset()), name)
+        facets[name] = ordered_values(found, selected.get(name, frozenset()), name)
     return FacetCounts(facets, total, full, grouped_docs, grouped_keys.astype(np.int64))
 
 
 def _shown(counts: np.ndarray, name: str) -> np.ndarray:
-    """The value numbers that may be listed: every counted one for years and months,
-    else (tags, sources) only those counted at least as often as the `FACET_LIMIT`-th
-    (ties at the limit are then broken by name), not every tag of the index."""
+    """The value numbers that may be listed: every counted one for a facet that lists
+    every value (dates), else only those counted at least as often as the
+    `FACET_LIMIT`-th (ties at the limit are then broken by name), not every tag of the
+    index."""
     numbers = np.flatnonzero(counts)
-    if name in ("year", "month") or len(numbers) <= FACET_LIMIT:
+    facet = FACETS_BY_NAME[name]
+    if facet.lists_every_value or len(numbers) <= FACET_LIMIT:
         return numbers
-    if name != "tags":
+    if not facet.multi_valued:
         numbers = numbers[numbers != 0]  # number 0 is "no value"
     if len(numbers) <= FACET_LIMIT:
         return numbers
     kept = counts[numbers]
     threshold = np.partition(kept, len(kept) - FACET_LIMIT)[len(kept) - FACET_LIMIT]
     return numbers[kept >= threshold]
-
-
-def _month_range(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:7])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last and len(months) <= MAX_FILLED_MONTHS:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
-def _facet_values(
-    counter: dict[str, int], selected: frozenset[str], name: str
-) -> tuple[FacetValue, ...]:
-    if name == "year":
-        ordered = sorted(counter.items(), reverse=True)
-    elif name == "month":
-        ordered = sorted(counter.items())
-        if ordered:
-            span = _month_range(ordered[0][0], ordered[-1][0])
-            if len(span) <= MAX_FILLED_MONTHS:
-                ordered = [(month, counter.get(month, 0)) for month in span]
-    else:
-        ordered = sorted(counter.items(), key=lambda item: (-item[1], item[0].casefold()))[
-            :FACET_LIMIT
-        ]
-    values = [FacetValue(value, count, value in selected) for value, count in ordered]
-    shown = {value.value for value in values}
-    # A selected value is always listed, even with no hits left, so it can be unselected.
-    values.extend(FacetValue(value, 0, True) for value in sorted(selected - shown))
-    if name == "month":
-        values.sort(key=lambda value: value.value)
-    return tuple(values)

@@ -14,7 +14,6 @@ OPERATORS = ("and", "or")
 MAX_PER_PAGE = 100
 #: Deepest result reachable by paging (page * per_page); beyond it ask for a narrower query.
 MAX_WINDOW = 10_000
-FACET_NAMES = ("tags", "source", "year", "month")
 
 
 @dataclass(frozen=True, slots=True)

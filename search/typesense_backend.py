@@ -8,9 +8,10 @@ and ``generation``. It reads the collection behind an alias (``broadsheet``), wh
 Mapping: the query text through `search.typesense_query.translate` (what Typesense
 cannot express is refused with `InvalidParameter`); ``query_by`` title and body with
 weights; strict matching by default (``drop_tokens_threshold=0``, ``num_typos=0``,
-``prefix=false``); ``filter_by`` for tags, sources, years and the date range (epoch
-seconds); ``facet_by`` tags, source, year with multi-select counts (one extra search
-per selected facet, all in one ``multi_search`` round trip); ``sort_by`` with the
+``prefix=false``); ``filter_by`` for each facet's selection and the date range (epoch
+seconds); ``facet_by`` every facet of `search.facet_specs.FACETS` with multi-select
+counts (one extra search per selected facet, all in one ``multi_search`` round trip),
+listed in the same order as on Whoosh; ``sort_by`` with the
 Whoosh backend's orders and tie-break. Snippets are built here from the stored body
 (HTML-escaped, matches in ``<mark>``); the server's highlight markup is never used,
 only its list of matched words.
@@ -22,7 +23,6 @@ import html
 import re
 import threading
 import time
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -35,20 +35,18 @@ from indexer.typesense_schema import (
     parse_nodes,
     ts_document_to_article,
 )
-from search.engine import validate
 from search.errors import IndexUnavailable, InvalidParameter
-from search.models import FACET_NAMES as REQUEST_FACETS
+from search.facet_specs import FACETS, FACETS_BY_NAME, ordered_values, selections
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
+from search.parameters import validate
 from search.snippets import make_snippet
 from search.typesense_mapping import (
     SNIPPET_ANALYZER,
     facet_counts,
-    facet_values,
     filter_by,
     hit_from_document,
     merge_related,
     related_key_words,
-    selections,
     term_matcher,
 )
 from search.typesense_query import translate
@@ -57,11 +55,6 @@ from search.typesense_query import translate
 FACET_FETCH = 100
 #: ``drop_tokens_threshold`` that keeps dropping words until every stage has run.
 DROP_ALL = 1_000_000
-#: Facets this backend counts, by response name -> collection field (a request's
-#: ``months`` are honoured when the running `SearchRequest` has them).
-FACET_FIELDS = {"tags": "tags", "source": "source", "year": "year", "month": "month"}
-#: The facets a response lists: those the models name that this backend knows.
-FACET_NAMES = tuple(name for name in REQUEST_FACETS if name in FACET_FIELDS)
 RELAXED_NOTICE = "No article has all of your words; showing articles with any of them."
 APPROXIMATE_OR_NOTICE = (
     "on the Typesense backend, matching any word drops words from the ends of the query, "
@@ -270,18 +263,18 @@ class TypesenseSearchService:
         if filter_by_text:
             params["filter_by"] = filter_by_text
         if request.facets:
-            params["facet_by"] = ",".join(FACET_FIELDS[name] for name in FACET_NAMES)
+            params["facet_by"] = ",".join(facet.typesense_field for facet in FACETS)
             params["max_facet_values"] = FACET_FETCH
         return params
 
     def _facet_searches(self, request: SearchRequest, q: str, drop_all: bool) -> list[tuple]:
         extra = []
         for name, values in selections(request).items():
-            if not values or not request.facets or name not in FACET_NAMES:
+            if not values or not request.facets:
                 continue
             params = self._params(request, q, drop_all)
             params.update(
-                facet_by=FACET_FIELDS[name],
+                facet_by=FACETS_BY_NAME[name].typesense_field,
                 per_page=0,
                 page=1,
                 highlight_fields="none",
@@ -320,7 +313,8 @@ class TypesenseSearchService:
             facets = {}
             if request.facets:
                 facets = {
-                    name: facet_values(Counter(), selected[name], name) for name in FACET_NAMES
+                    facet.name: ordered_values({}, selected[facet.name], facet.name)
+                    for facet in FACETS
                 }
             return SearchResponse(
                 request=request,
@@ -347,10 +341,10 @@ class TypesenseSearchService:
             hits.append(hit_from_document(document, float(hit.get("text_match", 0)), snippet))
         facets = {}
         if request.facets:
-            for name in FACET_NAMES:
-                source = by_facet.get(name, main)
-                counts = facet_counts(source, FACET_FIELDS[name])
-                facets[name] = facet_values(counts, selected[name], name)
+            for facet in FACETS:
+                found = by_facet.get(facet.name, main)
+                counts = facet_counts(found, facet.typesense_field, facet.value_text)
+                facets[facet.name] = ordered_values(counts, selected[facet.name], facet.name)
         if relaxed:
             notices.append(RELAXED_NOTICE)
         if any_word and translated.positive >= 3:

@@ -1,8 +1,8 @@
 """Mapping between Broadsheet's records and Typesense's: filters, facets, hits, snippets.
 
 Pure functions used by `search.typesense_backend`: ``filter_by`` text for a
-`SearchRequest` (tags, sources, years, months, date range as epoch seconds),
-facet values in the Whoosh backend's order and shape, `Hit` records from stored
+`SearchRequest` (each facet's selection, date range as epoch seconds), facet
+counts named as on Whoosh, `Hit` records from stored
 documents, and the `TermMatcher` that builds our own escaped ``<mark>`` snippets
 from the words Typesense says it matched; the key words and the merge behind
 "related articles" (Typesense 0.24 has no "more like this").
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
@@ -19,12 +20,11 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 from corpus.article import Article
 from indexer.typesense_schema import from_epoch, to_epoch
 from search.errors import InvalidParameter
-from search.models import FacetValue, Hit, SearchRequest
+from search.facet_specs import FACETS
+from search.models import Hit, SearchRequest
 from search.snippets import TermMatcher, lead_snippet
 from search.typesense_query import STOP_WORDS
 
-#: Values listed per facet (largest counts first), as on Whoosh; years list all.
-FACET_LIMIT = 20
 _NON_WORD = re.compile(r"\W+", re.UNICODE)
 _KEY_WORD = re.compile(r"\w{3,}", re.UNICODE)
 #: Key words of an article searched for its related articles.
@@ -54,16 +54,15 @@ def quote_value(param: str, value: str) -> str:
 def filter_by(request: SearchRequest, skip: str | None = None) -> str:
     """``filter_by`` for the request, leaving out the selection of facet ``skip``."""
     parts = []
-    if request.tags and skip != "tags":
-        parts.append("tags:=[" + ",".join(quote_value("tag", tag) for tag in request.tags) + "]")
-    if request.sources and skip != "source":
-        sources = ",".join(quote_value("source", source) for source in request.sources)
-        parts.append(f"source:=[{sources}]")
-    if request.years and skip != "year":
-        parts.append("year:=[" + ",".join(str(int(year)) for year in request.years) + "]")
-    months = getattr(request, "months", ())
-    if months and skip != "month":
-        parts.append("month:=[" + ",".join(quote_value("month", month) for month in months) + "]")
+    for facet in FACETS:
+        selected = getattr(request, facet.request_field)
+        if not selected or facet.name == skip:
+            continue
+        if facet.values == "year":  # an int32 field: numbers, not quoted strings
+            values = ",".join(str(int(value)) for value in selected)
+        else:
+            values = ",".join(quote_value(facet.param, str(value)) for value in selected)
+        parts.append(f"{facet.typesense_field}:=[{values}]")
     if request.date_from is not None:
         seconds = request.date_from.timestamp()
         parts.append(f"date:>={int(-(-seconds // 1))}")
@@ -72,37 +71,18 @@ def filter_by(request: SearchRequest, skip: str | None = None) -> str:
     return " && ".join(parts)
 
 
-def facet_values(counts: Counter[str], selected: frozenset[str], name: str) -> tuple:
-    """Facet values in the Whoosh backend's order and shape, selected ones always listed."""
-    if name in ("year", "month"):
-        ordered = sorted(counts.items(), reverse=True)
-    else:
-        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
-        ordered = ordered[:FACET_LIMIT]
-    values = [FacetValue(value, count, value in selected) for value, count in ordered]
-    shown = {value.value for value in values}
-    values.extend(FacetValue(value, 0, True) for value in sorted(selected - shown))
-    return tuple(values)
-
-
-def facet_counts(result: dict[str, Any], field: str) -> Counter[str]:
-    """Value -> count of ``field`` from one Typesense search result's ``facet_counts``."""
+def facet_counts(
+    result: dict[str, Any], field: str, value_text: Callable[[object], str] = str
+) -> Counter[str]:
+    """Value -> count of ``field`` from one Typesense search result's ``facet_counts``,
+    each value named by ``value_text`` (a facet's `Facet.value_text`: years as ``YYYY``,
+    as the Whoosh backend names them)."""
     counter: Counter[str] = Counter()
-    for facet in result.get("facet_counts", ()):
-        if facet.get("field_name") == field:
-            for entry in facet.get("counts", ()):
-                counter[str(entry["value"])] = int(entry["count"])
+    for found in result.get("facet_counts", ()):
+        if found.get("field_name") == field:
+            for entry in found.get("counts", ()):
+                counter[value_text(entry["value"])] = int(entry["count"])
     return counter
-
-
-def selections(request: SearchRequest) -> dict[str, frozenset[str]]:
-    """The selected values of each facet of ``request``, by facet name."""
-    return {
-        "tags": frozenset(request.tags),
-        "source": frozenset(request.sources),
-        "year": frozenset(str(year) for year in request.years),
-        "month": frozenset(getattr(request, "months", ())),
-    }
 
 
 def hit_from_document(document: dict[str, Any], score: float, snippet: str) -> Hit:

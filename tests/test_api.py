@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from test_webui import build_webui_index
 
-from search import InvalidParameter
 from webui import SERVICE_KEY, create_app
 
 API_KEYS = {"query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
@@ -145,14 +144,6 @@ def test_overlong_query_is_400(client) -> None:  # noqa: ANN001
     response = client.get("/api/search", query_string={"q": "word " * 2001})
     error = assert_error(response, 400, "invalid_parameter", "q")
     assert "longer than" in error["message"]
-
-
-def test_unprocessable_combination_is_422(app, monkeypatch) -> None:  # noqa: ANN001
-    def refuse(request):  # noqa: ANN001, ANN202
-        raise InvalidParameter("to", "to is before from", code="invalid_range")
-
-    monkeypatch.setattr(app.extensions[SERVICE_KEY], "search", refuse)
-    assert_error(app.test_client().get("/api/search?q=x"), 422, "invalid_range", "to")
 
 
 def test_unknown_route_and_method(client) -> None:  # noqa: ANN001

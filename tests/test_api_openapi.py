@@ -1,99 +1,62 @@
 """/api/openapi.json is OpenAPI 3.1 and describes real responses of every route.
 
-jsonschema is not a dependency, so `check` implements the part of JSON Schema
-2020-12 the document uses (type, enum, properties, required, additionalProperties,
-items, prefixItems, min/maxItems, minimum, maximum, pattern, format date-time, $ref).
+Responses are validated with `jsonschema` (JSON Schema 2020-12, formats checked)
+against the schema at its place in the served document, so ``$ref``s resolve
+as any OpenAPI tool would resolve them.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 from test_webui import build_webui_index
 
 from webui import create_app
 from webui.openapi import openapi_document
 
-TYPES = {
-    "object": dict,
-    "array": list,
-    "string": str,
-    "boolean": bool,
-    "null": type(None),
-}
+DOCUMENT_URI = "urn:broadsheet:openapi"
 
 
-def _is_type(value: Any, name: str) -> bool:
-    if name == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if name == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, TYPES[name])
+def _pointer(*parts: str) -> str:
+    """A JSON pointer (RFC 6901) to ``parts``."""
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
-def check(value: Any, schema: dict, root: dict, path: str = "$") -> list[str]:
-    """Problems of ``value`` against ``schema`` (refs resolved in ``root``); [] = valid."""
-    if "$ref" in schema:
-        target: Any = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        return check(value, target, root, path)
-    problems: list[str] = []
-    types = schema.get("type")
-    if types is not None:
-        names = [types] if isinstance(types, str) else types
-        if not any(_is_type(value, name) for name in names):
-            return [f"{path}: {value!r} is not {types}"]
-    if "enum" in schema and value not in schema["enum"]:
-        problems.append(f"{path}: {value!r} not in {schema['enum']}")
-    if isinstance(value, str):
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            problems.append(f"{path}: {value!r} does not match {schema['pattern']}")
-        if schema.get("format") == "date-time":
-            try:
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                problems.append(f"{path}: {value!r} is not a date-time")
-    if _is_type(value, "number"):
-        if "minimum" in schema and value < schema["minimum"]:
-            problems.append(f"{path}: {value} < {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            problems.append(f"{path}: {value} > {schema['maximum']}")
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        for name in schema.get("required", []):
-            if name not in value:
-                problems.append(f"{path}: missing {name!r}")
-        extra = schema.get("additionalProperties", True)
-        for name, item in value.items():
-            if name in properties:
-                problems += check(item, properties[name], root, f"{path}.{name}")
-            elif extra is False:
-                problems.append(f"{path}: undocumented property {name!r}")
-            elif isinstance(extra, dict):
-                problems += check(item, extra, root, f"{path}.{name}")
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", 1e9):
-            problems.append(f"{path}: wrong number of items ({len(value)})")
-        prefix = schema.get("prefixItems", [])
-        for index, item in enumerate(value):
-            sub = prefix[index] if index < len(prefix) else schema.get("items")
-            if sub is not None:
-                problems += check(item, sub, root, f"{path}[{index}]")
-    return problems
+def validator_at(document: dict, pointer: str) -> Draft202012Validator:
+    """A validator for the schema at ``pointer`` in ``document`` (its refs resolved there)."""
+    registry = Registry().with_resource(DOCUMENT_URI, Resource(document, DRAFT202012))
+    return Draft202012Validator(
+        {"$ref": f"{DOCUMENT_URI}#{pointer}"},
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
-def response_schema(document: dict, route: str, status: int, media: str) -> dict:
-    """The schema the document gives for ``route``'s ``status`` response."""
+def problems(document: dict, pointer: str, value: Any) -> list[str]:
+    """Every way ``value`` breaks the schema at ``pointer``; [] = valid."""
+    errors = validator_at(document, pointer).iter_errors(value)
+    return [f"{error.json_path}: {error.message}" for error in errors]
+
+
+def response_pointer(document: dict, route: str, status: int, media: str) -> str:
+    """Where the document gives the schema of ``route``'s ``status`` response."""
     response = document["paths"][route]["get"]["responses"][str(status)]
     if "$ref" in response:
-        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-    return response["content"][media]["schema"]
+        name = response["$ref"].rsplit("/", 1)[1]
+        return _pointer("components", "responses", name, "content", media, "schema")
+    return _pointer("paths", route, "get", "responses", str(status), "content", media, "schema")
+
+
+def schema_pointer(name: str) -> str:
+    """Where the document keeps component schema ``name``."""
+    return _pointer("components", "schemas", name)
 
 
 @pytest.fixture(scope="module")
@@ -186,27 +149,40 @@ def test_real_responses_match_the_document(
 ) -> None:
     response = wclient.get(url)
     assert response.status_code == status and response.mimetype == media
-    schema = response_schema(document, route, status, media)
-    assert check(response.get_json(), schema, document) == []
+    pointer = response_pointer(document, route, status, media)
+    assert problems(document, pointer, response.get_json()) == []
 
 
 def test_unavailable_index_matches_the_document(tmp_path: Path) -> None:
     client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
     document = openapi_document()
     response = client.get("/api/search?q=x")
-    schema = response_schema(document, "/api/search", 503, "application/json")
-    assert response.status_code == 503 and check(response.get_json(), schema, document) == []
+    pointer = response_pointer(document, "/api/search", 503, "application/json")
+    assert response.status_code == 503
+    assert problems(document, pointer, response.get_json()) == []
 
 
-def test_the_checker_catches_mistakes() -> None:
+def test_the_validation_catches_mistakes() -> None:
     document = openapi_document()
-    schema = {"$ref": "#/components/schemas/Hit"}
-    assert check({"id": 1}, schema, document)
+    hit = schema_pointer("Hit")
+    assert problems(document, hit, {"id": 1})
     good = {
         "id": "a", "title": "t", "url": "", "date": None, "source": "", "author": "",
         "tags": [], "views": None, "score": 1.0, "snippet": "",
     }  # fmt: skip
-    assert check(good, schema, document) == []
-    assert check({**good, "surprise": 1}, schema, document)
-    assert check({**good, "date": "yesterday"}, schema, document)
-    assert check(["q", [1]], {"$ref": "#/components/schemas/Suggestions"}, document)
+    assert problems(document, hit, good) == []
+    assert problems(document, hit, {**good, "surprise": 1})
+    assert problems(document, hit, {**good, "date": "yesterday"})
+    assert problems(document, hit, {**good, "views": -1})
+    assert problems(document, schema_pointer("Suggestions"), ["q", [1]])
+    response = response_pointer(document, "/api/search", 200, "application/json")
+    assert problems(document, response, {"query": "x"})  # refs resolve: required fields
+
+
+def test_the_document_is_a_valid_json_schema_everywhere() -> None:
+    document = openapi_document()
+    for schema in document["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+    for item in document["paths"].values():
+        for parameter in item["get"].get("parameters", []):
+            Draft202012Validator.check_schema(parameter["schema"])

@@ -26,8 +26,8 @@ from indexer.schema import TEXT_ANALYZER
 from search import SearchRequest, SearchService, SearchTimedOut
 from search.assist import corrected_text
 from search.deadline import Deadline
+from search.facet_specs import FACET_NAMES
 from search.facets import count_facets
-from search.models import FACET_NAMES
 from search.query import parse_query
 from search.ranking import ranked
 from search.snippets import TermMatcher, make_snippet

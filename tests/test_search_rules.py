@@ -11,7 +11,7 @@ import pytest
 
 from conftest import DATA, build_from
 from search import SearchRequest, SearchService
-from search.models import FACET_NAMES
+from search.facet_specs import FACET_NAMES
 
 CORPUS = DATA / "search" / "corpus.jsonl"
 NOW = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)

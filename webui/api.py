@@ -5,21 +5,21 @@ Every answer is JSON, errors included (`webui.errors`); GET is open to any origi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from search import InvalidParameter
+from search.parameters import SUGGEST, names_of, parse_arguments
 from webui import SERVICE_KEY
 from webui.openapi import openapi_document
-from webui.params import SEARCH_PARAMS, reject_unknown, request_to_search_request
+from webui.params import SEARCH_PARAMS, reject_unknown, request_to_search_request, request_values
 from webui.urls import public_base_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-#: Suggestions returned by /api/suggest at most, and the longest prefix accepted.
+#: Suggestions returned by /api/suggest at most.
 SUGGEST_LIMIT = 10
-MAX_SUGGEST_CHARS = 200
 RELATED_LIMIT = 5
 
 
@@ -55,10 +55,8 @@ def article(article_id: str) -> Response:
 @bp.get("/suggest")
 def suggest() -> Response:
     """Autocomplete in the OpenSearch suggestions format: ``[query, [completions...]]``."""
-    reject_unknown(request.args, ("q",))
-    prefix = request.args.get("q", "")
-    if len(prefix) > MAX_SUGGEST_CHARS:
-        raise InvalidParameter("q", f"q must be at most {MAX_SUGGEST_CHARS} characters")
+    reject_unknown(request.args, names_of(SUGGEST))
+    prefix = parse_arguments(request_values(request.args), datetime.now(UTC), SUGGEST)["q"]
     service = current_app.extensions[SERVICE_KEY]
     completions = service.suggest(prefix, SUGGEST_LIMIT) if prefix.strip() else []
     response = jsonify([prefix, completions])

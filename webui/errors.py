@@ -1,8 +1,7 @@
 """One error handler: the JSON error shape under /api/, an HTML page elsewhere.
 
-Status codes: 400 for a parameter that is malformed or out of its limits, 422 for
-well-formed parameters that cannot be served together (codes in `UNPROCESSABLE`,
-or a ``status`` attribute on the search error), 404 for unknown ids and routes,
+Status codes: 400 for a parameter that is malformed, unknown or out of its limits
+(alone or together with another: ``from`` after ``to``), 404 for unknown ids and routes,
 405 for methods other than GET, 503 while no index can be opened or read (a damaged
 generation is named and logged) and for a search that ran out of its time limit
 before finding anything.
@@ -15,9 +14,6 @@ from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from search import IndexDamaged, IndexUnavailable, InvalidParameter, SearchTimedOut
-
-#: Error codes of `InvalidParameter` answered with 422 Unprocessable Content.
-UNPROCESSABLE = frozenset({"invalid_range", "conflicting_parameters"})
 
 
 def error_payload(code: str, message: str, param: str | None = None) -> dict:
@@ -44,20 +40,12 @@ def _respond(
     ), status
 
 
-def status_of(error: InvalidParameter) -> int:
-    """400, or 422 for parameters that are valid alone but not together."""
-    explicit = getattr(error, "status", None)
-    if isinstance(explicit, int) and 400 <= explicit < 500:
-        return explicit
-    return 422 if error.code in UNPROCESSABLE else 400
-
-
 def register(app: Flask) -> None:
     """Attach the handlers to ``app``."""
 
     @app.errorhandler(InvalidParameter)
     def invalid_parameter(error: InvalidParameter):  # noqa: ANN202
-        return _respond(status_of(error), error.code, error.message, error.param)
+        return _respond(400, error.code, error.message, error.param)
 
     @app.errorhandler(IndexUnavailable)
     def index_unavailable(error: IndexUnavailable):  # noqa: ANN202

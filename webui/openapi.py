@@ -7,8 +7,28 @@ response must be described here too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from search.facet_specs import FACET_LIMIT, FACETS
+from search.models import MAX_PER_PAGE, SORTS
+from search.parameters import (
+    MONTH_PATTERN,
+    PARAMETERS,
+    SEARCH,
+    SUGGEST,
+    SWITCH_OFF,
+    SWITCH_ON,
+    Parameter,
+    parameters_of,
+)
+
+#: How each facet order reads in the document.
+ORDER_WORDS = {
+    "count": f"the {FACET_LIMIT} largest counts first",
+    "newest": "every value, newest first",
+    "chronological": "every value, oldest first, empty months included",
+}
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE_TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601, UTC"}
 
@@ -89,7 +109,7 @@ SEARCH_RESPONSE = {
         "total": {"type": "integer", "minimum": 0},
         "total_exact": {"type": "boolean", "description": "false when total is an estimate"},
         "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         "pages": {"type": "integer", "minimum": 1},
         "took_ms": {"type": "number", "minimum": 0},
         "relaxed": {
@@ -100,11 +120,17 @@ SEARCH_RESPONSE = {
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
         "facets": {
             "type": "object",
-            "description": "tags, source, year and month (chronological, empty months included)",
-            "additionalProperties": {
-                "type": "array",
-                "items": {"$ref": "#/components/schemas/FacetValue"},
+            "description": "each facet's values: "
+            + "; ".join(f"{facet.name} ({ORDER_WORDS[facet.order]})" for facet in FACETS),
+            "properties": {
+                facet.name: {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/FacetValue"},
+                    "description": f"{facet.description}: select with {facet.param}=",
+                }
+                for facet in FACETS
             },
+            "additionalProperties": False,
         },
         "suggestion": {
             **NULLABLE_STRING,
@@ -118,13 +144,13 @@ SEARCH_RESPONSE = {
             "Search instead for <query>, with correct=0); null otherwise",
         },
         "sort": {
-            "enum": ["relevance", "newest", "oldest", "views"],
+            "enum": list(SORTS),
             "description": "the order the results are in: the requested one, except that a "
             "search without words lists the newest first",
         },
         "sorts": {
             "type": "array",
-            "items": {"enum": ["relevance", "newest", "oldest", "views"]},
+            "items": {"enum": list(SORTS)},
             "description": "the orders that mean something here (relevance needs words, views "
             "needs articles with a view count)",
         },
@@ -198,68 +224,53 @@ ERROR = {
 }
 
 
-def _param(name: str, schema: dict, description: str, repeat: bool = False) -> dict[str, Any]:
-    if repeat:
+def _value_schema(parameter: Parameter) -> dict[str, Any]:
+    """The JSON Schema of one value of ``parameter``, limits from the table."""
+    kind = parameter.kind
+    if kind in ("integer", "years"):
+        schema: dict[str, Any] = {"type": "integer"}
+        bounds = {"minimum": parameter.minimum, "maximum": parameter.maximum}
+        schema.update({key: value for key, value in bounds.items() if value is not None})
+    elif kind == "choice":
+        schema = {"type": "string", "enum": list(parameter.choices)}
+    elif kind == "switch":
+        schema = {"type": "string", "enum": [*SWITCH_ON, *SWITCH_OFF]}
+    elif kind == "months":
+        schema = {"type": "string", "pattern": MONTH_PATTERN}
+    else:
+        schema = {"type": "string", "maxLength": parameter.max_length}
+    if parameter.examples:
+        schema["examples"] = list(parameter.examples)
+    return schema
+
+
+def query_parameter(parameter: Parameter) -> dict[str, Any]:
+    """The OpenAPI query parameter object of one row of the parameter table."""
+    schema = _value_schema(parameter)
+    if parameter.repeatable:
         schema = {"type": "array", "items": schema}
-    parameter = {"name": name, "in": "query", "schema": schema, "description": description}
-    if repeat:
-        parameter.update({"style": "form", "explode": True})
-    return parameter
+    elif parameter.kind == "switch":
+        schema["default"] = SWITCH_ON[0] if parameter.default else SWITCH_OFF[0]
+    elif parameter.default not in (None, ""):
+        schema["default"] = parameter.default
+    described = {
+        "name": parameter.name,
+        "in": "query",
+        "schema": schema,
+        "description": parameter.description,
+    }
+    if parameter.repeatable:
+        described.update({"style": "form", "explode": True})
+    return described
 
 
-SEARCH_PARAMETERS = [
-    _param("q", {"type": "string", "maxLength": 10000}, "query (Whoosh syntax, lenient)"),
-    _param("page", {"type": "integer", "minimum": 1, "default": 1}, "page number"),
-    _param(
-        "per_page",
-        {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
-        "hits per page; page * per_page must stay within 10000",
-    ),
-    _param(
-        "sort",
-        {"enum": ["relevance", "newest", "oldest", "views"], "default": "relevance"},
-        "order of hits",
-    ),
-    _param("op", {"enum": ["and", "or"], "default": "and"}, "default operator between words"),
-    _param("tag", {"type": "string"}, "keep hits with any of these tags", repeat=True),
-    _param("source", {"type": "string"}, "keep hits from any of these sources", repeat=True),
-    _param("year", {"type": "integer"}, "keep hits from any of these years", repeat=True),
-    _param(
-        "month",
-        {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
-        "keep hits from any of these months (YYYY-MM)",
-        repeat=True,
-    ),
-    _param(
-        "from",
-        {"type": "string", "examples": ["2023-07-01", "2023-07", "2023"]},
-        "earliest date, inclusive (UTC); a month or year means its first day",
-    ),
-    _param(
-        "to",
-        {"type": "string", "examples": ["2023-07-31", "2023-07", "2023"]},
-        "latest date, inclusive (UTC); a day, month or year means its end",
-    ),
-    _param(
-        "collapse",
-        {"enum": ["0", "1", "true", "false", "yes", "no", "on", "off"], "default": "1"},
-        "near-duplicate stories shown as one hit with a count; 0 shows every article",
-    ),
-    _param(
-        "recency",
-        {"enum": ["0", "1", "true", "false", "yes", "no", "on", "off"], "default": "0"},
-        "1 boosts newer articles in relevance ranking",
-    ),
-    _param(
-        "correct",
-        {"enum": ["0", "1", "true", "false", "yes", "no", "on", "off"], "default": "1"},
-        "0 searches the query exactly as typed, never its spelling correction",
-    ),
-]
+def query_parameters(endpoint: str, table: Iterable[Parameter] = PARAMETERS) -> list[dict]:
+    """The OpenAPI parameters of ``endpoint``, in table order."""
+    return [query_parameter(parameter) for parameter in parameters_of(endpoint, table)]
+
 
 ERRORS = {
     "400": {"$ref": "#/components/responses/BadRequest"},
-    "422": {"$ref": "#/components/responses/Unprocessable"},
     "503": {"$ref": "#/components/responses/Unavailable"},
 }
 
@@ -287,7 +298,7 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                 "get": {
                     "operationId": "search",
                     "summary": "Ranked, faceted, paged search",
-                    "parameters": SEARCH_PARAMETERS,
+                    "parameters": query_parameters(SEARCH),
                     "responses": {"200": _json("SearchResponse", "one page of hits"), **ERRORS},
                 }
             },
@@ -313,14 +324,7 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                 "get": {
                     "operationId": "suggest",
                     "summary": "Autocomplete (OpenSearch suggestions format)",
-                    "parameters": [
-                        _param(
-                            "q",
-                            {"type": "string", "maxLength": 200},
-                            "what was typed so far; completions continue its last word with "
-                            "the words that most often follow the word before it",
-                        )
-                    ],
+                    "parameters": query_parameters(SUGGEST),
                     "responses": {
                         "200": _json(
                             "Suggestions",
@@ -359,7 +363,6 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                 for name, description in [
                     ("BadRequest", "a parameter is malformed or outside its limits"),
                     ("NotFound", "no such article or route"),
-                    ("Unprocessable", "parameters are valid alone but not together"),
                     (
                         "Unavailable",
                         "the index cannot be opened or read (index_unavailable, "

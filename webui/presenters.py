@@ -17,10 +17,11 @@ from typing import Any
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from search.parameters import filter_names, is_month
 from webui.urls import external_url
 
 #: Parameters that select a subset of results (removed by "clear all").
-FILTER_PARAMS = ("tag", "source", "year", "month", "from", "to")
+FILTER_PARAMS = filter_names()
 #: (key, label, days) of the date-range presets, counted back from the archive's newest day.
 DATE_PRESETS = (
     ("week", "Last week", 7),
@@ -210,7 +211,7 @@ def build_timeline(
 ) -> Timeline | None:
     """Lay out the month facet (chronological ``value``/``count`` items, zero months
     included) as bars; None when there are fewer than two months or no counts."""
-    values = [(str(item.value), int(item.count)) for item in months if _is_month(item.value)]
+    values = [(str(item.value), int(item.count)) for item in months if is_month(str(item.value))]
     peak = max((count for _, count in values), default=0)
     if len(values) < 2 or peak == 0:
         return None
@@ -255,11 +256,6 @@ def _tick(index: int, slot: float, width: int, text: str) -> Tick:
     if x > width - 32:
         return Tick(float(width), text, "end")
     return Tick(round(x, 2), text)
-
-
-def _is_month(value: object) -> bool:
-    text = str(value)
-    return len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit()
 
 
 def web_url(value: str | None) -> str:

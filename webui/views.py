@@ -7,6 +7,7 @@ import dataclasses
 from flask import Blueprint, abort, current_app, render_template, request
 
 from search import InvalidParameter
+from search.facet_specs import FACETS
 from webui import SERVICE_KEY, presenters
 from webui.params import SEARCH_PARAMS, request_to_search_request
 
@@ -28,6 +29,8 @@ def template_helpers() -> dict[str, object]:
         "search_url": presenters.search_url,
         "month_label": presenters.month_label,
         "split_facet": presenters.split_facet,
+        "facets": FACETS,
+        "filter_params": presenters.FILTER_PARAMS,
     }
 
 
