@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_webui import build_webui_index
 
+from support import build_webui_index
 from webui import SERVICE_KEY, create_app
 
 API_KEYS = {"query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}

@@ -16,8 +16,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from test_webui import build_webui_index
 
+from support import build_webui_index
 from webui import create_app
 from webui.openapi import openapi_document
 

@@ -1,92 +1,34 @@
 """The web UI in a real headless Chromium, served by a real gunicorn.
 
-Skips only where Debian's chromium and chromium-driver are not installed; CI
-installs them and sets BROADSHEET_REQUIRE_BROWSER=1, which turns a skip into a failure.
+The headless Chromium is the `browser` fixture (conftest.py, tests/browser_helpers.py).
 Screenshots go to var/test-artifacts/ (gitignored).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser_helpers import heading, severe_console_messages, wait_for
 from servers import gunicorn
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """A headless Chromium (module-wide); skipped where it is not installed."""
-    if not (CHROMIUM and CHROMEDRIVER):
-        if os.environ.get("BROADSHEET_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium and chromedriver are required (BROADSHEET_REQUIRE_BROWSER=1)")
-        pytest.skip("chromium/chromedriver not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """gunicorn (with gunicorn.conf.py) over the extended test index."""
-    from test_webui import build_webui_index
+    from support import build_webui_index
 
     folder = tmp_path_factory.mktemp("browser")
     index_dir = build_webui_index(folder / "ix")
     env = {"BROADSHEET_ACCESS_LOG": str(folder / "access.log")}
     with gunicorn(index_dir, workers=1, extra_env=env) as base:
         yield base
-
-
-def wait_for(browser, condition, timeout: float = 10) -> None:  # noqa: ANN001
-    """Wait until ``condition(driver)`` is true."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(browser, timeout).until(condition)
-
-
-def heading(browser) -> str:  # noqa: ANN001
-    """The page's one h1."""
-    from selenium.webdriver.common.by import By
-
-    headings = browser.find_elements(By.TAG_NAME, "h1")
-    assert len(headings) == 1
-    return headings[0].text
-
-
-def severe_console_messages(browser) -> list[str]:  # noqa: ANN001
-    """Console errors since the last call (CSP violations, failed loads, script errors)."""
-    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def full_page_screenshot(browser, width: int, path: Path) -> None:  # noqa: ANN001

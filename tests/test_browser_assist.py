@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 from spelling_corpus import spelling_articles
-from test_browser import browser, severe_console_messages, wait_for  # noqa: F401 - fixture
 
+from browser_helpers import severe_console_messages, wait_for
 from indexer import build_index
 from servers import gunicorn
 

@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_browser import browser, heading, wait_for  # noqa: F401 - fixture
-from test_webui import build_webui_index
 
+from browser_helpers import heading, wait_for
 from corpus.article import Article
 from indexer import build_index
 from servers import gunicorn
+from support import build_webui_index
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

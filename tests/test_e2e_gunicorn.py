@@ -44,7 +44,7 @@ def test_gunicorn_serves_html_and_json(small_index) -> None:  # noqa: ANN001
 def test_workers_pick_up_a_rebuilt_index_without_restart(tmp_path) -> None:  # noqa: ANN001
     import time
 
-    from conftest import ARTICLES, build_from
+    from support import ARTICLES, build_from
 
     index_dir = build_from([ARTICLES], tmp_path / "ix")
     with gunicorn(index_dir, extra_env={"BROADSHEET_REFRESH_SECONDS": "0.2"}) as base:

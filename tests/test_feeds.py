@@ -60,8 +60,7 @@ def test_feed_summary_is_the_escaped_snippet(client) -> None:  # noqa: ANN001
 
 
 def test_hostile_text_stays_text_in_the_feed(tmp_path) -> None:  # noqa: ANN001
-    from test_webui import build_webui_index
-
+    from support import build_webui_index
     from webui import create_app
 
     index_dir = build_webui_index(tmp_path / "ix")

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, shared_path
 from corpus import Article, ReadReport, read_paths
+from support import REPO, shared_path
 
 pytestmark = pytest.mark.slow
 

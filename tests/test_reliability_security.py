@@ -19,7 +19,6 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from reliability_helpers import REQUIRED_HEADERS, HttpClient, api_error_problem, url_path
-from test_browser import browser  # noqa: F401 - the shared headless Chromium fixture
 
 from corpus.article import Article
 from indexer import build_index
@@ -83,8 +82,8 @@ TRAVERSALS = (
 @pytest.fixture(scope="module")
 def security_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the hostile articles plus the small test corpus."""
-    from conftest import ARTICLES
     from corpus import ReadReport, read_paths
+    from support import ARTICLES
 
     index_dir = tmp_path_factory.mktemp("security") / "ix"
     build_index([*read_paths([ARTICLES], ReadReport()), *HOSTILE_ARTICLES], index_dir)

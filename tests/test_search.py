@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import REPO
 from search import InvalidParameter, SearchRequest, SearchService
+from support import REPO
 
 
 def ids(response) -> list[str]:  # noqa: ANN001

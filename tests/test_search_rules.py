@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, build_from
 from search import SearchRequest, SearchService
 from search.facet_specs import FACET_NAMES
+from support import DATA, build_from
 
 CORPUS = DATA / "search" / "corpus.jsonl"
 NOW = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)

@@ -15,15 +15,14 @@ from pathlib import Path
 import pytest
 from indexer_helpers import WORDS, synthetic_corpus
 from reliability_helpers import Answer, api_error_problem
-from test_webui_ops import metric
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
-from conftest import ARTICLES, build_from
 from corpus import ReadReport
 from indexer.build import build_from_paths
 from indexer.generations import current_generation
 from search import IndexDamaged, SearchRequest, SearchService
+from support import ARTICLES, build_from, metric
 from webui import create_app
 
 

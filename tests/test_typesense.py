@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typesense_servers import API_KEY, require_binary, typesense_node
 
-from conftest import ARTICLES, REPO
 from corpus import Article, ReadReport, read_paths
 from search import IndexUnavailable, InvalidParameter, SearchRequest
 from search.typesense_query import translate
+from support import ARTICLES, REPO
 
 ALIAS = "broadsheet"
 

@@ -27,9 +27,9 @@ from typesense_servers import (
     typesense_cluster,
 )
 
-from conftest import ARTICLES
 from corpus import Article, ReadReport, read_paths
 from search import IndexUnavailable, SearchRequest
+from support import ARTICLES
 
 
 def _wait(condition: Callable[[], bool], timeout: float, what: str) -> float:

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
 
-from corpus import Article, ReadReport, read_paths
-from indexer import build_index
 from search import FacetValue, SearchRequest, SearchResponse
+from support import build_webui_index
 from webui import SERVICE_KEY, create_app
-
-EXTRA = Path(__file__).parent / "data" / "webui" / "extra.jsonl"
 
 
 def soup(response) -> BeautifulSoup:  # noqa: ANN001
     """Parse an HTML response."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def extra_articles() -> Iterator[Article]:
-    """tests/data/webui/extra.jsonl as Articles, built directly: the corpus readers strip
-    markup, and these tests need stored text that contains ``<script>`` and tags."""
-    for line in EXTRA.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        record["date"] = datetime.fromisoformat(record["date"].replace("Z", "+00:00"))
-        record["tags"] = tuple(record["tags"])
-        yield Article(**record)
-
-
-def build_webui_index(index_dir: Path) -> Path:
-    """Index the 12 test articles plus the extra ones (hostile markup, more elections)."""
-    from conftest import ARTICLES
-
-    build_index([*read_paths([ARTICLES], ReadReport()), *extra_articles()], index_dir)
-    return index_dir
 
 
 @pytest.fixture(scope="module")

@@ -15,23 +15,10 @@ from pathlib import Path
 import pytest
 
 from servers import gunicorn
+from support import metric
 from webui import create_app
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def metric(text: str, name: str, **labels: str) -> float | None:
-    """The value of one sample in Prometheus text format, or None."""
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        match = re.match(r"([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$", line)
-        if not match or match.group(1) != name:
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
-        if all(found.get(key) == value for key, value in labels.items()):
-            return float(match.group(3))
-    return None
 
 
 def test_healthz_reports_count_and_generation(client) -> None:  # noqa: ANN001
