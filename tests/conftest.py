@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from browser_helpers import headless_chromium
@@ -34,7 +36,7 @@ def service(small_index: Path) -> Iterator[SearchService]:
 
 
 @pytest.fixture()
-def app(small_index: Path):  # noqa: ANN201
+def app(small_index: Path) -> Flask:
     """The Flask app over the small index."""
     from webui import create_app
 
@@ -42,7 +44,7 @@ def app(small_index: Path):  # noqa: ANN201
 
 
 @pytest.fixture()
-def client(app):  # noqa: ANN001, ANN201
+def client(app: Flask) -> FlaskClient:
     """Flask test client."""
     return app.test_client()
 

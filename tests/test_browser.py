@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from browser_helpers import heading, severe_console_messages, wait_for
 from servers import gunicorn
@@ -31,7 +32,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def full_page_screenshot(browser, width: int, path: Path) -> None:  # noqa: ANN001
+def full_page_screenshot(browser: WebDriver, width: int, path: Path) -> None:
     """Save the whole page as seen in a viewport ``width`` CSS pixels wide."""
     browser.set_window_size(width, 900)
     metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}
@@ -46,7 +47,7 @@ def full_page_screenshot(browser, width: int, path: Path) -> None:  # noqa: ANN0
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_hotkey_query_and_autocomplete(browser, base_url: str) -> None:  # noqa: ANN001
+def test_hotkey_query_and_autocomplete(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -79,7 +80,7 @@ def test_hotkey_query_and_autocomplete(browser, base_url: str) -> None:  # noqa:
     assert severe_console_messages(browser) == []
 
 
-def test_facets_sort_pages_article_and_related(browser, base_url: str) -> None:  # noqa: ANN001
+def test_facets_sort_pages_article_and_related(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
@@ -127,7 +128,7 @@ def test_facets_sort_pages_article_and_related(browser, base_url: str) -> None: 
     assert severe_console_messages(browser) == []
 
 
-def test_timeline_bar_narrows_the_dates(browser, base_url: str) -> None:  # noqa: ANN001
+def test_timeline_bar_narrows_the_dates(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(base_url + "/?q=election")
@@ -139,7 +140,7 @@ def test_timeline_bar_narrows_the_dates(browser, base_url: str) -> None:  # noqa
     assert browser.find_element(By.ID, "from").get_attribute("value") == "2024-01-01"
 
 
-def test_hostile_text_and_query_never_execute(browser, base_url: str) -> None:  # noqa: ANN001
+def test_hostile_text_and_query_never_execute(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(base_url + "/articles/w-xss")
@@ -160,7 +161,7 @@ def test_hostile_text_and_query_never_execute(browser, base_url: str) -> None:  
     assert browser.execute_script("return window.__xss") is None
 
 
-def test_screenshots_and_no_sideways_scroll(browser, base_url: str) -> None:  # noqa: ANN001
+def test_screenshots_and_no_sideways_scroll(browser: WebDriver, base_url: str) -> None:
     url = base_url + "/?q=election OR budget OR trade&op=or&per_page=5"
     try:
         for width in (1280, 360):
@@ -190,7 +191,7 @@ def test_screenshots_and_no_sideways_scroll(browser, base_url: str) -> None:  # 
     assert (ARTIFACTS / "results-360.png").stat().st_size > 10_000
 
 
-def test_works_without_javascript(browser, base_url: str) -> None:  # noqa: ANN001
+def test_works_without_javascript(browser: WebDriver, base_url: str) -> None:
     """With scripts disabled the Apply buttons show and the forms still work."""
     from selenium.webdriver.common.by import By
 

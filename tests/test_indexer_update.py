@@ -21,7 +21,7 @@ def build(folder: Path, index_dir: Path, workers: int = 1) -> None:
     build_from_paths([str(folder)], index_dir, report, workers=workers)
 
 
-def update(folder: Path, index_dir: Path, workers: int = 1):  # noqa: ANN201
+def update(folder: Path, index_dir: Path, workers: int = 1):
     return update_from_paths([str(folder)], index_dir, ReadReport(), workers=workers)
 
 

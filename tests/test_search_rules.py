@@ -101,7 +101,7 @@ def test_wildcards_and_prefixes(svc: SearchService) -> None:
     assert "<mark>" in response.hits[0].snippet
 
 
-def test_wildcard_expansion_is_bounded(svc: SearchService, monkeypatch) -> None:  # noqa: ANN001
+def test_wildcard_expansion_is_bounded(svc: SearchService, monkeypatch: pytest.MonkeyPatch) -> None:
     import search.query
 
     monkeypatch.setattr(search.query, "MAX_EXPANSIONS", 3)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from indexer_helpers import WORDS, synthetic_corpus
 from reliability_helpers import Answer, api_error_problem
+from werkzeug.test import TestResponse
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
@@ -26,7 +27,7 @@ from support import ARTICLES, build_from, metric
 from webui import create_app
 
 
-def shaped(response) -> Answer:  # noqa: ANN001
+def shaped(response: TestResponse) -> Answer:
     """A Flask test response as the reliability helpers' `Answer`."""
     return Answer(response.status_code, {"content-type": response.content_type}, response.data)
 
@@ -90,7 +91,7 @@ def corrupt_postings(generation: Path, share: float = 0.3) -> int:
     for segment in sorted(generation.glob("*.seg")):
         with FileStorage(str(generation)).open_file(segment.name) as handle:
             compound = CompoundStorage(handle, use_mmap=False)
-            parts = {name: compound.range(name) for name in compound._dir}  # noqa: SLF001
+            parts = {name: compound.range(name) for name in compound._dir}
         data = bytearray(segment.read_bytes())
         for name, (offset, length) in parts.items():
             if name.endswith(".pst"):

@@ -52,7 +52,7 @@ def _leader(nodes: list[TypesenseNode]) -> TypesenseNode | None:
 def _safe(call: Callable[[], object]) -> object:
     try:
         return call()
-    except Exception as error:  # noqa: BLE001 - diagnostics for a failure message only
+    except Exception as error:  # diagnostics for a failure message only
         return f"{type(error).__name__}: {error}"
 
 

@@ -8,13 +8,16 @@ from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from search import FacetValue, SearchRequest, SearchResponse
 from support import build_webui_index
 from webui import SERVICE_KEY, create_app
 
 
-def soup(response) -> BeautifulSoup:  # noqa: ANN001
+def soup(response: TestResponse) -> BeautifulSoup:
     """Parse an HTML response."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
@@ -26,12 +29,12 @@ def webui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def wclient(webui_index: Path):  # noqa: ANN201
+def wclient(webui_index: Path) -> FlaskClient:
     """A test client over the extended index."""
     return create_app({"TESTING": True, "INDEX_DIR": str(webui_index)}).test_client()
 
 
-def test_search_page_structure(client) -> None:  # noqa: ANN001
+def test_search_page_structure(client: FlaskClient) -> None:
     page = soup(client.get("/?q=politics OR election OR budget&op=or&per_page=2"))
     assert len(page.find_all("h1")) == 1
     assert page.find("label", attrs={"for": "q"}) is not None
@@ -48,7 +51,7 @@ def test_search_page_structure(client) -> None:  # noqa: ANN001
     assert "Wikinews" in page.select_one("footer").get_text()
 
 
-def test_facets_are_checkboxes_with_counts_in_a_get_form(client) -> None:  # noqa: ANN001
+def test_facets_are_checkboxes_with_counts_in_a_get_form(client: FlaskClient) -> None:
     page = soup(client.get("/?q=&tag=Politics&sort=newest"))
     form = page.select_one("form.filters")
     assert form["method"] == "get"
@@ -65,7 +68,7 @@ def test_facets_are_checkboxes_with_counts_in_a_get_form(client) -> None:  # noq
     assert "tag=" not in clear and "sort=newest" in clear
 
 
-def test_two_facets_combine_and_show_as_chips(client) -> None:  # noqa: ANN001
+def test_two_facets_combine_and_show_as_chips(client: FlaskClient) -> None:
     page = soup(client.get("/?tag=Economy&tag=Education&source=Harbour+Times"))
     titles = {h2.get_text(strip=True) for h2 in page.select("ol.hits h2")}
     assert titles == {"Shipping rates fall", "Budget surplus reported"}
@@ -73,7 +76,7 @@ def test_two_facets_combine_and_show_as_chips(client) -> None:  # noqa: ANN001
     assert "tag: Economy ×" in chips and "source: Harbour Times ×" in chips and "Clear all" in chips
 
 
-def test_date_range_inputs_and_presets(client) -> None:  # noqa: ANN001
+def test_date_range_inputs_and_presets(client: FlaskClient) -> None:
     page = soup(client.get("/?q=&from=2023-06-01&to=2023-06-30"))
     assert page.select_one("input#from")["value"] == "2023-06-01"
     assert page.select_one("input#to")["type"] == "date"
@@ -91,7 +94,7 @@ def test_date_range_inputs_and_presets(client) -> None:  # noqa: ANN001
     assert all("from=" in href and "to=" in href for href in presets.values())
 
 
-def test_sort_selector_keeps_the_other_state(client) -> None:  # noqa: ANN001
+def test_sort_selector_keeps_the_other_state(client: FlaskClient) -> None:
     page = soup(client.get("/?q=budget&tag=Economy&sort=oldest"))
     form = page.select_one("form.controls")
     assert form.select_one("select#sort option[selected]")["value"] == "oldest"
@@ -102,7 +105,7 @@ def test_sort_selector_keeps_the_other_state(client) -> None:  # noqa: ANN001
     assert dates == sorted(dates)
 
 
-def test_did_you_mean_and_no_results_advice(client) -> None:  # noqa: ANN001
+def test_did_you_mean_and_no_results_advice(client: FlaskClient) -> None:
     page = soup(client.get("/?q=elecion"))
     suggestion = page.select_one(".suggestion a")
     assert suggestion is not None and "q=election" in suggestion["href"]
@@ -112,13 +115,13 @@ def test_did_you_mean_and_no_results_advice(client) -> None:  # noqa: ANN001
     assert page.select_one("h1").get_text(strip=True).startswith("0 results")
 
 
-def test_relaxed_query_is_explained(client) -> None:  # noqa: ANN001
+def test_relaxed_query_is_explained(client: FlaskClient) -> None:
     page = soup(client.get("/?q=shipping zeppelin"))
     assert page.select("ol.hits > li")
     assert "any of them" in page.select_one(".notice.relaxed").get_text()
 
 
-def test_article_page(wclient) -> None:  # noqa: ANN001
+def test_article_page(wclient: FlaskClient) -> None:
     page = soup(wclient.get("/articles/w-election-3"))
     assert [h1.get_text(strip=True) for h1 in page.find_all("h1")] == [
         "Election turnout breaks records"
@@ -134,13 +137,13 @@ def test_article_page(wclient) -> None:  # noqa: ANN001
     assert "/articles/w-election-3" not in related
 
 
-def test_unknown_article_is_a_404_page(client) -> None:  # noqa: ANN001
+def test_unknown_article_is_a_404_page(client: FlaskClient) -> None:
     response = client.get("/articles/no-such-id")
     assert response.status_code == 404 and "text/html" in response.content_type
     assert len(soup(response).find_all("h1")) == 1
 
 
-def test_hostile_article_and_query_are_escaped(wclient) -> None:  # noqa: ANN001
+def test_hostile_article_and_query_are_escaped(wclient: FlaskClient) -> None:
     response = wclient.get("/articles/w-xss")
     html = response.get_data(as_text=True)
     page = soup(response)
@@ -156,7 +159,7 @@ def test_hostile_article_and_query_are_escaped(wclient) -> None:  # noqa: ANN001
     assert soup(response).select_one("input#q")["value"] == q
 
 
-def test_search_snippets_are_the_only_markup_from_data(wclient) -> None:  # noqa: ANN001
+def test_search_snippets_are_the_only_markup_from_data(wclient: FlaskClient) -> None:
     page = soup(wclient.get("/?q=forum"))
     snippet = page.select_one("ol.hits .snippet")
     assert {tag.name for tag in snippet.find_all(True)} <= {"mark"}
@@ -164,7 +167,7 @@ def test_search_snippets_are_the_only_markup_from_data(wclient) -> None:  # noqa
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=election", "/articles/t-election-1", "/nope"])
-def test_every_page_has_search_link_and_no_external_assets(client, path: str) -> None:  # noqa: ANN001
+def test_every_page_has_search_link_and_no_external_assets(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     page = soup(response)
     link = page.select_one('link[rel="search"]')
@@ -179,7 +182,7 @@ def test_every_page_has_search_link_and_no_external_assets(client, path: str) ->
     assert len(page.find_all("h1")) == 1
 
 
-def test_security_headers(client) -> None:  # noqa: ANN001
+def test_security_headers(client: FlaskClient) -> None:
     for path in ("/", "/api/search?q=x", "/articles/nope", "/search.atom"):
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
@@ -188,7 +191,7 @@ def test_security_headers(client) -> None:  # noqa: ANN001
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_static_assets_are_served(client) -> None:  # noqa: ANN001
+def test_static_assets_are_served(client: FlaskClient) -> None:
     for name, kind in (("app.js", "javascript"), ("style.css", "css"), ("favicon.svg", "svg")):
         response = client.get(f"/static/{name}")
         assert response.status_code == 200 and kind in response.content_type
@@ -199,13 +202,15 @@ def test_static_assets_are_served(client) -> None:  # noqa: ANN001
     ("query", "param"),
     [("page=-3", "page"), ("per_page=500", "per_page")],
 )
-def test_limits_on_the_html_page_are_a_clear_400(client, query: str, param: str) -> None:  # noqa: ANN001
+def test_limits_on_the_html_page_are_a_clear_400(
+    client: FlaskClient, query: str, param: str
+) -> None:
     response = client.get(f"/?{query}")
     assert response.status_code == 400 and "text/html" in response.content_type
     assert f"<code>{param}</code>" in response.get_data(as_text=True)
 
 
-def test_overlong_query_is_a_clear_400(client) -> None:  # noqa: ANN001
+def test_overlong_query_is_a_clear_400(client: FlaskClient) -> None:
     response = client.get("/", query_string={"q": "a" * 10_001})
     assert response.status_code == 400
     assert "longer than" in soup(response).select_one(".error").get_text()
@@ -225,7 +230,9 @@ def fake_response(months: list[tuple[str, int]], **extra: object) -> SearchRespo
     )  # fmt: skip
 
 
-def test_timeline_similar_stories_and_estimates(app, monkeypatch) -> None:  # noqa: ANN001
+def test_timeline_similar_stories_and_estimates(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     response = fake_response([("2023-11", 2), ("2023-12", 0), ("2024-01", 5)], total_exact=False)
     service = app.extensions[SERVICE_KEY]
     monkeypatch.setattr(service, "search", lambda request: response)
