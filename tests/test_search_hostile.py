@@ -8,19 +8,36 @@ import random
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corpus import ReadReport, read_paths
 from corpus.article import Article
 from indexer import build_index
 from search import SearchRequest, SearchService
 from search.snippets import SNIPPET_CHARS
-from support import DATA, HOSTILE_QUERY_PIECES, build_from
+from support import DATA, HOSTILE_QUERY_PIECES
 
 CORPUS = DATA / "search" / "corpus.jsonl"
+#: Stored text full of markup: a snippet of it shows the markup escaped, never as tags.
+MARKUP_ARTICLE = Article(
+    id="markup",
+    title="Volcano <b>report</b>",
+    body="<script>alert('volcano')</script> The volcano & the harbour <img src=x onerror=1>.",
+    date=datetime(2023, 6, 1, tzinfo=UTC),
+    tags=("Science",),
+    source="Daily Ledger",
+    url="https://example.org/markup",
+)
+KNOWN_IDS = {
+    *(json.loads(line)["id"] for line in CORPUS.read_text(encoding="utf-8").splitlines()),
+    MARKUP_ARTICLE.id,
+}
+MARK_TAGS = re.compile(r"</?mark>")
 
 
 _FIXED = [
@@ -89,17 +106,27 @@ HOSTILE = _FIXED + _generated(200)
 
 @pytest.fixture(scope="module")
 def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    service = SearchService(build_from([CORPUS], tmp_path_factory.mktemp("hostile") / "index"))
+    """The search corpus plus `MARKUP_ARTICLE` (built directly: the readers strip markup)."""
+    articles = [*read_paths([CORPUS], ReadReport()), MARKUP_ARTICLE]
+    index_dir = tmp_path_factory.mktemp("hostile") / "index"
+    build_index(articles, index_dir)
+    service = SearchService(index_dir)
     yield service
     service.close()
 
 
 def _check(service: SearchService, q: str, op: str = "and") -> None:
+    """A hostile query gets a consistent first page: as many distinct, known hits as the
+    total allows, snippets whose only markup is ``<mark>``, and JSON that says the same."""
     response = service.search(SearchRequest(q=q, op=op))
-    assert response.total >= 0 and len(response.hits) <= 10
-    payload = json.dumps(response.to_json_dict())
-    assert "<script>" not in "".join(hit.snippet for hit in response.hits)
-    assert payload
+    ids = [hit.id for hit in response.hits]
+    assert len(ids) == min(response.total, 10)
+    assert len(set(ids)) == len(ids) and set(ids) <= KNOWN_IDS
+    for hit in response.hits:
+        assert "<" not in MARK_TAGS.sub("", hit.snippet), hit.snippet
+    payload = json.loads(json.dumps(response.to_json_dict()))
+    assert payload["total"] == response.total
+    assert [hit["id"] for hit in payload["results"]] == ids
 
 
 def test_there_are_at_least_200_hostile_queries() -> None:
