@@ -15,6 +15,7 @@ import pytest
 
 from corpus import Article, ReadReport, read_paths
 from indexer import build_index
+from search import SearchResponse
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -55,6 +56,30 @@ def build_webui_index(index_dir: Path) -> Path:
     """Index the 12 test articles plus the extra ones (hostile markup, more elections)."""
     build_index([*read_paths([ARTICLES], ReadReport()), *extra_articles()], index_dir)
     return index_dir
+
+
+def assert_consistent_page(response: SearchResponse, known_ids: set[str]) -> None:
+    """A search answer (for any query, however hostile) is a consistent first page: as
+    many distinct hits as the total allows, all of them articles of the index, snippets
+    whose only markup is ``<mark>``, and JSON that says the same total and ids. An
+    answer the time limit cut (a busy machine) says so instead of holding a full page."""
+    ids = [hit.id for hit in response.hits]
+    if response.total_exact:
+        assert len(ids) == min(response.total, response.request.per_page)
+    else:
+        assert len(ids) <= response.request.per_page
+        assert any("stopped" in notice for notice in response.notices), response.notices
+    assert len(set(ids)) == len(ids) and set(ids) <= known_ids
+    for hit in response.hits:
+        assert "<" not in re.sub(r"</?mark>", "", hit.snippet), hit.snippet
+    payload = json.loads(json.dumps(response.to_json_dict()))
+    assert payload["total"] == response.total
+    assert [hit["id"] for hit in payload["results"]] == ids
+
+
+def article_ids(path: Path) -> set[str]:
+    """The ids in a JSONL file of articles."""
+    return {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()}
 
 
 def metric(text: str, name: str, **labels: str) -> float | None:
