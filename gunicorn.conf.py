@@ -64,7 +64,7 @@ def _remove_own_metrics_dir(master_pid: int) -> None:
         shutil.rmtree(os.environ.get("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
 
 
-def on_starting(server) -> None:  # noqa: ANN001
+def on_starting(server) -> None:
     """Make the metrics folder (a private temporary one unless configured), starting
     from empty metrics (a reused folder may hold files of dead processes). The
     private folder goes when the master exits, also when it fails to start."""
@@ -77,13 +77,13 @@ def on_starting(server) -> None:  # noqa: ANN001
         os.remove(path)
 
 
-def child_exit(server, worker) -> None:  # noqa: ANN001
+def child_exit(server, worker) -> None:
     """Let the metrics of a finished worker stop counting as live gauges."""
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
 
 
-def on_exit(server) -> None:  # noqa: ANN001
+def on_exit(server) -> None:
     """Remove the temporary metrics folder this config created."""
     _remove_own_metrics_dir(os.getpid())

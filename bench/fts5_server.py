@@ -37,7 +37,7 @@ class Handler(BaseHTTPRequestHandler):
             conn = _local.conn = connect(self.index_dir)
         return conn
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:  # http.server's naming
         """Answer one GET."""
         url = urlsplit(self.path)
         if url.path == "/healthz":
@@ -60,7 +60,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Silence the access log."""
 
 

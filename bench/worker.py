@@ -101,7 +101,7 @@ def query_main(engine: str, index_dir: str, query_set: str) -> int:
                 }
             else:
                 reply = _run_pass(searcher, queries, command["variant"], command["budget_s"])
-        except Exception as error:  # noqa: BLE001 - reported to the parent, which records it
+        except Exception as error:  # reported to the parent, which records it
             reply = {"error": f"{type(error).__name__}: {error}"}
         print(json.dumps(reply), flush=True)
     return 0

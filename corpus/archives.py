@@ -100,7 +100,7 @@ def expand_file(path: Path, origin: str, report: ReadReport) -> Iterator[tuple[s
         except CapExceeded as error:
             report.add_problem(origin, str(error))
             return
-        except Exception as error:  # noqa: BLE001 - zlib.error, OSError, EOFError ...
+        except Exception as error:  # zlib.error, OSError, EOFError ...
             report.add_problem(origin, f"bad gzip: {_detail(error)}")
             return
     if origin.lower().endswith(".zip"):
@@ -117,7 +117,7 @@ def iter_zip(data: bytes, origin: str, report: ReadReport) -> Iterator[tuple[str
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except Exception as error:  # noqa: BLE001 - a hostile central directory fails many ways
+    except Exception as error:  # a hostile central directory fails many ways
         report.add_problem(origin, f"bad zip: {_detail(error)}")
         return
     unpacked_total = 0
@@ -132,7 +132,7 @@ def iter_zip(data: bytes, origin: str, report: ReadReport) -> Iterator[tuple[str
         try:
             with archive.open(info) as stream:
                 content = stream.read(MAX_FILE_BYTES + 1)
-        except Exception as error:  # noqa: BLE001 - zlib.error, BadZipFile (CRC), encrypted ...
+        except Exception as error:  # zlib.error, BadZipFile (CRC), encrypted ...
             report.add_problem(member, f"bad zip member: {_detail(error)}")
             continue
         unpacked_total += len(content)

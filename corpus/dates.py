@@ -99,7 +99,7 @@ def parse_date(text: str | None, *, relative_base: datetime | None = None) -> da
         warnings.simplefilter("ignore")
         try:
             parsed = _dateparser().parse(text, languages=["en"], settings=settings)
-        except Exception:  # noqa: BLE001 - any failure on odd text means "no date"
+        except Exception:  # any failure on odd text means "no date"
             return None
     return _as_utc_or_none(parsed) if parsed is not None else None
 

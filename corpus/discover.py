@@ -143,7 +143,7 @@ def read_input(
     try:
         for article in READERS[detected](data, origin, report):
             yield admit_article(article, report)
-    except Exception as error:  # noqa: BLE001 - one bad input must not end the whole run
+    except Exception as error:  # one bad input must not end the whole run
         detail = f"{type(error).__name__}: {error}"[:120]
         report.add_problem(origin, f"reader failed ({detail}): rest of this input skipped")
 

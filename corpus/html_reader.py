@@ -75,7 +75,7 @@ def looks_truncated(text: str) -> bool:
 def _full_soup(text: str) -> BeautifulSoup:
     try:
         soup = make_soup(text, "lxml")
-    except Exception:  # noqa: BLE001 - lxml can fail on pathological markup; retry slower
+    except Exception:  # lxml can fail on pathological markup; retry slower
         soup = make_soup(text, "html.parser")
     if soup.find("body") is None and soup.find("p") is None and "<" in text:
         soup = make_soup(text, "html.parser")

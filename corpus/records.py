@@ -31,7 +31,7 @@ def isolated(
     """``build(*args, **kwargs)``, or None with the failure named under ``where``."""
     try:
         return build(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - one bad record must not end its input
+    except Exception as error:  # one bad record must not end its input
         detail = f"{type(error).__name__}: {error}"[:_DETAIL_CHARS]
         report.add_problem(where, f"record failed ({detail}): this record skipped")
         return None

@@ -92,7 +92,7 @@ def verify_generation(generation: Path, expected: int | None) -> int:
     """
     try:
         ix = whoosh_index.open_dir(str(generation))
-    except Exception as error:  # noqa: BLE001 - any failure means "not servable"
+    except Exception as error:  # any failure means "not servable"
         raise IndexVerificationError(f"cannot open {generation.name}: {error}") from error
     try:
         with ix.searcher() as searcher:
@@ -105,7 +105,7 @@ def verify_generation(generation: Path, expected: int | None) -> int:
                         raise IndexVerificationError(f"document {docnum} has no stored id")
     except IndexVerificationError:
         raise
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise IndexVerificationError(f"cannot read {generation.name}: {error}") from error
     finally:
         ix.close()

@@ -92,7 +92,7 @@ def _run_writer(run: Callable[[], T], progress: Progress, report: ReadReport) ->
     return result
 
 
-def _write_options(func):  # noqa: ANN001, ANN202 - click decorator stack
+def _write_options(func):  # click decorator stack
     func = click.option(
         "--limit-mb",
         type=click.IntRange(min=16),

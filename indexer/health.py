@@ -155,7 +155,7 @@ def check_generation(generation: Path, result: CheckResult, *, deep: bool = Fals
     expected = manifest.article_count() if manifest else info.get("articles")
     try:
         result.articles = verify_generation(generation, expected)
-    except Exception as error:  # noqa: BLE001 - reported, not raised
+    except Exception as error:  # reported, not raised
         result.problems.append(str(error))
         return False
     _check_documents(generation, result)
@@ -220,7 +220,7 @@ def _check_documents(generation: Path, result: CheckResult) -> None:
                     break
             if seen != searcher.doc_count():
                 result.problems.append(f"read {seen} documents, index says {searcher.doc_count()}")
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         result.problems.append(f"reading documents failed: {error}")
     finally:
         ix.close()

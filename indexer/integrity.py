@@ -98,7 +98,7 @@ def _read_segment(reader: Any, name: str, result: DeepReadResult) -> None:
             blocks, postings = _read_term(matcher, doc_count)
             if postings != info.doc_frequency():
                 raise _BadBlock(f"{postings} postings, the term table says {info.doc_frequency()}")
-        except Exception as error:  # noqa: BLE001 - every failure is a finding
+        except Exception as error:  # every failure is a finding
             result.problems.append(
                 f"segment {name}: postings of {fieldname}:{text[:40]!r} unreadable "
                 f"({type(error).__name__}: {str(error)[:120]})"
@@ -113,7 +113,7 @@ def _read_segment(reader: Any, name: str, result: DeepReadResult) -> None:
             for _value in reader.column_reader(fieldname, translate=False):
                 pass
             result.columns += 1
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             result.problems.append(
                 f"segment {name}: column {fieldname} unreadable "
                 f"({type(error).__name__}: {str(error)[:120]})"
@@ -125,14 +125,14 @@ def read_postings(generation: Path) -> DeepReadResult:
     result = DeepReadResult()
     try:
         ix = whoosh_index.open_dir(str(generation))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         result.problems.append(f"cannot open {generation.name}: {error}")
         return result
     try:
         with ix.reader() as reader:
             for leaf, _offset in reader.leaf_readers():
                 _read_segment(leaf, leaf._segment.segment_id(), result)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         result.problems.append(f"reading postings failed: {type(error).__name__}: {error}")
     finally:
         ix.close()

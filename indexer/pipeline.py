@@ -97,7 +97,7 @@ def _worker_main(generation: str, limit_mb: int, jobs: Any, results: Any, parent
             writer._close_segment()
             segment = None
         results.put(("ok", segment, count))
-    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+    except BaseException:  # reported to the parent, which raises
         results.put(("error", traceback.format_exc(), 0))
 
 
@@ -243,5 +243,5 @@ class IndexFeeder:
         try:
             if not self.writer.is_closed:
                 self.writer.cancel()
-        except Exception:  # noqa: BLE001 - cleanup after another error
+        except Exception:  # cleanup after another error
             pass

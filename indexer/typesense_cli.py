@@ -31,7 +31,7 @@ from indexer.typesense_writer import (
 EXIT_OK, EXIT_FAILED, EXIT_PROBLEMS = 0, 1, 3
 
 
-def _options(function):  # noqa: ANN001, ANN202 - click decorator stack
+def _options(function):  # click decorator stack
     function = click.option(
         "--alias",
         default=lambda: os.environ.get("BROADSHEET_TYPESENSE_ALIAS") or DEFAULT_ALIAS,
@@ -50,7 +50,7 @@ def _options(function):  # noqa: ANN001, ANN202 - click decorator stack
     )(function)
 
 
-def _client(nodes: str, api_key: str):  # noqa: ANN202
+def _client(nodes: str, api_key: str):
     if not nodes or not api_key:
         raise click.UsageError("--nodes and --api-key (or their environment variables) are needed")
     try:

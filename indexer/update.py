@@ -313,7 +313,7 @@ def _add_files(
     return count
 
 
-def _read_all(path: Path, fmt: str | None, report: ReadReport, entry: FileEntry):  # noqa: ANN202
+def _read_all(path: Path, fmt: str | None, report: ReadReport, entry: FileEntry):
     """Every article of ``path`` in reader order (duplicates included), recording ids."""
     for article in read_file(path, fmt, report):
         entry.articles.append((article.id, duplicate_key(article)))

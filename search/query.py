@@ -99,7 +99,7 @@ class TermSet(wq.MultiTerm):
         for text in self.texts:
             yield field.to_bytes(text)
 
-    def matcher(self, searcher, context=None):  # noqa: ANN001, ANN201
+    def matcher(self, searcher, context=None):
         """One sorted list of every document holding any of the terms (read once per
         reader: a search runs the query twice, to count and to rank)."""
         reader = searcher.reader()
@@ -220,8 +220,8 @@ def _scanned(reader: IndexReader, node: wq.Query) -> Iterator[bytes | None]:
     what matched: ``*xyz`` reads the whole lexicon and may match nothing)."""
     if isinstance(node, wq.PatternQuery) and not isinstance(node, wq.Prefix):
         field = reader.schema[node.fieldname]
-        pattern = re.compile(node._get_pattern())  # noqa: SLF001 - Whoosh's own pattern
-        prefix = node._find_prefix(node.text)  # noqa: SLF001
+        pattern = re.compile(node._get_pattern())  # Whoosh's own pattern
+        prefix = node._find_prefix(node.text)
         candidates = (
             reader.expand_prefix(node.fieldname, prefix)
             if prefix
@@ -230,7 +230,7 @@ def _scanned(reader: IndexReader, node: wq.Query) -> Iterator[bytes | None]:
         for btext in candidates:
             yield btext if pattern.match(field.from_bytes(btext)) else None
         return
-    yield from node._btexts(reader)  # noqa: SLF001 - prefixes and ranges: every entry matches
+    yield from node._btexts(reader)  # prefixes and ranges: every entry matches
 
 
 def _expansions(
@@ -360,14 +360,14 @@ def _parse_leniently(text: str, schema: Schema, op: str, notices: list[str]) -> 
     attempt: Callable[[str], wq.Query] = parser.parse
     try:
         query = attempt(rewrite_plus_minus(text))
-    except Exception:  # noqa: BLE001 - third-party parser; any failure means "read as words"
+    except Exception:  # third-party parser; any failure means "read as words"
         query = wq.NullQuery
     if isinstance(query, type(wq.NullQuery)):
         words = _SYNTAX.sub(" ", text).strip()
         if words and words != text.strip():
             try:
                 query = attempt(words)
-            except Exception:  # noqa: BLE001 - as above
+            except Exception:  # as above
                 query = wq.NullQuery
             if not isinstance(query, type(wq.NullQuery)):
                 notices.append(

@@ -34,7 +34,7 @@ RELATED_KEY_WORDS = 5
 class NormalizeFilter(Filter):
     """Drop inner punctuation as Typesense's tokenizer does ("U.S." -> "us")."""
 
-    def __call__(self, tokens):  # noqa: ANN001, ANN204 - whoosh Filter protocol
+    def __call__(self, tokens):  # whoosh Filter protocol
         for token in tokens:
             token.text = _NON_WORD.sub("", token.text)
             yield token

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
-from typesense_servers import API_KEY, binary_or_reason, typesense_node  # noqa: E402
+from typesense_servers import API_KEY, binary_or_reason, typesense_node
 
-from corpus import ReadReport, read_paths  # noqa: E402
-from search import SearchRequest  # noqa: E402
+from corpus import ReadReport, read_paths
+from search import SearchRequest
 
 
 def queries_for(articles: list, count: int = 100) -> list[SearchRequest]:

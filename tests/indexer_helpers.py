@@ -12,8 +12,8 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from conftest import ARTICLES, REPO
 from indexer.generations import current_generation
+from support import ARTICLES, REPO
 
 WORDS = (
     "harbour council election storm market trade minister budget river bridge school "

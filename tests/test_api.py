@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_webui import build_webui_index
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
+from support import build_webui_index
 from webui import SERVICE_KEY, create_app
 
 API_KEYS = {"query", "total", "page", "per_page", "took_ms", "results", "facets", "suggestion"}
@@ -20,12 +23,12 @@ def webui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def wclient(webui_index: Path):  # noqa: ANN201
+def wclient(webui_index: Path):
     """A test client over the extended index."""
     return create_app({"TESTING": True, "INDEX_DIR": str(webui_index)}).test_client()
 
 
-def assert_error(response, status: int, code: str, param: str | None = None) -> dict:  # noqa: ANN001
+def assert_error(response: TestResponse, status: int, code: str, param: str | None = None) -> dict:
     """The one JSON error shape, with CORS, never HTML."""
     assert response.status_code == status
     assert response.mimetype == "application/json"
@@ -37,7 +40,7 @@ def assert_error(response, status: int, code: str, param: str | None = None) -> 
     return payload["error"]
 
 
-def test_search_contract(client) -> None:  # noqa: ANN001
+def test_search_contract(client: FlaskClient) -> None:
     response = client.get("/api/search?q=election&per_page=1")
     assert response.status_code == 200 and response.is_json
     payload = response.get_json()
@@ -55,7 +58,7 @@ def test_search_contract(client) -> None:  # noqa: ANN001
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_search_filters_by_tag_source_dates_and_month(client) -> None:  # noqa: ANN001
+def test_search_filters_by_tag_source_dates_and_month(client: FlaskClient) -> None:
     payload = client.get("/api/search?tag=Economy&tag=Education&source=Harbour+Times").get_json()
     assert {hit["id"] for hit in payload["results"]} == {"t-shipping", "t-budget-old"}
     payload = client.get("/api/search?from=2023-12-31&to=2023-12-31").get_json()
@@ -64,7 +67,7 @@ def test_search_filters_by_tag_source_dates_and_month(client) -> None:  # noqa: 
     assert {hit["id"] for hit in payload["results"]} == {"t-climate-1", "t-climate-2"}
 
 
-def test_cors_preflight_for_get(client) -> None:  # noqa: ANN001
+def test_cors_preflight_for_get(client: FlaskClient) -> None:
     response = client.options(
         "/api/search",
         headers={"Origin": "https://x.example", "Access-Control-Request-Method": "GET"},
@@ -74,7 +77,7 @@ def test_cors_preflight_for_get(client) -> None:  # noqa: ANN001
     assert "GET" in response.headers["Access-Control-Allow-Methods"]
 
 
-def test_article_route(wclient) -> None:  # noqa: ANN001
+def test_article_route(wclient: FlaskClient) -> None:
     response = wclient.get("/api/articles/w-election-3")
     assert response.status_code == 200 and response.is_json
     article = response.get_json()
@@ -89,16 +92,16 @@ def test_article_route(wclient) -> None:  # noqa: ANN001
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_article_text_is_returned_as_plain_text(wclient) -> None:  # noqa: ANN001
+def test_article_text_is_returned_as_plain_text(wclient: FlaskClient) -> None:
     article = wclient.get("/api/articles/w-xss").get_json()
     assert article["title"].startswith("<script>")  # JSON carries text; clients escape it
 
 
-def test_article_not_found(client) -> None:  # noqa: ANN001
+def test_article_not_found(client: FlaskClient) -> None:
     assert_error(client.get("/api/articles/nope"), 404, "not_found")
 
 
-def test_suggest_opensearch_format(client) -> None:  # noqa: ANN001
+def test_suggest_opensearch_format(client: FlaskClient) -> None:
     response = client.get("/api/suggest?q=elec")
     assert response.status_code == 200
     assert response.mimetype == "application/x-suggestions+json" and response.is_json
@@ -112,7 +115,7 @@ def test_suggest_opensearch_format(client) -> None:  # noqa: ANN001
     assert query == "budget vo" and all(c.startswith("budget vo") for c in completions)
 
 
-def test_suggest_too_long_is_400(client) -> None:  # noqa: ANN001
+def test_suggest_too_long_is_400(client: FlaskClient) -> None:
     assert_error(
         client.get("/api/suggest", query_string={"q": "x" * 201}), 400, "invalid_parameter", "q"
     )
@@ -136,23 +139,27 @@ def test_suggest_too_long_is_400(client) -> None:  # noqa: ANN001
         ("page=101&per_page=100", "page", "invalid_parameter"),
     ],
 )
-def test_search_errors_have_one_json_shape(client, query: str, param: str, code: str) -> None:  # noqa: ANN001
+def test_search_errors_have_one_json_shape(
+    client: FlaskClient, query: str, param: str, code: str
+) -> None:
     assert_error(client.get(f"/api/search?q=x&{query}"), 400, code, param)
 
 
-def test_overlong_query_is_400(client) -> None:  # noqa: ANN001
+def test_overlong_query_is_400(client: FlaskClient) -> None:
     response = client.get("/api/search", query_string={"q": "word " * 2001})
     error = assert_error(response, 400, "invalid_parameter", "q")
     assert "longer than" in error["message"]
 
 
-def test_unknown_route_and_method(client) -> None:  # noqa: ANN001
+def test_unknown_route_and_method(client: FlaskClient) -> None:
     assert_error(client.get("/api/nothing-here"), 404, "not_found")
     assert_error(client.post("/api/search"), 405, "method_not_allowed")
 
 
-def test_unexpected_failure_is_json_500_not_html(app, monkeypatch) -> None:  # noqa: ANN001
-    def boom(request):  # noqa: ANN001, ANN202
+def test_unexpected_failure_is_json_500_not_html(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(request):
         raise RuntimeError("kaputt")
 
     monkeypatch.setattr(app.extensions[SERVICE_KEY], "search", boom)
@@ -162,12 +169,12 @@ def test_unexpected_failure_is_json_500_not_html(app, monkeypatch) -> None:  # n
 
 
 @pytest.mark.parametrize("q", ["(", '"', "http://x", "a AND", "\\", "[", "{", "*", "title:", "<b>"])
-def test_hostile_queries_answer_200(client, q: str) -> None:  # noqa: ANN001
+def test_hostile_queries_answer_200(client: FlaskClient, q: str) -> None:
     assert client.get("/api/search", query_string={"q": q}).status_code == 200
     assert client.get("/", query_string={"q": q}).status_code == 200
 
 
-def test_missing_index_is_503_in_the_error_shape(tmp_path) -> None:  # noqa: ANN001
+def test_missing_index_is_503_in_the_error_shape(tmp_path: Path) -> None:
     client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
     for path in ("/api/search?q=x", "/api/articles/x", "/api/suggest?q=ab"):
         assert_error(client.get(path), 503, "index_unavailable")
@@ -182,7 +189,9 @@ def test_missing_index_is_503_in_the_error_shape(tmp_path) -> None:  # noqa: ANN
         ("/api/articles/t-budget-title?format=csv", "format"),
     ],
 )
-def test_unknown_parameters_are_a_400_naming_them(client, path: str, param: str) -> None:  # noqa: ANN001
+def test_unknown_parameters_are_a_400_naming_them(
+    client: FlaskClient, path: str, param: str
+) -> None:
     """Issue 18: a parameter the API does not know is an error, not silently ignored."""
     answer = client.get(path)
     assert answer.status_code == 400

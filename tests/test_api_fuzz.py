@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_helpers import Answer, api_error_problem, url_path
 
-from conftest import DATA, build_from
+from support import DATA, build_from
 from webui import create_app
 
 CORPUS = DATA / "search" / "corpus.jsonl"

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from test_webui import build_webui_index
 
+from support import build_webui_index
 from webui import create_app
 from webui.openapi import openapi_document
 
@@ -60,14 +61,14 @@ def schema_pointer(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def wclient(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def wclient(tmp_path_factory: pytest.TempPathFactory):
     """A client over the extended test index."""
     index_dir: Path = build_webui_index(tmp_path_factory.mktemp("openapi") / "ix")
     return create_app({"TESTING": True, "INDEX_DIR": str(index_dir)}).test_client()
 
 
 @pytest.fixture(scope="module")
-def document(wclient) -> dict:  # noqa: ANN001
+def document(wclient: FlaskClient) -> dict:
     """The served document."""
     response = wclient.get("/api/openapi.json")
     assert response.status_code == 200 and response.is_json
@@ -96,7 +97,7 @@ def test_document_is_openapi_3_1(document: dict) -> None:
             target = target[part]
 
 
-def test_every_app_api_route_is_documented(wclient, document: dict) -> None:  # noqa: ANN001
+def test_every_app_api_route_is_documented(wclient: FlaskClient, document: dict) -> None:
     rules = {
         re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for rule in wclient.application.url_map.iter_rules()
@@ -145,7 +146,7 @@ def test_real_responses_match_the_document(
     url: str,
     route: str,
     status: int,
-    media: str,  # noqa: ANN001
+    media: str,
 ) -> None:
     response = wclient.get(url)
     assert response.status_code == status and response.mimetype == media

@@ -1,4 +1,5 @@
-"""Layering rules: the core packages never import the web framework."""
+"""Layering rules: the core packages never import the web framework; no test module imports
+another or conftest."""
 
 from __future__ import annotations
 
@@ -53,3 +54,57 @@ def test_the_detector_sees_flask_imports(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("import os\nfrom flask import Flask\n", encoding="utf-8")
     assert "flask" in imported_modules(module)
+
+
+def is_test_module(name: str) -> bool:
+    """Whether a dotted module name is a test module (``test_*``) or a conftest."""
+    last = name.rsplit(".", 1)[-1]
+    return last == "conftest" or last.startswith("test_")
+
+
+def imported_test_modules(path: Path) -> set[str]:
+    """The test modules and conftests that ``path`` imports, wherever in it (a name
+    imported from a module counts too: ``from tests import test_api``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+            names.update(alias.name for alias in node.names)
+    return {name for name in names if is_test_module(name)}
+
+
+def test_no_test_module_imports_another_test_module_or_conftest() -> None:
+    """Shared helpers live in tests/support.py and the other helper modules, shared
+    fixtures in conftest.py (which pytest loads itself): a test module that imports
+    another ties the two together and collects the imported fixtures and tests twice.
+    The helper modules are held to the same rule, so no import reaches a test module
+    through them."""
+    files = [path for path in sorted((REPO / "tests").glob("*.py")) if path.name != "conftest.py"]
+    assert len(files) > 50
+    offenders = {
+        str(f.relative_to(REPO)): sorted(modules)
+        for f in files
+        if (modules := imported_test_modules(f))
+    }
+    assert offenders == {}
+
+
+def test_the_detector_sees_imports_of_test_modules(tmp_path: Path) -> None:
+    module = tmp_path / "test_m.py"
+    module.write_text(
+        "import os\nfrom support import DATA\nfrom pytest import fixture\n"
+        "def f():\n    from conftest import REPO\n"
+        "import test_webui\nfrom test_browser import browser\nfrom . import test_api\n"
+        "from tests.test_search import x\n",
+        encoding="utf-8",
+    )
+    assert imported_test_modules(module) == {
+        "conftest",
+        "test_webui",
+        "test_browser",
+        "test_api",
+        "tests.test_search",
+    }

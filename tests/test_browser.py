@@ -1,65 +1,29 @@
 """The web UI in a real headless Chromium, served by a real gunicorn.
 
-Skips only where Debian's chromium and chromium-driver are not installed; CI
-installs them and sets BROADSHEET_REQUIRE_BROWSER=1, which turns a skip into a failure.
+The headless Chromium is the `browser` fixture (conftest.py, tests/browser_helpers.py).
 Screenshots go to var/test-artifacts/ (gitignored).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.remote.webdriver import WebDriver
 
+from browser_helpers import heading, severe_console_messages, wait_for
 from servers import gunicorn
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """A headless Chromium (module-wide); skipped where it is not installed."""
-    if not (CHROMIUM and CHROMEDRIVER):
-        if os.environ.get("BROADSHEET_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium and chromedriver are required (BROADSHEET_REQUIRE_BROWSER=1)")
-        pytest.skip("chromium/chromedriver not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """gunicorn (with gunicorn.conf.py) over the extended test index."""
-    from test_webui import build_webui_index
+    from support import build_webui_index
 
     folder = tmp_path_factory.mktemp("browser")
     index_dir = build_webui_index(folder / "ix")
@@ -68,28 +32,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def wait_for(browser, condition, timeout: float = 10) -> None:  # noqa: ANN001
-    """Wait until ``condition(driver)`` is true."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(browser, timeout).until(condition)
-
-
-def heading(browser) -> str:  # noqa: ANN001
-    """The page's one h1."""
-    from selenium.webdriver.common.by import By
-
-    headings = browser.find_elements(By.TAG_NAME, "h1")
-    assert len(headings) == 1
-    return headings[0].text
-
-
-def severe_console_messages(browser) -> list[str]:  # noqa: ANN001
-    """Console errors since the last call (CSP violations, failed loads, script errors)."""
-    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-
-
-def full_page_screenshot(browser, width: int, path: Path) -> None:  # noqa: ANN001
+def full_page_screenshot(browser: WebDriver, width: int, path: Path) -> None:
     """Save the whole page as seen in a viewport ``width`` CSS pixels wide."""
     browser.set_window_size(width, 900)
     metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}
@@ -104,7 +47,7 @@ def full_page_screenshot(browser, width: int, path: Path) -> None:  # noqa: ANN0
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_hotkey_query_and_autocomplete(browser, base_url: str) -> None:  # noqa: ANN001
+def test_hotkey_query_and_autocomplete(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -137,7 +80,7 @@ def test_hotkey_query_and_autocomplete(browser, base_url: str) -> None:  # noqa:
     assert severe_console_messages(browser) == []
 
 
-def test_facets_sort_pages_article_and_related(browser, base_url: str) -> None:  # noqa: ANN001
+def test_facets_sort_pages_article_and_related(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
@@ -185,7 +128,7 @@ def test_facets_sort_pages_article_and_related(browser, base_url: str) -> None: 
     assert severe_console_messages(browser) == []
 
 
-def test_timeline_bar_narrows_the_dates(browser, base_url: str) -> None:  # noqa: ANN001
+def test_timeline_bar_narrows_the_dates(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(base_url + "/?q=election")
@@ -197,7 +140,7 @@ def test_timeline_bar_narrows_the_dates(browser, base_url: str) -> None:  # noqa
     assert browser.find_element(By.ID, "from").get_attribute("value") == "2024-01-01"
 
 
-def test_hostile_text_and_query_never_execute(browser, base_url: str) -> None:  # noqa: ANN001
+def test_hostile_text_and_query_never_execute(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(base_url + "/articles/w-xss")
@@ -218,7 +161,7 @@ def test_hostile_text_and_query_never_execute(browser, base_url: str) -> None:  
     assert browser.execute_script("return window.__xss") is None
 
 
-def test_screenshots_and_no_sideways_scroll(browser, base_url: str) -> None:  # noqa: ANN001
+def test_screenshots_and_no_sideways_scroll(browser: WebDriver, base_url: str) -> None:
     url = base_url + "/?q=election OR budget OR trade&op=or&per_page=5"
     try:
         for width in (1280, 360):
@@ -248,7 +191,7 @@ def test_screenshots_and_no_sideways_scroll(browser, base_url: str) -> None:  # 
     assert (ARTIFACTS / "results-360.png").stat().st_size > 10_000
 
 
-def test_works_without_javascript(browser, base_url: str) -> None:  # noqa: ANN001
+def test_works_without_javascript(browser: WebDriver, base_url: str) -> None:
     """With scripts disabled the Apply buttons show and the forms still work."""
     from selenium.webdriver.common.by import By
 

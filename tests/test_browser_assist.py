@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from selenium.webdriver.remote.webdriver import WebDriver
 from spelling_corpus import spelling_articles
-from test_browser import browser, severe_console_messages, wait_for  # noqa: F401 - fixture
 
+from browser_helpers import severe_console_messages, wait_for
 from indexer import build_index
 from servers import gunicorn
 
@@ -27,7 +28,7 @@ def assist_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def test_showing_results_for_and_search_instead(browser, assist_url: str) -> None:  # noqa: ANN001, F811
+def test_showing_results_for_and_search_instead(browser: WebDriver, assist_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(assist_url + "/?q=climat+chnage")
@@ -43,7 +44,7 @@ def test_showing_results_for_and_search_instead(browser, assist_url: str) -> Non
     assert severe_console_messages(browser) == []
 
 
-def test_missing_words_of_relaxed_hits(browser, assist_url: str) -> None:  # noqa: ANN001, F811
+def test_missing_words_of_relaxed_hits(browser: WebDriver, assist_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(assist_url + "/?q=kerry+budget&per_page=50")
@@ -55,7 +56,7 @@ def test_missing_words_of_relaxed_hits(browser, assist_url: str) -> None:  # noq
     assert "without: kerry, budget" in notice
 
 
-def test_autocomplete_continues_the_phrase(browser, assist_url: str) -> None:  # noqa: ANN001, F811
+def test_autocomplete_continues_the_phrase(browser: WebDriver, assist_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(assist_url + "/")

@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_browser import browser, heading, wait_for  # noqa: F401 - fixture
-from test_webui import build_webui_index
+from selenium.webdriver.remote.webdriver import WebDriver
 
+from browser_helpers import heading, wait_for
 from corpus.article import Article
 from indexer import build_index
 from servers import gunicorn
+from support import build_webui_index
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -89,7 +90,7 @@ def axe_source() -> str:
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 
-def axe_violations(browser, source: str) -> list[str]:  # noqa: ANN001, F811
+def axe_violations(browser: WebDriver, source: str) -> list[str]:
     """axe-core's violations on the page loaded now (WCAG 2 A/AA and best practice)."""
     browser.execute_script(source)
     result = browser.execute_async_script(
@@ -102,7 +103,9 @@ def axe_violations(browser, source: str) -> list[str]:  # noqa: ANN001, F811
     return list(result)
 
 
-def test_axe_finds_nothing_light_and_dark(browser, base_url: str, axe_source: str) -> None:  # noqa: ANN001, F811
+def test_axe_finds_nothing_light_and_dark(
+    browser: WebDriver, base_url: str, axe_source: str
+) -> None:
     browser.set_script_timeout(60)
     pages = {
         "home": "/",
@@ -127,7 +130,7 @@ def test_axe_finds_nothing_light_and_dark(browser, base_url: str, axe_source: st
     assert found == {}
 
 
-def tabs_to(browser, selector: str, limit: int = 60) -> int:  # noqa: ANN001, F811
+def tabs_to(browser: WebDriver, selector: str, limit: int = 60) -> int:
     """Presses of Tab from the top of the page until the element ``selector`` has focus."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
@@ -142,7 +145,7 @@ def tabs_to(browser, selector: str, limit: int = 60) -> int:  # noqa: ANN001, F8
 
 
 def test_1_first_result_within_15_tabs_and_skip_link_lands_on_results(
-    browser,  # noqa: ANN001, F811
+    browser: WebDriver,
     base_url: str,
 ) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
@@ -175,7 +178,7 @@ def test_1_first_result_within_15_tabs_and_skip_link_lands_on_results(
     assert browser.switch_to.active_element == first
 
 
-def test_2_focused_timeline_bar_has_an_outline(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_2_focused_timeline_bar_has_an_outline(browser: WebDriver, base_url: str) -> None:
     browser.get(base_url + "/?q=election")
     bar = browser.execute_script(
         "const a = [...document.querySelectorAll('figure.timeline a')]"
@@ -186,7 +189,7 @@ def test_2_focused_timeline_bar_has_an_outline(browser, base_url: str) -> None: 
     assert float(target.value_of_css_property("stroke-width").rstrip("px")) >= 2
 
 
-def test_3_presets_count_back_from_the_archive_end(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_3_presets_count_back_from_the_archive_end(browser: WebDriver, base_url: str) -> None:
     browser.get(base_url + "/")
     note = browser.find_element("css selector", "#presets-note").text
     assert "ends on 5 January 2024" in note
@@ -198,7 +201,7 @@ def test_3_presets_count_back_from_the_archive_end(browser, base_url: str) -> No
     assert "2024" in years and "2023" in years
 
 
-def test_4_a_page_past_the_end_says_which_pages_exist(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_4_a_page_past_the_end_says_which_pages_exist(browser: WebDriver, base_url: str) -> None:
     for page in (111, 99999):
         browser.get(base_url + f"/?q=election&page={page}")
         text = browser.find_element("css selector", "main").text
@@ -210,7 +213,9 @@ def test_4_a_page_past_the_end_says_which_pages_exist(browser, base_url: str) ->
         assert browser.find_elements("css selector", "ol.hits li")
 
 
-def test_5_dates_in_the_query_are_chips_and_fill_the_date_boxes(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_5_dates_in_the_query_are_chips_and_fill_the_date_boxes(
+    browser: WebDriver, base_url: str
+) -> None:
     browser.get(base_url + "/?q=election after:2023 before:2025")
     chips = browser.find_elements("css selector", ".chips .query-date a")
     texts = [chip.text for chip in chips]
@@ -224,7 +229,7 @@ def test_5_dates_in_the_query_are_chips_and_fill_the_date_boxes(browser, base_ur
 
 
 def test_6_most_viewed_only_where_views_are_known(
-    browser,  # noqa: ANN001, F811
+    browser: WebDriver,
     base_url: str,
     plain_url: str,
 ) -> None:
@@ -243,7 +248,9 @@ def test_6_most_viewed_only_where_views_are_known(
     )
 
 
-def test_7_browsing_without_words_lists_newest_first_and_says_so(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_7_browsing_without_words_lists_newest_first_and_says_so(
+    browser: WebDriver, base_url: str
+) -> None:
     browser.get(base_url + "/?per_page=50")
     assert "Newest first" in browser.find_element("css selector", ".order-note").text
     assert browser.find_element("css selector", "#sort option:checked").text == "Newest first"
@@ -253,7 +260,9 @@ def test_7_browsing_without_words_lists_newest_first_and_says_so(browser, base_u
     assert len(stamps) > 5 and stamps == sorted(stamps, reverse=True)
 
 
-def test_8_the_page_says_why_its_total_is_not_the_article_count(browser, plain_url: str) -> None:  # noqa: ANN001, F811
+def test_8_the_page_says_why_its_total_is_not_the_article_count(
+    browser: WebDriver, plain_url: str
+) -> None:
     browser.get(plain_url + "/")
     assert heading(browser).startswith("7 results")
     assert "8 articles: near-duplicate copies of a story are counted once" in (
@@ -261,7 +270,9 @@ def test_8_the_page_says_why_its_total_is_not_the_article_count(browser, plain_u
     )
 
 
-def test_9_facets_keep_urls_minimal_and_return_to_the_facet(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_9_facets_keep_urls_minimal_and_return_to_the_facet(
+    browser: WebDriver, base_url: str
+) -> None:
     browser.get(base_url + "/?q=election")
     label = browser.find_element(
         "xpath", "//fieldset[@id='facet-source']//label[span[normalize-space()='Harbour Times']]"
@@ -272,7 +283,9 @@ def test_9_facets_keep_urls_minimal_and_return_to_the_facet(browser, base_url: s
     assert browser.current_url.endswith("#facet-source")
 
 
-def test_10_narrow_timeline_labels_apart_and_targets_24px(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_10_narrow_timeline_labels_apart_and_targets_24px(
+    browser: WebDriver, base_url: str
+) -> None:
     browser.set_window_size(360, 900)
     metrics = {"width": 360, "height": 900, "deviceScaleFactor": 1, "mobile": True}
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
@@ -301,7 +314,9 @@ def test_10_narrow_timeline_labels_apart_and_targets_24px(browser, base_url: str
         browser.set_window_size(1280, 900)
 
 
-def test_11_time_facets_newest_first_and_long_lists_show_more(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_11_time_facets_newest_first_and_long_lists_show_more(
+    browser: WebDriver, base_url: str
+) -> None:
     browser.get(base_url + "/")
     months = browser.find_elements("css selector", "#facet-month .facet-value input")
     values = [box.get_attribute("value") for box in months]
@@ -320,7 +335,7 @@ def test_11_time_facets_newest_first_and_long_lists_show_more(browser, base_url:
 
 
 def test_12_article_keeps_the_query_marks_it_and_leads_back(
-    browser,  # noqa: ANN001, F811
+    browser: WebDriver,
     base_url: str,
     plain_url: str,
 ) -> None:
@@ -343,7 +358,7 @@ def test_12_article_keeps_the_query_marks_it_and_leads_back(
     assert published == "10 January 2015"
 
 
-def test_13_collapsing_can_be_turned_back_on(browser, plain_url: str) -> None:  # noqa: ANN001, F811
+def test_13_collapsing_can_be_turned_back_on(browser: WebDriver, plain_url: str) -> None:
     browser.get(plain_url + "/?q=ferry")
     browser.find_element("css selector", ".similar a").click()
     wait_for(browser, lambda d: "collapse=0" in d.current_url)
@@ -354,7 +369,7 @@ def test_13_collapsing_can_be_turned_back_on(browser, plain_url: str) -> None:  
     assert heading(browser).startswith("1 result")
 
 
-def test_14_notices_read_as_sentences(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_14_notices_read_as_sentences(browser: WebDriver, base_url: str) -> None:
     browser.get(base_url + "/?q=electio* date:notadate (budget")
     notices = [n.text for n in browser.find_elements("css selector", "p.notice")]
     assert notices
@@ -384,7 +399,7 @@ def test_16_compressed_answers_and_304s(base_url: str) -> None:
             assert len(plain.read()) > len(body)
 
 
-def test_17_titles_are_highlighted(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_17_titles_are_highlighted(browser: WebDriver, base_url: str) -> None:
     browser.get(base_url + "/?q=election")
     marks = browser.find_elements("css selector", "ol.hits h2 a mark")
     assert marks and all(m.text.lower().startswith("elect") for m in marks)

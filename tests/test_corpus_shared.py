@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from corpus import ReadReport, read_paths
 from corpus.evaluate import evaluate_folder, token_f1
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
-def _shared(*parts: str) -> Path:
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
-    return path
+from support import shared_path
 
 
 def test_seed_file() -> None:
-    seed = _shared("seeds", "000_04c64ecf05235352.txt")
+    seed = shared_path("seeds", "000_04c64ecf05235352.txt")
     report = ReadReport()
     [article] = list(read_paths([seed], report))
     assert article.date == datetime(2023, 7, 12, 3, 58, tzinfo=UTC)
@@ -40,7 +31,7 @@ def test_token_f1() -> None:
 
 
 def test_html_samples_quality_floor() -> None:
-    result = evaluate_folder(_shared("data", "html-samples"))
+    result = evaluate_folder(shared_path("data", "html-samples"))
     assert result.pages == 24
     assert result.title_exact_rate >= 0.8
     assert result.date_day_match_rate >= 0.8
@@ -48,14 +39,14 @@ def test_html_samples_quality_floor() -> None:
 
 
 def test_qq_page_with_wrong_declared_charset() -> None:
-    page = _shared("data", "html-samples", "qq", "source.html")
+    page = shared_path("data", "html-samples", "qq", "source.html")
     [article] = list(read_paths([page], ReadReport()))
     assert article.title.startswith("DeepMind新电脑已可利用记忆自学")
 
 
 @pytest.mark.slow
 def test_reuters_collection() -> None:
-    folder = _shared("data", "reuters21578")
+    folder = shared_path("data", "reuters21578")
     report = ReadReport()
     articles = list(read_paths(sorted(folder.glob("reut2-*.sgm*")), report))
     assert len(articles) > 20_000

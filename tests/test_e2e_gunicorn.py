@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -18,7 +19,7 @@ def get(url: str) -> tuple[int, str, str]:
         return response.status, response.headers["Content-Type"], response.read().decode()
 
 
-def test_gunicorn_serves_html_and_json(small_index) -> None:  # noqa: ANN001
+def test_gunicorn_serves_html_and_json(small_index: Path) -> None:
     with gunicorn(small_index) as base:
         status, content_type, body = get(f"{base}/api/search?q=election")
         assert status == 200 and content_type.startswith("application/json")
@@ -41,10 +42,10 @@ def test_gunicorn_serves_html_and_json(small_index) -> None:  # noqa: ANN001
             pytest.fail("per_page=0 was accepted")
 
 
-def test_workers_pick_up_a_rebuilt_index_without_restart(tmp_path) -> None:  # noqa: ANN001
+def test_workers_pick_up_a_rebuilt_index_without_restart(tmp_path: Path) -> None:
     import time
 
-    from conftest import ARTICLES, build_from
+    from support import ARTICLES, build_from
 
     index_dir = build_from([ARTICLES], tmp_path / "ix")
     with gunicorn(index_dir, extra_env={"BROADSHEET_REFRESH_SECONDS": "0.2"}) as base:

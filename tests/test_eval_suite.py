@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SHARED, shared_path
 from search.eval_suite import (
     COLLECTIONS,
     CollectionResult,
@@ -22,6 +21,7 @@ from search.eval_suite import (
     read_baselines,
     run_suite,
 )
+from support import REPO, SHARED, shared_path
 
 pytest.importorskip("ir_measures")
 

@@ -82,7 +82,7 @@ def test_an_index_without_unstemmed_fields_answers_quoted_words_stemmed(tmp_path
         old.close()
 
 
-def hit_of(service: SearchService, q: str, article_id: str):  # noqa: ANN201
+def hit_of(service: SearchService, q: str, article_id: str):
     response = service.search(SearchRequest(q=q, collapse=False, per_page=50))
     return next(hit for hit in response.hits if hit.id == article_id)
 

@@ -33,11 +33,11 @@ from whoosh import writing
 from whoosh.qparser import MultifieldParser
 from whoosh.system import pack_uint
 
-from conftest import REPO
 from corpus import Article, ReadReport, read_paths
 from indexer import build_index, field_terms, posting_pool, whoosh_fixes
 from indexer.schema import article_to_document, build_schema, minhash_sketch
 from search import SearchRequest, SearchService
+from support import REPO
 
 DEMO = REPO / "corpus" / "demo" / "wikinews_en_tosca.jsonl.gz"
 QUERIES = ["oil prices", "election", '"prime minister"', "police OR fire", "storm -rain", "b*"]

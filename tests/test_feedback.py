@@ -44,13 +44,13 @@ QUERY = "reactor safety inspection report"
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def index(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("feedback") / "index"
     build_index(ARTICLES, folder)
     return folder
 
 
-def ranked(index, q: str, feedback: bool) -> list[str]:  # noqa: ANN001
+def ranked(index, q: str, feedback: bool) -> list[str]:
     params = DEFAULT_RANKING if feedback else DEFAULT_RANKING.with_(feedback_docs=0)
     service = SearchService(index, ranking=params)
     try:
@@ -60,7 +60,7 @@ def ranked(index, q: str, feedback: bool) -> list[str]:  # noqa: ANN001
     return [hit.id for hit in response.hits]
 
 
-def test_feedback_reranks_but_never_adds_or_drops_a_match(index) -> None:  # noqa: ANN001
+def test_feedback_reranks_but_never_adds_or_drops_a_match(index) -> None:
     without, with_ = ranked(index, QUERY, False), ranked(index, QUERY, True)
     assert set(with_) == set(without)
     # The story about the feedback words ("uranium", "centrifuge") rises above the one
@@ -69,11 +69,11 @@ def test_feedback_reranks_but_never_adds_or_drops_a_match(index) -> None:  # noq
     assert with_.index("centrifuge-only") <= without.index("centrifuge-only")
 
 
-def test_short_queries_are_not_expanded(index) -> None:  # noqa: ANN001
+def test_short_queries_are_not_expanded(index) -> None:
     assert ranked(index, "reactor safety", True) == ranked(index, "reactor safety", False)
 
 
-def test_bo1_weights_follow_the_formula(index) -> None:  # noqa: ANN001
+def test_bo1_weights_follow_the_formula(index) -> None:
     from indexer.schema import TEXT_ANALYZER
     from search.feedback import FEEDBACK_FIELDS
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import pytest
+from flask.testing import FlaskClient
 
 OS_NS = "{http://a9.com/-/spec/opensearch/1.1/}"
 
 
-def parse_feed(client, url: str):  # noqa: ANN001, ANN201
+def parse_feed(client: FlaskClient, url: str):
     """Fetch and parse a feed; it must be served as Atom and parse without complaint."""
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "application/atom+xml"
@@ -21,7 +23,7 @@ def parse_feed(client, url: str):  # noqa: ANN001, ANN201
     return feed
 
 
-def test_atom_feed_of_a_search(client) -> None:  # noqa: ANN001
+def test_atom_feed_of_a_search(client: FlaskClient) -> None:
     feed = parse_feed(client, "/search.atom?q=election&tag=Politics")
     assert "election" in feed.feed.title
     alternate = next(link for link in feed.feed.links if link.rel == "alternate")
@@ -39,19 +41,19 @@ def test_atom_feed_of_a_search(client) -> None:  # noqa: ANN001
         assert "Politics" in [tag.term for tag in entry.tags]
 
 
-def test_feed_is_newest_first_whatever_the_sort(client) -> None:  # noqa: ANN001
+def test_feed_is_newest_first_whatever_the_sort(client: FlaskClient) -> None:
     feed = parse_feed(client, "/search.atom?q=&sort=oldest")
     published = [entry.published_parsed for entry in feed.entries if "published" in entry]
     assert published == sorted(published, reverse=True)
     assert len(feed.entries) == 12  # everything fits under the 50-entry cap
 
 
-def test_feed_caps_entries_and_honours_per_page(client) -> None:  # noqa: ANN001
+def test_feed_caps_entries_and_honours_per_page(client: FlaskClient) -> None:
     assert len(parse_feed(client, "/search.atom?q=&per_page=3").entries) == 3
     assert len(parse_feed(client, "/search.atom?q=&per_page=100").entries) == 12
 
 
-def test_feed_summary_is_the_escaped_snippet(client) -> None:  # noqa: ANN001
+def test_feed_summary_is_the_escaped_snippet(client: FlaskClient) -> None:
     feed = parse_feed(client, "/search.atom?q=election")
     assert all(entry.summary_detail.type == "text/html" for entry in feed.entries)
     assert all("election" in entry.summary for entry in feed.entries)
@@ -59,9 +61,8 @@ def test_feed_summary_is_the_escaped_snippet(client) -> None:  # noqa: ANN001
     assert "&lt;mark&gt;election&lt;/mark&gt;" in raw  # HTML carried escaped, as Atom wants
 
 
-def test_hostile_text_stays_text_in_the_feed(tmp_path) -> None:  # noqa: ANN001
-    from test_webui import build_webui_index
-
+def test_hostile_text_stays_text_in_the_feed(tmp_path: Path) -> None:
+    from support import build_webui_index
     from webui import create_app
 
     index_dir = build_webui_index(tmp_path / "ix")
@@ -75,21 +76,21 @@ def test_hostile_text_stays_text_in_the_feed(tmp_path) -> None:  # noqa: ANN001
     assert "<script>" in feed.feed.title
 
 
-def test_empty_search_feed_is_still_valid(client) -> None:  # noqa: ANN001
+def test_empty_search_feed_is_still_valid(client: FlaskClient) -> None:
     feed = parse_feed(client, "/search.atom?q=zzzqqq")
     assert feed.entries == [] and feed.feed.updated
 
 
-def test_feed_errors_are_400(client) -> None:  # noqa: ANN001
+def test_feed_errors_are_400(client: FlaskClient) -> None:
     assert client.get("/search.atom?per_page=1000").status_code == 400
 
 
-def test_search_page_links_its_feed(client) -> None:  # noqa: ANN001
+def test_search_page_links_its_feed(client: FlaskClient) -> None:
     html = client.get("/?q=budget&sort=views").get_data(as_text=True)
     assert 'type="application/atom+xml"' in html and "/search.atom?q=budget" in html
 
 
-def test_opensearch_description(client) -> None:  # noqa: ANN001
+def test_opensearch_description(client: FlaskClient) -> None:
     response = client.get("/opensearch.xml")
     assert response.status_code == 200
     assert response.mimetype == "application/opensearchdescription+xml"
@@ -107,5 +108,5 @@ def test_opensearch_description(client) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("path", ["/opensearch.xml", "/search.atom?q=x"])
-def test_feeds_carry_security_headers(client, path: str) -> None:  # noqa: ANN001
+def test_feeds_carry_security_headers(client: FlaskClient, path: str) -> None:
     assert client.get(path).headers["X-Content-Type-Options"] == "nosniff"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from conftest import ARTICLES, REPO, SEED, build_from, shared_path
 from corpus import Article, ReadReport, read_paths
 from indexer import IndexBusy, build_index, current_generation
 from indexer.generations import writer_lock
+from support import ARTICLES, REPO, SEED, build_from, shared_path
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from indexer_helpers import generations, run_indexer, split_articles, stored_docs
 
-from conftest import ARTICLES
 from indexer.generations import LOCK_NAME, current_generation, writer_lock
 from indexer.progress import Progress
+from support import ARTICLES
 
 
 def test_progress_is_a_live_bar_on_a_terminal() -> None:

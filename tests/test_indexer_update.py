@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from indexer_helpers import article_line, split_articles, stored_docs
 
-from conftest import ARTICLES, build_from
 from corpus import ReadReport
 from indexer.build import build_from_paths
 from indexer.generations import current_generation
 from indexer.sources import Manifest
 from indexer.update import NoManifest, update_from_paths
+from support import ARTICLES, build_from
 
 
 def build(folder: Path, index_dir: Path, workers: int = 1) -> None:
@@ -21,7 +21,7 @@ def build(folder: Path, index_dir: Path, workers: int = 1) -> None:
     build_from_paths([str(folder)], index_dir, report, workers=workers)
 
 
-def update(folder: Path, index_dir: Path, workers: int = 1):  # noqa: ANN201
+def update(folder: Path, index_dir: Path, workers: int = 1):
     return update_from_paths([str(folder)], index_dir, ReadReport(), workers=workers)
 
 

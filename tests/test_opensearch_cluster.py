@@ -15,6 +15,7 @@ Skips with the reason when the cluster cannot run here; fails instead when
 from __future__ import annotations
 
 import collections
+import importlib
 import itertools
 import json
 import os
@@ -29,9 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
-from conftest import REPO, shared_path
 from corpus import Article, ReadReport, read_paths
+from support import REPO, shared_path
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +78,7 @@ class Cluster:
         assert done.returncode == 0, f"cluster.py {' '.join(args)}: {done.stdout}{done.stderr}"
         return done.stdout
 
-    def client(self, *names: str):  # noqa: ANN201 - opensearchpy.OpenSearch, imported lazily
+    def client(self, *names: str):  # opensearchpy.OpenSearch, imported lazily
         """A client for the named nodes (all when none are named), kept until `close`."""
         from opensearchpy import OpenSearch
 
@@ -96,7 +98,7 @@ class Cluster:
 def cluster() -> Iterator[Cluster]:
     """Assemble the home (a no-op when done), start 3 nodes, wait for green; stop at the end."""
     try:
-        import opensearchpy  # noqa: F401 - the official client, see requirements-dev.txt
+        importlib.import_module("opensearchpy")  # the official client, see requirements-dev.txt
     except ImportError as error:
         _unavailable(f"opensearch-py not installed ({error}); see requirements-dev.txt")
     for tool in ("java", "mvn"):
@@ -336,7 +338,7 @@ def test_point_in_time_pages_a_fixed_view(cluster: Cluster, index: str, articles
         client.delete_pit(body={"pit_id": [pit]})
 
 
-def _shard_copies(client, index: str, timeout: float = 120.0) -> list[dict]:  # noqa: ANN001
+def _shard_copies(client: FlaskClient, index: str, timeout: float = 120.0) -> list[dict]:
     """``_cat/shards`` rows once every copy is started and reports its document count."""
     started = time.monotonic()
     while True:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from werkzeug.datastructures import MultiDict
 
@@ -107,7 +108,7 @@ def test_every_search_parameter_is_parsed_and_checked_on_the_web(parameter: Para
         assert getattr(parsed, parameter.field) == expected
 
 
-def test_the_api_accepts_every_parameter_and_refuses_others(client) -> None:  # noqa: ANN001
+def test_the_api_accepts_every_parameter_and_refuses_others(client: FlaskClient) -> None:
     for parameter in parameters_of(SEARCH):
         assert client.get("/api/search", query_string={parameter.name: ""}).status_code == 200
     answer = client.get("/api/search?fields=title")
@@ -152,7 +153,7 @@ def test_the_month_rule_is_the_same_everywhere(month: str, valid: bool) -> None:
     assert (result.exit_code == 2) is not valid  # 1 = no index: the month was accepted
 
 
-def test_every_facet_is_counted_shown_selectable_and_documented(client) -> None:  # noqa: ANN001
+def test_every_facet_is_counted_shown_selectable_and_documented(client: FlaskClient) -> None:
     payload = client.get("/api/search?q=").get_json()
     assert list(payload["facets"]) == list(FACET_NAMES)
     response_schema = openapi_document()["components"]["schemas"]["SearchResponse"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
 from spelling_corpus import spelling_articles
 
 from indexer import build_index
@@ -32,13 +33,13 @@ def svc(assist_index: Path) -> Iterator[SearchService]:
 
 
 @pytest.fixture()
-def client(assist_index: Path):  # noqa: ANN201
+def client(assist_index: Path):
     from webui import create_app
 
     return create_app({"TESTING": True, "INDEX_DIR": str(assist_index)}).test_client()
 
 
-def search(svc: SearchService, q: str, **options: object):  # noqa: ANN201
+def search(svc: SearchService, q: str, **options: object):
     return svc.search(SearchRequest(q=q, **options))
 
 
@@ -119,7 +120,7 @@ def test_a_generation_without_a_model_still_answers(tmp_path: Path, assist_index
         service.close()
 
 
-def test_page_shows_results_for_the_correction(client) -> None:  # noqa: ANN001
+def test_page_shows_results_for_the_correction(client: FlaskClient) -> None:
     page = BeautifulSoup(client.get("/?q=climat+chnage").data, "html.parser")
     corrected = page.select_one("p.corrected")
     assert corrected is not None
@@ -134,7 +135,7 @@ def test_page_shows_results_for_the_correction(client) -> None:  # noqa: ANN001
     assert "climate change" in typed.select_one(".suggestion").get_text()
 
 
-def test_page_shows_missing_words(client) -> None:  # noqa: ANN001
+def test_page_shows_missing_words(client: FlaskClient) -> None:
     page = BeautifulSoup(client.get("/?q=kerry+budget&per_page=50").data, "html.parser")
     lines = {" ".join(p.get_text().split()) for p in page.select("ol.hits p.missing")}
     assert lines == {"Missing: budget", "Missing: kerry"}
@@ -143,7 +144,7 @@ def test_page_shows_missing_words(client) -> None:  # noqa: ANN001
     assert "without: kerry, budget" in notice
 
 
-def test_api_fields(client) -> None:  # noqa: ANN001
+def test_api_fields(client: FlaskClient) -> None:
     data = client.get("/api/search?q=climat+chnage").get_json()
     assert data["corrected_query"] == "climate change" and data["total"] == 10
     data = client.get("/api/search?q=climat+chnage&correct=0").get_json()

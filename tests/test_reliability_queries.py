@@ -24,10 +24,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from reliability_helpers import Answer, HttpClient, answer_problems, too_long_for_gunicorn, url_path
-from test_search_hostile import _PIECES
 
-from conftest import DATA, build_from
 from servers import gunicorn
+from support import DATA, HOSTILE_QUERY_PIECES, build_from
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +165,11 @@ def fixed_requests() -> list[str]:
 
 
 query_text = st.lists(
-    st.one_of(st.sampled_from(_PIECES), st.sampled_from(FIXED_QUERIES[:60]), st.text(max_size=16)),
+    st.one_of(
+        st.sampled_from(HOSTILE_QUERY_PIECES),
+        st.sampled_from(FIXED_QUERIES[:60]),
+        st.text(max_size=16),
+    ),
     max_size=8,
 ).map(" ".join)
 param_value = st.one_of(

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from reliability_helpers import REQUIRED_HEADERS, HttpClient, api_error_problem, url_path
-from test_browser import browser  # noqa: F401 - the shared headless Chromium fixture
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from corpus.article import Article
 from indexer import build_index
@@ -83,8 +83,8 @@ TRAVERSALS = (
 @pytest.fixture(scope="module")
 def security_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the hostile articles plus the small test corpus."""
-    from conftest import ARTICLES
     from corpus import ReadReport, read_paths
+    from support import ARTICLES
 
     index_dir = tmp_path_factory.mktemp("security") / "ix"
     build_index([*read_paths([ARTICLES], ReadReport()), *HOSTILE_ARTICLES], index_dir)
@@ -105,7 +105,7 @@ def http_url(security_index: Path) -> Iterator[str]:
         yield base
 
 
-def assert_nothing_ran(driver, url: str) -> None:  # noqa: ANN001
+def assert_nothing_ran(driver: WebDriver, url: str) -> None:
     """Open ``url`` and assert no payload ran and none became markup."""
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
@@ -132,7 +132,7 @@ def assert_nothing_ran(driver, url: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.browser
-def test_reflected_xss_never_runs(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_reflected_xss_never_runs(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     for payload in PAYLOADS:
@@ -147,7 +147,7 @@ def test_reflected_xss_never_runs(browser, base_url: str) -> None:  # noqa: ANN0
 
 
 @pytest.mark.browser
-def test_stored_xss_never_runs(browser, base_url: str) -> None:  # noqa: ANN001, F811
+def test_stored_xss_never_runs(browser: WebDriver, base_url: str) -> None:
     from selenium.webdriver.common.by import By
 
     for url in (

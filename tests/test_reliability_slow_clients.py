@@ -21,8 +21,8 @@ from contextlib import ExitStack, contextmanager
 
 import pytest
 
-from conftest import build_from
 from servers import gunicorn
+from support import build_from
 
 pytestmark = pytest.mark.slow
 

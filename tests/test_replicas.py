@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ARTICLES, build_from
 from indexer.generations import current_generation
 from indexer.replicas import ReplicaError, publish_command, publish_replica
 from search import SearchRequest, SearchService
+from support import ARTICLES, build_from
 
 QUERIES = ["", "election", "budget", "turnout tariffs", '"climate change"', "budget NOT surplus"]
 
@@ -78,7 +78,7 @@ def test_publish_is_a_subcommand_of_python_m_indexer(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from conftest import REPO
+    from support import REPO
 
     primary = build_from([ARTICLES], tmp_path / "primary")
     result = subprocess.run(

@@ -21,7 +21,6 @@ import pytest
 from search_helpers import SteppingClock, build_words_index
 from whoosh import query as wq
 
-from conftest import build_from
 from indexer.schema import TEXT_ANALYZER
 from search import SearchRequest, SearchService, SearchTimedOut
 from search.assist import corrected_text
@@ -32,6 +31,7 @@ from search.query import parse_query
 from search.ranking import ranked
 from search.snippets import TermMatcher, make_snippet
 from search.spelling import SpellingModel
+from support import build_from
 from webui import create_app
 
 LIMIT = 1.5

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, REPO, build_from
 from search import SearchService
 from search.evaluate import EvaluationInputError, measure, read_qrels, read_topics, run_topics
+from support import DATA, REPO, build_from
 
 pytest.importorskip("ir_measures")
 

@@ -3,92 +3,37 @@ Also: a 2 MB body gets its snippet in bounded time."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, build_from
+from corpus import ReadReport, read_paths
 from corpus.article import Article
 from indexer import build_index
 from search import SearchRequest, SearchService
 from search.snippets import SNIPPET_CHARS
+from support import DATA, HOSTILE_QUERY_PIECES, article_ids, assert_consistent_page
 
 CORPUS = DATA / "search" / "corpus.jsonl"
+#: Stored text full of markup: a snippet of it shows the markup escaped, never as tags.
+MARKUP_ARTICLE = Article(
+    id="markup",
+    title="Volcano <b>report</b>",
+    body="<script>alert('volcano')</script> The volcano & the harbour <img src=x onerror=1>.",
+    date=datetime(2023, 6, 1, tzinfo=UTC),
+    tags=("Science",),
+    source="Daily Ledger",
+    url="https://example.org/markup",
+)
+KNOWN_IDS = article_ids(CORPUS) | {MARKUP_ARTICLE.id}
 
-_PIECES = [
-    "(",
-    ")",
-    '"',
-    ":",
-    "!",
-    "*",
-    "?",
-    "~",
-    "^",
-    "[",
-    "]",
-    "{",
-    "}",
-    "\\",
-    "-",
-    "+",
-    "AND",
-    "OR",
-    "NOT",
-    "ANDNOT",
-    "ANDMAYBE",
-    "http://x",
-    "title:",
-    "tag:",
-    "date:",
-    "after:",
-    "before:",
-    "date:[",
-    "date:[to",
-    'date:"',
-    "date:2023-13",
-    "date:0000",
-    "date:99999",
-    "volcano",
-    "the",
-    "a*",
-    "*",
-    "?*",
-    "~5",
-    '"a b"~99999999999',
-    "x^99999",
-    "title:(",
-    "foo:bar",
-    "\x00",
-    "🌋",
-    "שלום",
-    "مرحبا",
-    "\u202e",
-    "%s",
-    "'",
-    "''",
-    "<script>",
-    "&amp;",
-    "NOT NOT",
-    "(((",
-    ")))",
-    "-(",
-    '-"',
-    "+-",
-    "1e308",
-    "/",
-    "//",
-    "#",
-    "\t",
-    "\n",
-]
 
 _FIXED = [
     "",
@@ -148,7 +93,7 @@ _FIXED = [
 
 def _generated(count: int) -> list[str]:
     rng = random.Random(20240314)
-    return [" ".join(rng.choices(_PIECES, k=rng.randint(1, 8))) for _ in range(count)]
+    return [" ".join(rng.choices(HOSTILE_QUERY_PIECES, k=rng.randint(1, 8))) for _ in range(count)]
 
 
 HOSTILE = _FIXED + _generated(200)
@@ -156,17 +101,18 @@ HOSTILE = _FIXED + _generated(200)
 
 @pytest.fixture(scope="module")
 def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    service = SearchService(build_from([CORPUS], tmp_path_factory.mktemp("hostile") / "index"))
+    """The search corpus plus `MARKUP_ARTICLE` (built directly: the readers strip markup)."""
+    articles = [*read_paths([CORPUS], ReadReport()), MARKUP_ARTICLE]
+    index_dir = tmp_path_factory.mktemp("hostile") / "index"
+    build_index(articles, index_dir)
+    service = SearchService(index_dir)
     yield service
     service.close()
 
 
 def _check(service: SearchService, q: str, op: str = "and") -> None:
-    response = service.search(SearchRequest(q=q, op=op))
-    assert response.total >= 0 and len(response.hits) <= 10
-    payload = json.dumps(response.to_json_dict())
-    assert "<script>" not in "".join(hit.snippet for hit in response.hits)
-    assert payload
+    """A hostile query gets a consistent first page (`support.assert_consistent_page`)."""
+    assert_consistent_page(service.search(SearchRequest(q=q, op=op)), KNOWN_IDS)
 
 
 def test_there_are_at_least_200_hostile_queries() -> None:
@@ -188,7 +134,9 @@ def test_hostile_query_never_raises_with_or(hostile_service: SearchService, q: s
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=12)), max_size=10))
+@given(
+    st.lists(st.one_of(st.sampled_from(HOSTILE_QUERY_PIECES), st.text(max_size=12)), max_size=10)
+)
 def test_generated_queries_never_raise(hostile_service: SearchService, parts: list[str]) -> None:
     _check(hostile_service, " ".join(parts))
 

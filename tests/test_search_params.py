@@ -13,7 +13,7 @@ from webui.params import request_to_search_request
 NOW = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 
 
-def parse(**args: object):  # noqa: ANN201
+def parse(**args: object):
     pairs = [
         (k, v)
         for k, values in args.items()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, build_from
 from search import SearchRequest, SearchService
 from search.facet_specs import FACET_NAMES
+from support import DATA, build_from
 
 CORPUS = DATA / "search" / "corpus.jsonl"
 NOW = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
@@ -101,7 +101,7 @@ def test_wildcards_and_prefixes(svc: SearchService) -> None:
     assert "<mark>" in response.hits[0].snippet
 
 
-def test_wildcard_expansion_is_bounded(svc: SearchService, monkeypatch) -> None:  # noqa: ANN001
+def test_wildcard_expansion_is_bounded(svc: SearchService, monkeypatch: pytest.MonkeyPatch) -> None:
     import search.query
 
     monkeypatch.setattr(search.query, "MAX_EXPANSIONS", 3)

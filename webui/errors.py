@@ -44,11 +44,11 @@ def register(app: Flask) -> None:
     """Attach the handlers to ``app``."""
 
     @app.errorhandler(InvalidParameter)
-    def invalid_parameter(error: InvalidParameter):  # noqa: ANN202
+    def invalid_parameter(error: InvalidParameter):
         return _respond(400, error.code, error.message, error.param)
 
     @app.errorhandler(IndexUnavailable)
-    def index_unavailable(error: IndexUnavailable):  # noqa: ANN202
+    def index_unavailable(error: IndexUnavailable):
         if isinstance(error, IndexDamaged):
             app.logger.error(
                 "%s on %s",
@@ -59,17 +59,17 @@ def register(app: Flask) -> None:
         return _respond(503, error.code, str(error))
 
     @app.errorhandler(SearchTimedOut)
-    def timed_out(error: SearchTimedOut):  # noqa: ANN202
+    def timed_out(error: SearchTimedOut):
         app.logger.warning("%s: %s", request.full_path[:300], error)
         return _respond(503, error.code, str(error))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # noqa: ANN202
+    def http_error(error: HTTPException):
         code = (error.name or "error").lower().replace(" ", "_")
         return _respond(error.code or 500, code, error.description or error.name)
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception):  # noqa: ANN202
+    def unexpected(error: Exception):
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return http_error(error)
         app.logger.exception("unhandled error on %s", request.path)
