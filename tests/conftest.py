@@ -15,11 +15,6 @@ from browser_helpers import headless_chromium
 from search import SearchService
 from support import ARTICLES, build_from
 
-# tests/test_indexer_crash.py (rewritten beside this change, issue 16) still imports ARTICLES
-# and REPO from here; this re-export goes when it imports them from support, as
-# test_architecture.py requires of every test module.
-from support import REPO as REPO
-
 
 @pytest.fixture(scope="session")
 def small_index(tmp_path_factory: pytest.TempPathFactory) -> Path:

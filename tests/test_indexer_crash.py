@@ -13,10 +13,10 @@ import pytest
 from indexer_helpers import generations, run_indexer, stored_docs, synthetic_corpus
 from reliability_helpers import children
 
-from conftest import ARTICLES, REPO
 from corpus import ReadReport
 from indexer.build import build_from_paths
 from indexer.health import check_index
+from support import ARTICLES, REPO
 
 pytestmark = pytest.mark.slow
 
