@@ -87,3 +87,18 @@ def service_from_config(config: Mapping[str, Any]) -> SearchBackend:
             str(nodes), str(api_key), str(config.get("TYPESENSE_ALIAS") or DEFAULT_ALIAS)
         )
     raise ValueError(f"BROADSHEET_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")
+
+
+def service_from_environment(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> SearchBackend:
+    """`service_from_config` over the ``BROADSHEET_*`` environment variables (prefix
+    stripped, as the web app reads them), then ``overrides`` (e.g. ``INDEX_DIR``): what
+    the command line uses, so it searches the backend the server would."""
+    import os
+
+    env = os.environ if environ is None else environ
+    prefix = "BROADSHEET_"
+    config: dict[str, Any] = {k[len(prefix) :]: v for k, v in env.items() if k.startswith(prefix)}
+    config.update({k: v for k, v in overrides.items() if v is not None})
+    return service_from_config(config)

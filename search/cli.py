@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
+from search.backends import service_from_environment
 from search.engine import SearchService
 from search.errors import IndexUnavailable, InvalidParameter
 from search.parameters import (
@@ -135,7 +136,11 @@ def query_command(text: tuple[str, ...], index_dir: str, as_json: bool, **chosen
     except InvalidParameter as error:
         click.echo(f"error: {error.param}: {error.message}", err=True)
         sys.exit(2)
-    service = SearchService(index_dir)
+    try:  # the backend BROADSHEET_BACKEND names, as the server would search
+        service = service_from_environment(INDEX_DIR=index_dir)
+    except ValueError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
     try:
         response = service.search(request)
     except IndexUnavailable as error:

@@ -361,22 +361,4 @@ class TypesenseSearchService:
         )
 
 
-def service_from_environment(environ: dict[str, str] | None = None) -> TypesenseSearchService:
-    """A service configured from ``BROADSHEET_TYPESENSE_NODES``,
-    ``BROADSHEET_TYPESENSE_API_KEY`` and ``BROADSHEET_TYPESENSE_ALIAS`` (optional)."""
-    import os
-
-    env = os.environ if environ is None else environ
-    nodes = env.get("BROADSHEET_TYPESENSE_NODES", "")
-    api_key = env.get("BROADSHEET_TYPESENSE_API_KEY", "")
-    if not nodes or not api_key:
-        raise ValueError(
-            "BROADSHEET_BACKEND=typesense needs BROADSHEET_TYPESENSE_NODES and "
-            "BROADSHEET_TYPESENSE_API_KEY"
-        )
-    return TypesenseSearchService(
-        nodes, api_key, env.get("BROADSHEET_TYPESENSE_ALIAS") or DEFAULT_ALIAS
-    )
-
-
-__all__ = ["TypesenseSearchService", "service_from_environment"]
+__all__ = ["TypesenseSearchService"]

@@ -182,3 +182,24 @@ def test_cli_prints_json(small_index: Path) -> None:
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["total"] == 2 and "<mark>" in payload["results"][0]["snippet"]
+
+
+def test_cli_searches_the_backend_the_environment_names(small_index: Path) -> None:
+    """`python -m search` honours BROADSHEET_BACKEND like the server (issue 16)."""
+    import os
+
+    def run(backend: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "search", "election", "--index", str(small_index), "--json"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "BROADSHEET_BACKEND": backend},
+        )
+
+    assert run("whoosh").returncode == 0
+    typesense = run("typesense")  # no nodes configured: said, not a traceback
+    assert typesense.returncode == 2 and "BROADSHEET_TYPESENSE_NODES" in typesense.stderr
+    bogus = run("bogus")
+    assert bogus.returncode == 2 and "must be one of" in bogus.stderr
