@@ -37,6 +37,7 @@ from search.errors import SearchTimedOut
 from search.execution import Snapshot, count, execute
 from search.hits import article_from_fields, hit_from_fields
 from search.models import SORTS, Hit, IndexInfo, QueryDate, SearchRequest, SearchResponse
+from search.notices import relaxed_notice
 from search.parameters import validate
 from search.query import ParsedQuery, parse_query
 from search.relevance import DEFAULT_RANKING, RankingParams
@@ -342,10 +343,7 @@ class SearchService:
                     )
             notices = list(parsed.notices)
             if relaxed:
-                without = f" (without: {', '.join(dropped)})" if dropped else ""
-                notices.append(
-                    f"No article has all of your words; showing articles with any of them{without}."
-                )
+                notices.append(relaxed_notice(dropped))
             if deadline.stopped:
                 notices.append(
                     f"The search was stopped after {self.time_limit:g} s "

@@ -38,6 +38,7 @@ from indexer.typesense_schema import (
 from search.errors import IndexUnavailable, InvalidParameter
 from search.facet_specs import FACETS, FACETS_BY_NAME, ordered_values, selections
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
+from search.notices import relaxed_notice
 from search.parameters import validate
 from search.snippets import make_snippet
 from search.typesense_mapping import (
@@ -55,7 +56,6 @@ from search.typesense_query import translate
 FACET_FETCH = 100
 #: ``drop_tokens_threshold`` that keeps dropping words until every stage has run.
 DROP_ALL = 1_000_000
-RELAXED_NOTICE = "No article has all of your words; showing articles with any of them."
 APPROXIMATE_OR_NOTICE = (
     "on the Typesense backend, matching any word drops words from the ends of the query, "
     "so articles that have only a middle word of three or more may be missing"
@@ -346,7 +346,7 @@ class TypesenseSearchService:
                 counts = facet_counts(found, facet.typesense_field, facet.value_text)
                 facets[facet.name] = ordered_values(counts, selected[facet.name], facet.name)
         if relaxed:
-            notices.append(RELAXED_NOTICE)
+            notices.append(relaxed_notice())
         if any_word and translated.positive >= 3:
             notices.append(APPROXIMATE_OR_NOTICE)
         return SearchResponse(
