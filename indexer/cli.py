@@ -294,7 +294,7 @@ def _register_extra_commands() -> None:
     live in their own modules."""
     from indexer.cli_health import register as register_health
     from indexer.replicas import publish_command
-    from indexer.typesense_cli import register as register_typesense
+    from indexer.typesense.cli import register as register_typesense
 
     register_health(cli)
     cli.add_command(publish_command)

@@ -1,7 +1,7 @@
 """The search backend interface and the one switch that picks an implementation.
 
 `SearchBackend` is what the web app and the CLI call; `search.SearchService` (Whoosh,
-the default) and `search.typesense_backend.TypesenseSearchService` both provide it.
+the default) and `search.typesense.backend.TypesenseSearchService` both provide it.
 `service_from_config` reads the same keys as the web app's config (Flask strips the
 ``BROADSHEET_`` prefix): ``BACKEND`` (``whoosh`` | ``typesense``), ``INDEX_DIR``,
 ``REFRESH_SECONDS``, ``SEARCH_TIME_LIMIT`` (seconds one search may compute, `search.deadline`),
@@ -74,8 +74,8 @@ def service_from_config(config: Mapping[str, Any]) -> SearchBackend:
             time_limit=float(config.get("SEARCH_TIME_LIMIT", TIME_LIMIT_SECONDS)),
         )
     if backend == "typesense":
-        from indexer.typesense_schema import DEFAULT_ALIAS
-        from search.typesense_backend import TypesenseSearchService
+        from indexer.typesense.schema import DEFAULT_ALIAS
+        from search.typesense.backend import TypesenseSearchService
 
         nodes, api_key = config.get("TYPESENSE_NODES"), config.get("TYPESENSE_API_KEY")
         if not nodes or not api_key:

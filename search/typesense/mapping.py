@@ -1,6 +1,6 @@
 """Mapping between Broadsheet's records and Typesense's: filters, facets, hits, snippets.
 
-Pure functions used by `search.typesense_backend`: ``filter_by`` text for a
+Pure functions used by `search.typesense.backend`: ``filter_by`` text for a
 `SearchRequest` (each facet's selection, date range as epoch seconds), facet
 counts named as on Whoosh, `Hit` records from stored
 documents, and the `TermMatcher` that builds our own escaped ``<mark>`` snippets
@@ -18,12 +18,12 @@ from typing import Any
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 
 from corpus.article import Article
-from indexer.typesense_schema import from_epoch, to_epoch
+from indexer.typesense.schema import from_epoch, to_epoch
 from search.errors import InvalidParameter
 from search.facet_specs import FACETS
 from search.models import Hit, SearchRequest
 from search.snippets import TermMatcher, lead_snippet
-from search.typesense_query import STOP_WORDS
+from search.typesense.query import STOP_WORDS
 
 _NON_WORD = re.compile(r"\W+", re.UNICODE)
 _KEY_WORD = re.compile(r"\w{3,}", re.UNICODE)

@@ -3,9 +3,9 @@
 `TypesenseSearchService` has the public methods of `search.SearchService` (``search``,
 ``get_article``, ``related``, ``suggest``, ``doc_count``, ``close``) plus ``health``
 and ``generation``. It reads the collection behind an alias (``broadsheet``), which
-`indexer.typesense_writer` swaps on each rebuild.
+`indexer.typesense.writer` swaps on each rebuild.
 
-Mapping: the query text through `search.typesense_query.translate` (what Typesense
+Mapping: the query text through `search.typesense.query.translate` (what Typesense
 cannot express is refused with `InvalidParameter`); ``query_by`` title and body with
 weights; strict matching by default (``drop_tokens_threshold=0``, ``num_typos=0``,
 ``prefix=false``); ``filter_by`` for each facet's selection and the date range (epoch
@@ -28,8 +28,8 @@ from typing import Any
 
 from corpus.article import Article
 from indexer.schema import DEFAULT_FIELD_BOOSTS
-from indexer.typesense_http import BadRequest, NotFound, TypesenseError
-from indexer.typesense_schema import (
+from indexer.typesense.http import BadRequest, NotFound, TypesenseError
+from indexer.typesense.schema import (
     DEFAULT_ALIAS,
     make_client,
     parse_nodes,
@@ -41,7 +41,7 @@ from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
 from search.parameters import validate
 from search.snippets import make_snippet
-from search.typesense_mapping import (
+from search.typesense.mapping import (
     SNIPPET_ANALYZER,
     facet_counts,
     filter_by,
@@ -50,7 +50,7 @@ from search.typesense_mapping import (
     related_key_words,
     term_matcher,
 )
-from search.typesense_query import translate
+from search.typesense.query import translate
 
 #: Values asked from Typesense per facet before sorting and cutting to FACET_LIMIT.
 FACET_FETCH = 100

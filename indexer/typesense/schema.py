@@ -15,7 +15,7 @@ so the collection mirrors `indexer.schema` like this:
 - ``author``, ``url``, ``origin``, ``language``: stored only (``index: false``).
 
 Configuration shared by the writer and the search backend lives here too:
-`parse_nodes` and `make_client` (a `indexer.typesense_http.TypesenseHttp`).
+`parse_nodes` and `make_client` (a `indexer.typesense.http.TypesenseHttp`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from corpus.article import Article
-from indexer.typesense_http import TypesenseHttp
+from indexer.typesense.http import TypesenseHttp
 
 #: Alias the search backend reads; rebuilds point it at a new collection.
 DEFAULT_ALIAS = "broadsheet"

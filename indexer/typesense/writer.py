@@ -27,8 +27,8 @@ from itertools import islice
 from typing import Any
 
 from corpus.article import Article
-from indexer.typesense_http import NotFound, TypesenseHttp
-from indexer.typesense_schema import DEFAULT_ALIAS, article_to_ts_document, collection_schema
+from indexer.typesense.http import NotFound, TypesenseHttp
+from indexer.typesense.schema import DEFAULT_ALIAS, article_to_ts_document, collection_schema
 
 #: Documents per import request.
 DEFAULT_BATCH_SIZE = 1000

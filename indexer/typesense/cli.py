@@ -18,9 +18,9 @@ import click
 
 from corpus.discover import READERS, read_paths
 from corpus.report import ReadReport
-from indexer.typesense_http import TypesenseError
-from indexer.typesense_schema import DEFAULT_ALIAS, make_client
-from indexer.typesense_writer import (
+from indexer.typesense.http import TypesenseError
+from indexer.typesense.schema import DEFAULT_ALIAS, make_client
+from indexer.typesense.writer import (
     DEFAULT_BATCH_SIZE,
     TypesenseImportError,
     delete_articles,
