@@ -34,6 +34,7 @@ from whoosh import index as whoosh_index
 from corpus.article import Article
 from corpus.report import ReadReport
 from corpus.walk import Unreadable
+from indexer.errors import IndexerError
 from indexer.generations import (
     BUILD_INFO_NAME,
     clone_generation,
@@ -63,11 +64,11 @@ DEFAULT_LIMIT_MB = 256
 ProgressCallback = Callable[[int], None]
 
 
-class IndexVerificationError(RuntimeError):
+class IndexVerificationError(IndexerError, RuntimeError):
     """A freshly written generation did not hold what was written; it is not served."""
 
 
-class NothingIndexed(RuntimeError):
+class NothingIndexed(IndexerError, RuntimeError):
     """The sources held no readable article; an empty index is not published."""
 
 

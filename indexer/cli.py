@@ -36,12 +36,11 @@ from corpus.report import ReadReport
 from indexer.build import (
     DEFAULT_LIMIT_MB,
     BuildResult,
-    IndexVerificationError,
-    NothingIndexed,
     build_from_paths,
     optimize_index,
 )
 from indexer.cli_common import (
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -50,26 +49,19 @@ from indexer.cli_common import (
     index_option,
     wait_option,
 )
-from indexer.generations import DamagedPointer, IndexBusy, current_generation
-from indexer.guards import DEFAULT_MAX_DELETE, MAX_DELETE_ENV, MassDeletion, SourceMissing
-from indexer.pipeline import WorkerFailed, default_workers
+from indexer.errors import IndexerError
+from indexer.generations import IndexBusy, current_generation
+from indexer.guards import DEFAULT_MAX_DELETE, MAX_DELETE_ENV
+from indexer.pipeline import default_workers
 from indexer.progress import Progress
 from indexer.sources import Manifest
-from indexer.update import NoManifest, SourceChanged, update_from_paths
+from indexer.update import update_from_paths
 
 T = TypeVar("T")
 
-_FAILURES = (
-    IndexVerificationError,
-    NothingIndexed,
-    WorkerFailed,
-    SourceChanged,
-    NoManifest,
-    SourceMissing,
-    MassDeletion,
-    DamagedPointer,
-    OSError,
-)
+#: Failures reported as one line, the served index unchanged (`IndexerError` carries
+#: its exit status; an `OSError` is a failed read or write).
+_FAILURES = (IndexerError, OSError)
 
 
 def _run_writer(run: Callable[[], T], progress: Progress, report: ReadReport) -> T:
@@ -87,9 +79,14 @@ def _run_writer(run: Callable[[], T], progress: Progress, report: ReadReport) ->
         progress.finish()
         for problem in report.problems:
             click.echo(f"skipped: {problem.origin}: {problem.reason}", err=True)
-        fail(f"{error}; the served index is unchanged")
+        fail(f"{error}; the served index is unchanged", _status(error))
     progress.finish()
     return result
+
+
+def _status(error: BaseException) -> int:
+    """The exit status for ``error`` (an `IndexerError`'s own, else 1)."""
+    return error.exit_status if isinstance(error, IndexerError) else EXIT_FAILED
 
 
 def _write_options(func):  # click decorator stack
@@ -280,8 +277,8 @@ def optimize_command(index_dir: str, wait: float) -> None:
         result = optimize_index(Path(index_dir), wait=wait, progress=progress)
     except IndexBusy as error:
         busy(error)
-    except (FileNotFoundError, *_FAILURES) as error:
-        fail(f"{error}; the served index is unchanged")
+    except _FAILURES as error:
+        fail(f"{error}; the served index is unchanged", _status(error))
     click.echo(
         f"optimized: {result.articles} articles in one segment in {result.seconds:.1f} s; "
         f"serving {result.generation.name if result.generation else '?'}",

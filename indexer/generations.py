@@ -47,6 +47,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from indexer.errors import IndexerError
+
 POINTER_NAME = "CURRENT"
 PREVIOUS_NAME = "PREVIOUS"
 LOCK_NAME = "build.lock"
@@ -57,11 +59,11 @@ BUILD_INFO_NAME = "broadsheet.json"
 _WHOOSH_LOCK_SUFFIX = "_LOCK"
 
 
-class IndexBusy(RuntimeError):
+class IndexBusy(IndexerError, RuntimeError):
     """Another build or update holds the index lock."""
 
 
-class DamagedPointer(OSError):
+class DamagedPointer(IndexerError, OSError):
     """``CURRENT`` or ``PREVIOUS`` cannot say which generation is served; writers refuse
     to run (they could delete the served generation) until ``indexer recover``.
 

@@ -25,6 +25,7 @@ import os
 from collections.abc import Iterable
 
 from corpus.walk import Unreadable, WalkItem
+from indexer.errors import IndexerError
 
 #: Share of the served articles a run may remove without ``--allow-mass-delete``.
 DEFAULT_MAX_DELETE = 0.5
@@ -32,11 +33,11 @@ DEFAULT_MAX_DELETE = 0.5
 MAX_DELETE_ENV = "BROADSHEET_MAX_DELETE_PERCENT"
 
 
-class SourceMissing(RuntimeError):
+class SourceMissing(IndexerError, RuntimeError):
     """A given source path is missing or unreadable; nothing was written."""
 
 
-class MassDeletion(RuntimeError):
+class MassDeletion(IndexerError, RuntimeError):
     """The run would remove more of the served articles than allowed; nothing was written."""
 
 

@@ -26,6 +26,8 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
+from indexer.errors import IndexerError
+
 #: Problems after which a deep read stops collecting (the verdict is clear by then).
 MAX_PROBLEMS = 20
 
@@ -41,7 +43,7 @@ class DeepReadResult:
     problems: list[str] = field(default_factory=list)
 
 
-class _BadBlock(ValueError):
+class _BadBlock(IndexerError, ValueError):
     """A posting block that decoded but does not hold what its headers say."""
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from whoosh.writing import NO_MERGE, OPTIMIZE, SegmentWriter
 
+from indexer.errors import IndexerError
 from indexer.whoosh_fixes import apply_speedups, ensure_columns
 
 #: Batches of documents waiting per worker; with ``batch_size`` this bounds memory.
@@ -43,7 +44,7 @@ DEFAULT_BATCH_SIZE = 100
 _POLL_SECONDS = 0.5
 
 
-class WorkerFailed(RuntimeError):
+class WorkerFailed(IndexerError, RuntimeError):
     """A worker process raised or died; the generation being written is abandoned."""
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.errors import IndexerError
 from indexer.generations import (
     DamagedPointer,
     generation_folders,
@@ -27,7 +28,7 @@ from indexer.generations import (
 from indexer.health import CheckResult, check_generation
 
 
-class NothingToRecover(RuntimeError):
+class NothingToRecover(IndexerError, RuntimeError):
     """No generation folder passes the checks: only a new build can help."""
 
 

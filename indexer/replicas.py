@@ -26,12 +26,13 @@ from pathlib import Path
 import click
 from whoosh import index as whoosh_index
 
+from indexer.errors import IndexerError
 from indexer.generations import current_generation, new_generation, publish, writer_lock
 
 _SKIP_SUFFIXES = (".lock",)
 
 
-class ReplicaError(RuntimeError):
+class ReplicaError(IndexerError, RuntimeError):
     """The primary has nothing to publish, or the copy did not verify."""
 
 

@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 from whoosh import index as whoosh_index
 
+from indexer.errors import IndexerError
+
 MODEL_NAME = "spelling.bin"
 MAGIC = b"BSSPELL1"
 #: Format version written in the header; a reader refuses any other.
@@ -296,7 +298,7 @@ def write_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     return size
 
 
-class ModelFormatError(ValueError):
+class ModelFormatError(IndexerError, ValueError):
     """A spelling model file that is not one, or of another format version."""
 
 

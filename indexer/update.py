@@ -42,6 +42,7 @@ from indexer.build import (
     seal_and_publish,
     staged_generation,
 )
+from indexer.errors import IndexerError
 from indexer.generations import pointed_generations, remove_strays, writer_lock
 from indexer.guards import (
     DEFAULT_MAX_DELETE,
@@ -64,12 +65,12 @@ from indexer.sources import (
 )
 
 
-class NoManifest(RuntimeError):
+class NoManifest(IndexerError, RuntimeError):
     """The served index has no manifest (never built from files) or was built with
     another schema version; run a build."""
 
 
-class SourceChanged(RuntimeError):
+class SourceChanged(IndexerError, RuntimeError):
     """A file changed while the update was reading it; run the update again."""
 
 

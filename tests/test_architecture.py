@@ -140,3 +140,26 @@ def test_only_the_typesense_packages_talk_to_typesense() -> None:
                 reachers.append(str(path.relative_to(REPO)))
     assert engine_users == []
     assert reachers == []
+
+
+def test_every_indexer_error_is_an_indexer_error() -> None:
+    """One base (issue 16): every exception class the indexer defines derives from
+    `IndexerError`, which the CLI catches once and turns into its exit status."""
+    import importlib
+    import inspect
+
+    from indexer.errors import IndexerError
+
+    defined = []
+    for path in sorted((REPO / "indexer").rglob("*.py")):
+        name = ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, BaseException)
+                and value.__module__ == module.__name__
+            ):
+                defined.append(value)
+    assert len(defined) >= 10
+    assert [cls.__qualname__ for cls in defined if not issubclass(cls, IndexerError)] == []

@@ -23,11 +23,13 @@ from urllib.parse import quote
 
 import httpx
 
+from indexer.errors import IndexerError
+
 #: Seconds a node that failed is skipped before being tried again.
 RETRY_AFTER = 2.0
 
 
-class TypesenseError(RuntimeError):
+class TypesenseError(IndexerError, RuntimeError):
     """Typesense answered with an error, or could not be reached."""
 
     def __init__(self, message: str, status: int = 0) -> None:

@@ -27,6 +27,7 @@ from itertools import islice
 from typing import Any
 
 from corpus.article import Article
+from indexer.errors import IndexerError
 from indexer.typesense.http import NotFound, TypesenseHttp
 from indexer.typesense.schema import DEFAULT_ALIAS, article_to_ts_document, collection_schema
 
@@ -38,7 +39,7 @@ DELETE_BATCH_SIZE = 200
 ProgressCallback = Callable[[int], None]
 
 
-class TypesenseImportError(RuntimeError):
+class TypesenseImportError(IndexerError, RuntimeError):
     """Typesense refused some documents of an import; the message names the first ones."""
 
 
