@@ -161,6 +161,39 @@ def duplicate_key(article: Article) -> str:
     return f"url:{url}" if url else ""
 
 
+class Deduper:
+    """The one duplicate rule (of `read_paths` and of the indexer's per-file reading):
+    the first article with an id wins, then the first with a url; equal texts under two
+    ids are both kept (grouped at search time)."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.keys: set[str] = set()
+
+    def offer(self, article_id: str, key: str) -> str | None:
+        """None when kept (and remembered), else what repeats: ``"id"`` or ``"url"``
+        (``key``: `duplicate_key`, ``""`` for none)."""
+        if article_id in self.ids:
+            return "id"
+        if key and key in self.keys:
+            return "url"
+        self.ids.add(article_id)
+        self.keys.add(key)
+        return None
+
+    def keep(self, article: Article, key: str, report: ReadReport) -> bool:
+        """`offer` ``article``, counting in ``report`` as every reader does: a repeated id
+        is a problem, a repeated url a duplicate; True when kept."""
+        verdict = self.offer(article.id, key)
+        if verdict == "id":
+            report.add_problem(article.origin, f"duplicate id {article.id!r} (first kept)")
+        elif verdict == "url":
+            report.duplicates += 1
+        else:
+            report.articles_read += 1
+        return verdict is None
+
+
 def read_paths(
     paths: Iterable[str | Path], report: ReadReport, fmt: str | None = None
 ) -> Iterator[Article]:
@@ -171,18 +204,8 @@ def read_paths(
     """
     if fmt is not None and fmt not in READERS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(READERS)}")
-    seen_ids: set[str] = set()
-    seen_keys: set[str] = set()
+    deduper = Deduper()
     for origin, data in iter_inputs(paths, report):
         for article in read_input(origin, data, report, fmt):
-            if article.id in seen_ids:
-                report.add_problem(article.origin, f"duplicate id {article.id!r} (first kept)")
-                continue
-            key = duplicate_key(article)
-            if key and key in seen_keys:
-                report.duplicates += 1
-                continue
-            seen_ids.add(article.id)
-            seen_keys.add(key)
-            report.articles_read += 1
-            yield article
+            if deduper.keep(article, duplicate_key(article), report):
+                yield article

@@ -32,6 +32,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 
 from corpus.article import Article
+from corpus.discover import Deduper
 from corpus.report import ReadReport
 from corpus.walk import Unreadable
 from indexer.errors import IndexerError
@@ -55,7 +56,7 @@ from indexer.guards import (
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, article_to_document, build_schema
-from indexer.sources import Deduper, Manifest, current_cwd, list_files, read_kept, stat_entry
+from indexer.sources import Manifest, current_cwd, list_files, read_kept, stat_entry
 from indexer.spelling_model import write_spelling_model
 
 #: Memory each Whoosh writer may use for its posting pool before spilling a run (MB).

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.article import Article
-from corpus.discover import duplicate_key, iter_inputs, read_input
+from corpus.discover import Deduper, duplicate_key, iter_inputs, read_input
 from corpus.report import ReadReport
 from corpus.walk import WalkItem, walk_paths
 
@@ -161,25 +161,6 @@ def read_file(path: Path, fmt: str | None, report: ReadReport) -> Iterator[Artic
         yield from read_input(origin, data, report, fmt)
 
 
-class Deduper:
-    """The duplicate rule of `corpus.read_paths`: first id and first url win."""
-
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-        self.keys: set[str] = set()
-
-    def offer(self, article_id: str, key: str) -> str | None:
-        """Return None when kept (and remember it), else ``"id"`` or ``"url"``
-        (``key``: `corpus.discover.duplicate_key`, ``""`` for none)."""
-        if article_id in self.ids:
-            return "id"
-        if key and key in self.keys:
-            return "url"
-        self.ids.add(article_id)
-        self.keys.add(key)
-        return None
-
-
 def read_kept(
     path: Path,
     entry: FileEntry,
@@ -197,14 +178,8 @@ def read_kept(
         key = duplicate_key(article)
         position = len(entry.articles)
         entry.articles.append((article.id, key))
-        verdict = deduper.offer(article.id, key)
-        if verdict == "id":
-            report.add_problem(article.origin, f"duplicate id {article.id!r} (first kept)")
-        elif verdict == "url":
-            report.duplicates += 1
-        else:
+        if deduper.keep(article, key, report):
             entry.kept.append(position)
-            report.articles_read += 1
             yield article
 
 

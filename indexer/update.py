@@ -32,7 +32,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from corpus.discover import duplicate_key
+from corpus.discover import Deduper, duplicate_key
 from corpus.report import ReadReport
 from corpus.walk import Unreadable
 from indexer.build import (
@@ -55,7 +55,6 @@ from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, article_to_document
 from indexer.sources import (
-    Deduper,
     FileEntry,
     Manifest,
     list_files,
