@@ -6,30 +6,19 @@ Two entry points: `build_index` indexes any iterable of Articles (tests, tools);
 missing source path and, over the same paths as the served index, a result that
 would drop more than ``max_delete`` of the served articles (`indexer.guards`).
 Both hold the writer lock, remove half-built folders of killed writers (refusing
-to run past a damaged ``CURRENT``), write into a new generation
-(`indexer.generations`), verify it
-(it opens, holds exactly the articles written, every segment's stored fields
-read back) and only then publish it. On any error, or when killed, the served
-index stays as it was.
-
-Each generation holds ``broadsheet.json``: ``schema_version``, ``built_at``,
-``command`` (build, update or optimize), ``articles``, ``sources``, ``based_on``
-(the generation an update or optimize started from), ``workers``, ``seconds``.
+to run past a damaged ``CURRENT``) and write through `indexer.transaction` (a new
+generation, verified, then published; on any error, or when killed, the served
+index stays as it was). Neither publishes an empty index (`NothingIndexed`).
+`optimize_index` merges the served generation's segments through the same
+transaction.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from whoosh import index as whoosh_index
 
 from corpus.article import Article
 from corpus.discover import Deduper
@@ -37,12 +26,7 @@ from corpus.report import ReadReport
 from corpus.walk import Unreadable
 from indexer.errors import IndexerError
 from indexer.generations import (
-    BUILD_INFO_NAME,
-    clone_generation,
-    current_generation,
-    new_generation,
     pointed_generations,
-    publish,
     remove_strays,
     writer_lock,
 )
@@ -55,18 +39,16 @@ from indexer.guards import (
 )
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
-from indexer.schema import SCHEMA_VERSION, article_to_document, build_schema
+from indexer.schema import article_to_document
 from indexer.sources import Manifest, current_cwd, list_files, read_kept, stat_entry
-from indexer.spelling_model import write_spelling_model
-
-#: Memory each Whoosh writer may use for its posting pool before spilling a run (MB).
-DEFAULT_LIMIT_MB = 256
+from indexer.transaction import (
+    DEFAULT_LIMIT_MB,
+    read_info,
+    verify_generation,
+    write_transaction,
+)
 
 ProgressCallback = Callable[[int], None]
-
-
-class IndexVerificationError(IndexerError, RuntimeError):
-    """A freshly written generation did not hold what was written; it is not served."""
 
 
 class NothingIndexed(IndexerError, RuntimeError):
@@ -85,85 +67,6 @@ class BuildResult:
     files_read: int = 0
     files_total: int = 0
     stale_lock: str | None = None
-
-
-def verify_generation(generation: Path, expected: int | None) -> int:
-    """Open ``generation``, read back stored fields of every segment, check the count.
-
-    Returns the number of live documents; raises `IndexVerificationError`.
-    """
-    try:
-        ix = whoosh_index.open_dir(str(generation))
-    except Exception as error:  # any failure means "not servable"
-        raise IndexVerificationError(f"cannot open {generation.name}: {error}") from error
-    try:
-        with ix.searcher() as searcher:
-            found = searcher.doc_count()
-            for reader, _offset in searcher.reader().leaf_readers():
-                ends = {0, reader.doc_count_all() - 1} - {-1}
-                live = [n for n in sorted(ends) if not reader.is_deleted(n)]
-                for docnum in live:
-                    if "id" not in reader.stored_fields(docnum):
-                        raise IndexVerificationError(f"document {docnum} has no stored id")
-    except IndexVerificationError:
-        raise
-    except Exception as error:
-        raise IndexVerificationError(f"cannot read {generation.name}: {error}") from error
-    finally:
-        ix.close()
-    if expected is not None and found != expected:
-        raise IndexVerificationError(f"wrote {expected} articles but the index holds {found}")
-    return found
-
-
-def write_info(generation: Path, **fields: Any) -> None:
-    """Write ``broadsheet.json`` (build info) into ``generation``."""
-    info = {
-        "schema_version": SCHEMA_VERSION,
-        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **fields,
-    }
-    (generation / BUILD_INFO_NAME).write_text(json.dumps(info, indent=2), "utf-8")
-
-
-def seal_and_publish(
-    index_dir: Path,
-    generation: Path,
-    manifest: Manifest,
-    articles: int,
-    progress: Progress,
-    **info: Any,
-) -> None:
-    """End a build or update: verify the finished ``generation`` holds ``articles``,
-    save its manifest and build info (``info`` plus counts), then serve it atomically."""
-    progress.phase("counting words for spelling")
-    write_spelling_model(generation)
-    progress.phase("verifying")
-    verify_generation(generation, articles)
-    manifest.save(generation)
-    write_info(generation, articles=articles, files=len(manifest.files), **info)
-    progress.phase("publishing")
-    publish(index_dir, generation)
-
-
-def read_info(generation: Path) -> dict[str, Any]:
-    """The build info of ``generation`` (empty when missing or unreadable)."""
-    try:
-        return json.loads((generation / BUILD_INFO_NAME).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-
-
-@contextmanager
-def staged_generation(index_dir: Path, base: Path | None = None) -> Iterator[Path]:
-    """A new generation folder (empty, or a clone of ``base``), removed unless published."""
-    generation = clone_generation(index_dir, base) if base else new_generation(index_dir)
-    try:
-        yield generation
-    except BaseException:
-        if current_generation(index_dir) != generation:
-            shutil.rmtree(generation, ignore_errors=True)
-        raise
 
 
 def _feed(
@@ -201,33 +104,23 @@ def build_index(
     started = time.perf_counter()
     with writer_lock(index_dir, wait=wait) as stale:
         remove_strays(index_dir)
-        with staged_generation(index_dir) as generation:
-            ix = whoosh_index.create_in(str(generation), build_schema())
-            feeder = IndexFeeder(ix, str(generation), workers=workers, limit_mb=limit_mb)
-            try:
-                count = _feed(feeder, articles, on_progress)
-                feeder.commit()
-            except BaseException:
-                feeder.cancel()
-                raise
-            finally:
-                ix.close()
+        with write_transaction(index_dir, workers=workers, limit_mb=limit_mb) as transaction:
+            count = _feed(transaction.feeder, articles, on_progress)
+            transaction.commit()
             if on_progress is not None:
                 on_progress(count)
-            write_spelling_model(generation)
-            verify_generation(generation, count)
-            seconds = time.perf_counter() - started
-            write_info(
-                generation,
+            if count == 0:
+                raise NothingIndexed("no article given")
+            transaction.publish(
+                count,
+                Progress(quiet=True),
                 command="build",
-                articles=count,
                 sources=[str(source) for source in sources],
                 workers=workers,
-                seconds=round(seconds, 2),
+                seconds=round(time.perf_counter() - started, 2),
             )
-            publish(index_dir, generation)
     return BuildResult(
-        count, time.perf_counter() - started, generation, added=count, stale_lock=stale
+        count, time.perf_counter() - started, transaction.generation, added=count, stale_lock=stale
     )
 
 
@@ -271,30 +164,20 @@ def build_from_paths(
             else:
                 files.append(item)
         manifest = Manifest(sources=paths, fmt=fmt, cwd=current_cwd(), follow_links=follow_links)
-        with staged_generation(index_dir) as generation:
-            ix = whoosh_index.create_in(str(generation), build_schema())
-            feeder = IndexFeeder(ix, str(generation), workers=workers, limit_mb=limit_mb)
-            try:
-                count = _feed_files(feeder, files, manifest, fmt, report, progress)
-                progress.end_indexing()
-                feeder.commit(on_phase=progress.phase)
-            except BaseException:
-                feeder.cancel()
-                raise
-            finally:
-                ix.close()
+        with write_transaction(index_dir, workers=workers, limit_mb=limit_mb) as transaction:
+            count = _feed_files(transaction.feeder, files, manifest, fmt, report, progress)
+            progress.end_indexing()
+            transaction.commit(on_phase=progress.phase)
             if count == 0:
                 raise NothingIndexed("no readable article found")
             old = Manifest.load(served) if served is not None else None
             if old is not None and same_sources(old.sources, old.cwd, paths, manifest.cwd):
                 removed, total = removed_articles(old.article_ids(), manifest.article_ids())
                 refuse_mass_deletion("build", removed, total, max_delete)
-            seal_and_publish(
-                index_dir,
-                generation,
-                manifest,
+            transaction.publish(
                 count,
                 progress,
+                manifest=manifest,
                 command="build",
                 sources=paths,
                 workers=workers,
@@ -303,7 +186,7 @@ def build_from_paths(
     return BuildResult(
         count,
         time.perf_counter() - started,
-        generation,
+        transaction.generation,
         added=count,
         files_read=len(manifest.files),
         files_total=len(manifest.files),
@@ -365,23 +248,18 @@ def optimize_index(
         if base is None:
             raise FileNotFoundError(f"no index at {index_dir}; build one first")
         expected = verify_generation(base, None)
-        with staged_generation(index_dir, base) as generation:
+        with write_transaction(index_dir, base=base) as transaction:
             progress.phase(f"merging segments of {base.name}")
-            ix = whoosh_index.open_dir(str(generation))
-            feeder = IndexFeeder(ix, str(generation), workers=1)
-            try:
-                feeder.commit(optimize=True)
-            except BaseException:
-                feeder.cancel()
-                raise
-            finally:
-                ix.close()
-            progress.phase("verifying")
-            verify_generation(generation, expected)
+            transaction.commit(optimize=True)
             info = read_info(base)
-            info.pop("built_at", None)
-            info.pop("schema_version", None)
-            write_info(generation, **{**info, "command": "optimize", "based_on": base.name})
-            progress.phase("publishing")
-            publish(index_dir, generation)
-    return BuildResult(expected, time.perf_counter() - started, generation, stale_lock=stale)
+            for key in ("built_at", "schema_version", "articles"):
+                info.pop(key, None)
+            transaction.publish(
+                expected,
+                progress,
+                spelling=False,  # the clone keeps its base's model: the articles are the same
+                **{**info, "command": "optimize", "based_on": base.name},
+            )
+    return BuildResult(
+        expected, time.perf_counter() - started, transaction.generation, stale_lock=stale
+    )

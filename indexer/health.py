@@ -17,7 +17,6 @@ from whoosh import index as whoosh_index
 from whoosh.util.times import long_to_datetime
 
 from corpus.article import format_utc
-from indexer.build import read_info, verify_generation
 from indexer.generations import (
     GENERATION_PREFIX,
     LOCK_NAME,
@@ -28,6 +27,7 @@ from indexer.generations import (
 from indexer.integrity import read_postings
 from indexer.schema import SCHEMA_VERSION, from_whoosh_date
 from indexer.sources import Manifest
+from indexer.transaction import read_info, verify_generation
 
 _MISSING_DATE = 2**63  # DATETIME columns hold 2**64 - 1 for "no date"
 TOP = 10

@@ -30,18 +30,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-
 from corpus.discover import Deduper, duplicate_key
 from corpus.report import ReadReport
 from corpus.walk import Unreadable
-from indexer.build import (
-    DEFAULT_LIMIT_MB,
-    BuildResult,
-    read_info,
-    seal_and_publish,
-    staged_generation,
-)
+from indexer.build import BuildResult
 from indexer.errors import IndexerError
 from indexer.generations import pointed_generations, remove_strays, writer_lock
 from indexer.guards import (
@@ -62,6 +54,7 @@ from indexer.sources import (
     stat_entry,
     unchanged,
 )
+from indexer.transaction import DEFAULT_LIMIT_MB, read_info, write_transaction
 
 
 class NoManifest(IndexerError, RuntimeError):
@@ -243,26 +236,18 @@ def update_from_paths(
                 files_total=len(plan.manifest.files),
                 stale_lock=stale,
             )
-        with staged_generation(index_dir, base) as generation:
-            ix = whoosh_index.open_dir(str(generation))
-            feeder = IndexFeeder(ix, str(generation), workers=workers, limit_mb=limit_mb)
-            try:
-                progress.phase(f"deleting {len(plan.delete_ids)} article(s) of changed files")
-                deleted = feeder.delete_ids(plan.delete_ids)
-                added = _add_files(feeder, plan, fmt, report, progress)
-                progress.end_indexing()
-                feeder.commit(merge=True, on_phase=progress.phase)
-            except BaseException:
-                feeder.cancel()
-                raise
-            finally:
-                ix.close()
-            seal_and_publish(
-                index_dir,
-                generation,
-                plan.manifest,
+        with write_transaction(
+            index_dir, base=base, workers=workers, limit_mb=limit_mb
+        ) as transaction:
+            progress.phase(f"deleting {len(plan.delete_ids)} article(s) of changed files")
+            deleted = transaction.feeder.delete_ids(plan.delete_ids)
+            added = _add_files(transaction.feeder, plan, fmt, report, progress)
+            progress.end_indexing()
+            transaction.commit(merge=True, on_phase=progress.phase)
+            transaction.publish(
                 total,
                 progress,
+                manifest=plan.manifest,
                 command="update",
                 sources=paths,
                 based_on=base.name,
@@ -280,7 +265,7 @@ def update_from_paths(
     return BuildResult(
         total,
         time.perf_counter() - started,
-        generation,
+        transaction.generation,
         added=added,
         deleted=deleted,
         files_read=len(plan.to_read),

@@ -1,0 +1,193 @@
+"""One write transaction for every command that changes an index.
+
+`write_transaction` stages a new generation (empty, or a clone of a base) under the
+writer lock the caller holds, and yields a `Transaction`: its ``feeder`` takes
+documents and deletions, `Transaction.commit` writes the segments, and
+`Transaction.publish` builds the spelling model, verifies the generation (it opens,
+holds exactly the articles written, every segment's stored fields read back),
+writes its manifest and build info and swaps it in atomically. Leaving the block by
+an error, or without publishing, cancels the writer and removes the staged folder:
+the served index stays as it was. build, update and optimize all go through it.
+
+Each generation holds ``broadsheet.json``: ``schema_version``, ``built_at``,
+``command`` (build, update or optimize), ``articles``, ``sources``, ``based_on``
+(the generation an update or optimize started from), ``workers``, ``seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from indexer.errors import IndexerError
+from indexer.generations import (
+    BUILD_INFO_NAME,
+    clone_generation,
+    current_generation,
+    new_generation,
+    publish,
+)
+from indexer.pipeline import IndexFeeder
+from indexer.progress import Progress
+from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.sources import Manifest
+from indexer.spelling_model import write_spelling_model
+
+#: Memory each Whoosh writer may use for its posting pool before spilling a run (MB).
+DEFAULT_LIMIT_MB = 256
+
+__all__ = [
+    "DEFAULT_LIMIT_MB",
+    "IndexVerificationError",
+    "Transaction",
+    "read_info",
+    "verify_generation",
+    "write_info",
+    "write_transaction",
+]
+
+
+class IndexVerificationError(IndexerError, RuntimeError):
+    """A freshly written generation did not hold what was written; it is not served."""
+
+
+def verify_generation(generation: Path, expected: int | None) -> int:
+    """Open ``generation``, read back stored fields of every segment, check the count.
+
+    Returns the number of live documents; raises `IndexVerificationError`.
+    """
+    try:
+        ix = whoosh_index.open_dir(str(generation))
+    except Exception as error:  # any failure means "not servable"
+        raise IndexVerificationError(f"cannot open {generation.name}: {error}") from error
+    try:
+        with ix.searcher() as searcher:
+            found = searcher.doc_count()
+            for reader, _offset in searcher.reader().leaf_readers():
+                ends = {0, reader.doc_count_all() - 1} - {-1}
+                live = [n for n in sorted(ends) if not reader.is_deleted(n)]
+                for docnum in live:
+                    if "id" not in reader.stored_fields(docnum):
+                        raise IndexVerificationError(f"document {docnum} has no stored id")
+    except IndexVerificationError:
+        raise
+    except Exception as error:
+        raise IndexVerificationError(f"cannot read {generation.name}: {error}") from error
+    finally:
+        ix.close()
+    if expected is not None and found != expected:
+        raise IndexVerificationError(f"wrote {expected} articles but the index holds {found}")
+    return found
+
+
+def write_info(generation: Path, **fields: Any) -> None:
+    """Write ``broadsheet.json`` (build info) into ``generation``."""
+    info = {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **fields,
+    }
+    (generation / BUILD_INFO_NAME).write_text(json.dumps(info, indent=2), "utf-8")
+
+
+def read_info(generation: Path) -> dict[str, Any]:
+    """The build info of ``generation`` (empty when missing or unreadable)."""
+    try:
+        return json.loads((generation / BUILD_INFO_NAME).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+@contextmanager
+def staged_generation(index_dir: Path, base: Path | None = None) -> Iterator[Path]:
+    """A new generation folder (empty, or a clone of ``base``), removed unless published."""
+    generation = clone_generation(index_dir, base) if base else new_generation(index_dir)
+    try:
+        yield generation
+    except BaseException:
+        if current_generation(index_dir) != generation:
+            shutil.rmtree(generation, ignore_errors=True)
+        raise
+
+
+@dataclass
+class Transaction:
+    """A staged generation being written: feed ``feeder``, then `commit`, then `publish`."""
+
+    index_dir: Path
+    generation: Path
+    feeder: IndexFeeder
+    index: Any
+    committed: bool = False
+    published: bool = False
+
+    def commit(self, **options: Any) -> None:
+        """Write the fed documents into segments (``options`` go to
+        `IndexFeeder.commit`: ``merge``, ``optimize``, ``on_phase``)."""
+        self.feeder.commit(**options)
+        self.committed = True
+        self.index.close()
+
+    def publish(
+        self,
+        articles: int,
+        progress: Progress,
+        *,
+        manifest: Manifest | None = None,
+        spelling: bool = True,
+        **info: Any,
+    ) -> None:
+        """Verify the committed generation holds ``articles``, save its spelling model
+        (unless ``spelling`` is False: an optimize keeps its base's), ``manifest`` and
+        build info (``info`` plus counts), then serve it atomically."""
+        if not self.committed:
+            raise RuntimeError("publish before commit")
+        if spelling:
+            progress.phase("counting words for spelling")
+            write_spelling_model(self.generation)
+        progress.phase("verifying")
+        verify_generation(self.generation, articles)
+        if manifest is not None:
+            manifest.save(self.generation)
+            info["files"] = len(manifest.files)
+        write_info(self.generation, **{**info, "articles": articles})
+        progress.phase("publishing")
+        publish(self.index_dir, self.generation)
+        self.published = True
+
+
+@contextmanager
+def write_transaction(
+    index_dir: Path,
+    *,
+    base: Path | None = None,
+    workers: int = 1,
+    limit_mb: int = DEFAULT_LIMIT_MB,
+) -> Iterator[Transaction]:
+    """A `Transaction` on a new generation of ``index_dir`` (a clone of ``base`` when
+    given, else empty). The caller holds the writer lock. A block left by an error or
+    without `Transaction.publish` cancels the writer and removes the generation."""
+    with staged_generation(index_dir, base) as generation:
+        if base is None:
+            index = whoosh_index.create_in(str(generation), build_schema())
+        else:
+            index = whoosh_index.open_dir(str(generation))
+        feeder = IndexFeeder(index, str(generation), workers=workers, limit_mb=limit_mb)
+        transaction = Transaction(index_dir, generation, feeder, index)
+        try:
+            yield transaction
+            if not transaction.published:
+                raise RuntimeError("a write transaction ended without publishing")
+        except BaseException:
+            if not transaction.committed:
+                feeder.cancel()
+                index.close()
+            raise
