@@ -17,10 +17,11 @@ Covered: `indexer.codec_fast` (posting lists a term at a time), the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,8 +36,9 @@ from whoosh.system import pack_uint
 
 from conftest import REPO
 from corpus import Article, ReadReport, read_paths
-from indexer import build_index, field_terms, posting_pool, whoosh_fixes
+from indexer import build_index, field_terms, pipeline, whoosh_fixes
 from indexer.schema import article_to_document, build_schema, minhash_sketch
+from indexer.whoosh_fixes import FastSegmentWriter
 from search import SearchRequest, SearchService
 
 DEMO = REPO / "corpus" / "demo" / "wikinews_en_tosca.jsonl.gz"
@@ -67,39 +69,32 @@ def documents() -> list[dict[str, Any]]:
 
 
 @contextmanager
-def _writing(mode: str) -> Iterator[None]:
+def _writing(mode: str) -> Iterator[Callable[..., writing.SegmentWriter]]:
     """Writer code paths: "fast" (default bytes), "exact" (fast, Whoosh's bytes),
-    "pool" (Broadsheet's pool with Whoosh's add_document and flush), "whoosh" (none)."""
-    whoosh_fixes.apply_speedups()
+    "pool" (Broadsheet's pool with Whoosh's add_document and flush), "whoosh" (none).
+    Yields the writer class to use; `build_index` (through `indexer.pipeline`) uses it
+    too while the block runs."""
+    if mode == "whoosh":
+        make: Callable[..., writing.SegmentWriter] = writing.SegmentWriter
+    elif mode == "pool":
+        make = functools.partial(FastSegmentWriter, fast_paths=False)
+    else:
+        make = FastSegmentWriter
     # FastText's shared position values are a fast-path choice too: off but in "fast".
     whoosh_fixes.exact_whoosh_bytes(mode != "fast")
     try:
-        if mode == "whoosh":
-            whoosh_fixes.remove_speedups()
-            yield
-        elif mode == "pool":
-            with (
-                mock.patch.object(
-                    writing.SegmentWriter, "add_document", posting_pool.whoosh_add_document
-                ),
-                mock.patch.object(
-                    writing.SegmentWriter, "_flush_segment", whoosh_fixes._whoosh_flush_segment
-                ),
-            ):
-                yield
-        else:
-            yield
+        with mock.patch.object(pipeline, "FastSegmentWriter", make):
+            yield make
     finally:
         whoosh_fixes.exact_whoosh_bytes(False)
-        whoosh_fixes.apply_speedups()
 
 
 def _segment(folder: Path, documents: list[dict[str, Any]], mode: str, pool_limit: int = 0) -> Path:
     """One segment of ``documents`` written by ``mode`` (see `_writing`) into ``folder``."""
     folder.mkdir()
-    with _writing(mode):
+    with _writing(mode) as make_writer:
         ix = whoosh_index.create_in(str(folder), build_schema())
-        writer = writing.SegmentWriter(ix, limitmb=256)
+        writer = make_writer(ix, limitmb=256)
         if pool_limit:
             writer.pool.limit = pool_limit
         for document in documents:
