@@ -117,6 +117,9 @@ class MappedStructFile(StructFile):
         """The ``length`` bytes at ``offset``, read in place from the mapped file."""
         if self._map is None:
             self._map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+            # The map holds its own descriptor; the compound reader only asks for
+            # sub-files from now on, so the file is closed (as Whoosh does once mapped).
+            self.file.close()
         view = memoryview(self._map)[offset : offset + length]
         return ViewBufferFile(view, name=name or self._name)
 
