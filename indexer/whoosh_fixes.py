@@ -126,10 +126,10 @@ class FastSegmentWriter(writing.SegmentWriter):
     def add_reader(self, reader: Any) -> None:
         """Merge ``reader``'s documents in, reading their lengths through a
         `FastPerDocReader` (merges ask for every document's length of every field)."""
-        perdoc = getattr(reader, "_perdoc", None)
+        perdoc = getattr(reader, "_perdoc", None)  # a SegmentReader's (merges use those)
         if self.fast_paths and type(perdoc) is whoosh3.W3PerDocReader:
             perdoc.close()
-            reader._perdoc = FastPerDocReader(perdoc._storage, perdoc._segment)
+            reader._perdoc = FastPerDocReader(reader.storage(), reader.segment())
         super().add_reader(reader)
 
     def _flush_segment(self) -> None:

@@ -150,6 +150,33 @@ def test_exact_mode_writes_whooshs_bytes(
         assert fast[name] == slow[name], name
 
 
+def _merged(folder: Path, documents: list[dict[str, Any]], mode: str) -> Path:
+    """Two segments of ``documents`` written and then merged into one by ``mode``'s writer."""
+    folder.mkdir()
+    half = len(documents) // 2
+    with _writing(mode) as make_writer:
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        for part in (documents[:half], documents[half:]):
+            writer = make_writer(ix, limitmb=256)
+            for document in part:
+                writer.add_document(**document)
+            writer.commit(merge=False)
+        assert len(ix._segments()) == 2
+        make_writer(ix).commit(optimize=True)  # reads both segments back (add_reader)
+        ix.close()
+    return folder
+
+
+def test_exact_mode_merges_to_whooshs_bytes(
+    tmp_path: Path, documents: list[dict[str, Any]]
+) -> None:
+    fast = _files(_merged(tmp_path / "fast", documents, "exact"))
+    slow = _files(_merged(tmp_path / "slow", documents, "pool"))
+    assert sorted(fast) == sorted(slow)
+    for name in slow:
+        assert fast[name] == slow[name], name
+
+
 def test_spilled_runs_read_back_the_same(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
     # Not the same bytes: values shared in memory are copies after a spilled run.
     whole = _postings(_segment(tmp_path / "whole", documents, "fast"))
