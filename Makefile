@@ -17,8 +17,10 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+# The checkout itself, editable (pyproject.toml): the `broadsheet` command in $(BIN).
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt requirements-typesense.txt $(VENV)/.runtime
@@ -27,18 +29,16 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt requirements-typesense.txt $
 
 ## run: build the demo index if there is none, then serve it under gunicorn
 run: $(VENV)/.runtime demo-index
-	@echo "Broadsheet: http://$(HOST):$(PORT)/  (index: $(BROADSHEET_INDEX_DIR))"
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) \
-		--no-control-socket wsgi:app
+	$(BIN)/broadsheet serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 demo-index: $(VENV)/.runtime
 	@if [ -f "$(BROADSHEET_INDEX_DIR)/CURRENT" ]; then \
 		echo "index found at $(BROADSHEET_INDEX_DIR) (make index rebuilds it)"; \
-	else $(BIN)/python -m indexer build $(DEMO_CORPUS) --index $(BROADSHEET_INDEX_DIR); fi
+	else $(BIN)/broadsheet index build $(DEMO_CORPUS) --index $(BROADSHEET_INDEX_DIR); fi
 
 ## index: rebuild the demo index
 index: $(VENV)/.runtime
-	$(BIN)/python -m indexer build $(DEMO_CORPUS) --index $(BROADSHEET_INDEX_DIR)
+	$(BIN)/broadsheet index build $(DEMO_CORPUS) --index $(BROADSHEET_INDEX_DIR)
 
 ## axe: install axe-core for the browser tests' accessibility checks
 axe: $(AXE)
@@ -79,4 +79,4 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache broadsheet.egg-info

@@ -1,14 +1,15 @@
 """Parallel writing into one generation: the main process feeds worker processes.
 
 `IndexFeeder` is the only object that writes documents. With ``workers=1`` it is
-a plain Whoosh ``SegmentWriter`` in this process. With ``workers=N`` it starts N
-worker processes (``spawn``: they inherit no lock and no open index file), each
-owning its own ``SegmentWriter`` that analyses documents and writes one segment;
-the main process reads and parses the sources and sends documents in batches
-over a bounded queue. On commit the main process writes one TOC that lists the
-existing segments (with its own deletions and merges) plus every worker's
-segment, which is Whoosh's ``multisegment`` commit done by hand (the same
-private steps ``whoosh.multiproc.MpWriter`` uses; Whoosh is pinned to 2.7.5).
+one `indexer.whoosh_fixes.FastSegmentWriter` (Whoosh's ``SegmentWriter`` with
+Broadsheet's fast paths) in this process. With ``workers=N`` it starts N worker
+processes (``spawn``: they inherit no lock and no open index file), each owning
+its own writer that analyses documents and writes one segment; the main process
+reads and parses the sources and sends documents in batches over a bounded
+queue. On commit the main process writes one TOC that lists the existing
+segments (with its own deletions and merges) plus every worker's segment, which
+is Whoosh's ``multisegment`` commit (`FastSegmentWriter.commit_with`, the steps
+``whoosh.multiproc.MpWriter`` takes).
 
 Memory is bounded by ``limit_mb`` per writer (Whoosh flushes a sorted run to a
 temp file when its posting pool reaches it) plus ``QUEUE_BATCHES_PER_WORKER``
@@ -33,10 +34,8 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from whoosh.writing import NO_MERGE, OPTIMIZE, SegmentWriter
-
 from indexer.errors import IndexerError
-from indexer.whoosh_fixes import apply_speedups, ensure_columns
+from indexer.whoosh_fixes import FastSegmentWriter
 
 #: Batches of documents waiting per worker; with ``batch_size`` this bounds memory.
 QUEUE_BATCHES_PER_WORKER = 2
@@ -69,12 +68,11 @@ def _worker_main(generation: str, limit_mb: int, jobs: Any, results: Any, parent
     _die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before the signal was armed
         os._exit(1)
-    apply_speedups()
     from whoosh import index as whoosh_index
 
     try:
         ix = whoosh_index.open_dir(generation)
-        writer = SegmentWriter(ix, _lk=False, limitmb=limit_mb)
+        writer = FastSegmentWriter(ix, _lk=False, limitmb=limit_mb)
         count = 0
         while True:
             try:
@@ -91,12 +89,7 @@ def _worker_main(generation: str, limit_mb: int, jobs: Any, results: Any, parent
             # What was pooled so far lives until the segment is written: keep the
             # cyclic collector from walking it again and again (15 % of a worker).
             gc.freeze()
-        if count:
-            ensure_columns(writer)
-            segment = writer._finalize_segment()
-        else:
-            writer._close_segment()
-            segment = None
+        segment = writer.finish_segment()
         results.put(("ok", segment, count))
     except BaseException:  # reported to the parent, which raises
         results.put(("error", traceback.format_exc(), 0))
@@ -114,11 +107,10 @@ class IndexFeeder:
         limit_mb: int = 256,
         batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
-        apply_speedups()
         self.workers = max(1, workers)
         self.batch_size = batch_size
         self.added = 0
-        self.writer = SegmentWriter(ix, limitmb=limit_mb)
+        self.writer = FastSegmentWriter(ix, limitmb=limit_mb)
         self._batch: list[dict[str, Any]] = []
         self._processes: list[Any] = []
         self._received: list[tuple[str, Any, int]] = []
@@ -190,17 +182,7 @@ class IndexFeeder:
         if on_phase is not None:
             on_phase("writing segments")
         segments = self._collect()
-        mergetype = OPTIMIZE if optimize else (None if merge else NO_MERGE)
-        writer = self.writer
-        final = writer._merge_segments(mergetype, optimize, merge)
-        if writer._added:
-            ensure_columns(writer)
-            final.append(writer._finalize_segment())
-        else:
-            writer._close_segment()
-        final.extend(segments)
-        writer._commit_toc(final)
-        writer._finish()
+        self.writer.commit_with(segments, optimize=optimize, merge=merge)
 
     def _collect(self) -> list[Any]:
         segments: list[Any] = []

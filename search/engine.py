@@ -28,7 +28,6 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from corpus.article import Article
-from indexer.whoosh_fixes import apply_reader_fixes
 from search.assist import SpellingModels, corrected_text, missing_words
 from search.completion import complete
 from search.correction import Correction
@@ -133,7 +132,6 @@ class SearchService:
         clock: Callable[[], float] = time.perf_counter,
         ranking: RankingParams = DEFAULT_RANKING,
     ) -> None:
-        apply_reader_fixes()  # index files read in place, not copied per worker
         self.index_dir = Path(index_dir)
         self.time_limit = time_limit
         self.clock = clock

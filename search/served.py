@@ -29,6 +29,7 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from indexer.generations import current_generation
+from indexer.whoosh_storage import open_mapped_index
 from search.dedup import DuplicateGroups
 from search.errors import IndexDamaged, IndexUnavailable
 from search.execution import Snapshot
@@ -152,7 +153,7 @@ def _load(generation: Path, index: object, searcher: Searcher, ranking: RankingP
 def _open(generation: Path, ranking: RankingParams) -> Snapshot:
     """Open ``generation`` and read its per-reader tables."""
     try:
-        ix = whoosh_index.open_dir(str(generation))
+        ix = open_mapped_index(generation)  # files read in place, not copied per worker
         searcher = ix.searcher(weighting=relevance_model(ranking))
     except (OSError, whoosh_index.IndexError) as error:
         raise IndexUnavailable(f"cannot open index {generation}: {error}") from error

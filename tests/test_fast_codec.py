@@ -17,10 +17,11 @@ Covered: `indexer.codec_fast` (posting lists a term at a time), the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +35,9 @@ from whoosh.qparser import MultifieldParser
 from whoosh.system import pack_uint
 
 from corpus import Article, ReadReport, read_paths
-from indexer import build_index, field_terms, posting_pool, whoosh_fixes
+from indexer import build_index, field_terms, pipeline, whoosh_fixes
 from indexer.schema import article_to_document, build_schema, minhash_sketch
+from indexer.whoosh_fixes import FastSegmentWriter
 from search import SearchRequest, SearchService
 from support import REPO
 
@@ -67,39 +69,32 @@ def documents() -> list[dict[str, Any]]:
 
 
 @contextmanager
-def _writing(mode: str) -> Iterator[None]:
+def _writing(mode: str) -> Iterator[Callable[..., writing.SegmentWriter]]:
     """Writer code paths: "fast" (default bytes), "exact" (fast, Whoosh's bytes),
-    "pool" (Broadsheet's pool with Whoosh's add_document and flush), "whoosh" (none)."""
-    whoosh_fixes.apply_speedups()
+    "pool" (Broadsheet's pool with Whoosh's add_document and flush), "whoosh" (none).
+    Yields the writer class to use; `build_index` (through `indexer.pipeline`) uses it
+    too while the block runs."""
+    if mode == "whoosh":
+        make: Callable[..., writing.SegmentWriter] = writing.SegmentWriter
+    elif mode == "pool":
+        make = functools.partial(FastSegmentWriter, fast_paths=False)
+    else:
+        make = FastSegmentWriter
     # FastText's shared position values are a fast-path choice too: off but in "fast".
     whoosh_fixes.exact_whoosh_bytes(mode != "fast")
     try:
-        if mode == "whoosh":
-            whoosh_fixes.remove_speedups()
-            yield
-        elif mode == "pool":
-            with (
-                mock.patch.object(
-                    writing.SegmentWriter, "add_document", posting_pool.whoosh_add_document
-                ),
-                mock.patch.object(
-                    writing.SegmentWriter, "_flush_segment", whoosh_fixes._whoosh_flush_segment
-                ),
-            ):
-                yield
-        else:
-            yield
+        with mock.patch.object(pipeline, "FastSegmentWriter", make):
+            yield make
     finally:
         whoosh_fixes.exact_whoosh_bytes(False)
-        whoosh_fixes.apply_speedups()
 
 
 def _segment(folder: Path, documents: list[dict[str, Any]], mode: str, pool_limit: int = 0) -> Path:
     """One segment of ``documents`` written by ``mode`` (see `_writing`) into ``folder``."""
     folder.mkdir()
-    with _writing(mode):
+    with _writing(mode) as make_writer:
         ix = whoosh_index.create_in(str(folder), build_schema())
-        writer = writing.SegmentWriter(ix, limitmb=256)
+        writer = make_writer(ix, limitmb=256)
         if pool_limit:
             writer.pool.limit = pool_limit
         for document in documents:
@@ -150,6 +145,33 @@ def test_exact_mode_writes_whooshs_bytes(
 ) -> None:
     fast = _files(_segment(tmp_path / "fast", documents, "exact", pool_limit))
     slow = _files(_segment(tmp_path / "slow", documents, "pool", pool_limit))
+    assert sorted(fast) == sorted(slow)
+    for name in slow:
+        assert fast[name] == slow[name], name
+
+
+def _merged(folder: Path, documents: list[dict[str, Any]], mode: str) -> Path:
+    """Two segments of ``documents`` written and then merged into one by ``mode``'s writer."""
+    folder.mkdir()
+    half = len(documents) // 2
+    with _writing(mode) as make_writer:
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        for part in (documents[:half], documents[half:]):
+            writer = make_writer(ix, limitmb=256)
+            for document in part:
+                writer.add_document(**document)
+            writer.commit(merge=False)
+        assert len(ix._segments()) == 2
+        make_writer(ix).commit(optimize=True)  # reads both segments back (add_reader)
+        ix.close()
+    return folder
+
+
+def test_exact_mode_merges_to_whooshs_bytes(
+    tmp_path: Path, documents: list[dict[str, Any]]
+) -> None:
+    fast = _files(_merged(tmp_path / "fast", documents, "exact"))
+    slow = _files(_merged(tmp_path / "slow", documents, "pool"))
     assert sorted(fast) == sorted(slow)
     for name in slow:
         assert fast[name] == slow[name], name

@@ -1,8 +1,8 @@
 """The fast paths of issue 7 give exactly what the slow Whoosh paths they replace give.
 
 Covered: `indexer.analysis.FastText` postings and spelling words against Whoosh's
-``TEXT``; `indexer.whoosh_fixes.CompactPostingPool` order and spilling against a
-plain sort; the length lookup patch; snippet matching through the candidate regex
+``TEXT``; `indexer.posting_pool.CompactPostingPool` order and spilling against a
+plain sort; snippet matching through the candidate regex
 against the analyzer itself (both stemmers); facet tables and counts on a small
 index.
 """
@@ -22,7 +22,7 @@ from whoosh.qparser import QueryParser
 from corpus import Article
 from indexer import build_index
 from indexer.analysis import FastText, analysis_parts, english_analyzer, exact_analyzer
-from indexer.whoosh_fixes import CompactPostingPool
+from indexer.posting_pool import CompactPostingPool
 from search import SearchRequest, SearchService
 from search.snippets import TermMatcher, find_matches, make_snippet
 
@@ -164,7 +164,7 @@ def test_view_file_reads_like_bytesio() -> None:
     import io
     import pickle
 
-    from indexer.whoosh_fixes import ViewFile
+    from indexer.whoosh_storage import ViewFile
 
     data = pickle.dumps({"a": [1, 2, 3]}) + b"line one\nline two\nlast"
     mine, theirs = ViewFile(memoryview(data)), io.BytesIO(data)
