@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import whoosh
 
+from indexer.errors import IndexerError
+
 #: The Whoosh releases Broadsheet is tested with (whoosh-reloaded, pinned in
 #: requirements.txt; the ``whoosh`` module reports it as ``__version__``).
 SUPPORTED_WHOOSH: tuple[tuple[int, ...], ...] = ((2, 7, 5),)
 
 
-class UnsupportedWhoosh(ImportError):
+class UnsupportedWhoosh(IndexerError, ImportError):
     """The installed Whoosh is not a release Broadsheet supports."""
 
 
