@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from reliability_helpers import Answer, HttpClient, answer_problems, too_long_for_gunicorn, url_path
 
+from search.parameters import names_of
 from servers import gunicorn
 from support import DATA, HOSTILE_QUERY_PIECES, build_from
 
@@ -33,22 +34,9 @@ pytestmark = pytest.mark.slow
 CORPUS = DATA / "search" / "corpus.jsonl"
 GENERATED = 9_000
 ROUTES = ("/api/search",) * 5 + ("/search", "/", "/search.atom", "/api/suggest")
-PARAMS = (
-    "page",
-    "per_page",
-    "sort",
-    "op",
-    "tag",
-    "source",
-    "year",
-    "month",
-    "from",
-    "to",
-    "collapse",
-    "recency",
-    "q",
-    "nonsense",
-)
+#: Every parameter of the search endpoints (from the one table, so a new one is fuzzed
+#: too) and one the API must refuse.
+PARAMS = (*names_of("search"), "nonsense")
 BAD_VALUES = (
     "",
     " ",
