@@ -28,6 +28,7 @@ import fnmatch
 import html
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from whoosh import query as wq
@@ -148,34 +149,45 @@ def _token_start(text: str, start: int) -> bool:
     )
 
 
-def _fast_matches(
-    text: str, matcher: TermMatcher, parts: AnalysisParts, candidates: re.Pattern[str] | None
-) -> list[tuple[int, int, str]]:
-    hits: list[tuple[int, int, str]] = []
+def _kept_tokens(
+    text: str, parts: AnalysisParts, candidates: re.Pattern[str] | None
+) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, lowercased word, stem) of the indexed tokens of ``text`` that start
+    where ``candidates`` matches (every indexed token when it is None)."""
     token = parts.pattern
     if candidates is None:
-        for match in token.finditer(text):
-            word = match[0].lower()
-            if parts.kept(word):
-                stem = parts.stem_word(word)
-                if matcher.matches(stem):
-                    hits.append((match.start(), match.end(), stem))
-        return hits
+        matches: Iterator[re.Match[str]] = token.finditer(text)
+    else:
+        matches = _tokens_at(text, token, candidates)
+    for match in matches:
+        word = match[0].lower()
+        if parts.kept(word):
+            yield match.start(), match.end(), word, parts.stem_word(word)
+
+
+def _tokens_at(
+    text: str, token: re.Pattern[str], candidates: re.Pattern[str]
+) -> Iterator[re.Match[str]]:
+    """The whole tokens that begin at a ``candidates`` match (not inside a token)."""
     end = 0
     for candidate in candidates.finditer(text):
         start = candidate.start()
         if start < end or not _token_start(text, start):
             continue
         match = token.match(text, start)
-        if match is None:
-            continue
-        end = match.end()
-        word = match[0].lower()
-        if parts.kept(word):
-            stem = parts.stem_word(word)
-            if matcher.matches(stem):
-                hits.append((start, end, stem))
-    return hits
+        if match is not None:
+            end = match.end()
+            yield match
+
+
+def _fast_matches(
+    text: str, matcher: TermMatcher, parts: AnalysisParts, candidates: re.Pattern[str] | None
+) -> list[tuple[int, int, str]]:
+    return [
+        (start, end, stem)
+        for start, end, _, stem in _kept_tokens(text, parts, candidates)
+        if matcher.matches(stem)
+    ]
 
 
 def _all_tokens(text: str, analyzer: Analyzer) -> list[tuple[int, int, str, str]]:
@@ -195,34 +207,16 @@ def _candidate_tokens(
     it in the token stream (no other indexed word between them)."""
     words = {word for phrase in matcher.phrases for word, _ in phrase}
     wide = TermMatcher(matcher.terms | words | matcher.exact, matcher.patterns)
-    candidates = candidate_pattern(wide)
     tokens: list[tuple[int, int, str, str]] = []
     follows: list[bool] = []
-    token = parts.pattern
-    end = 0
-    found = (
-        ((m.start(), m) for m in token.finditer(text))
-        if candidates is None
-        else ((c.start(), None) for c in candidates.finditer(text))
-    )
-    for start, match in found:
-        if match is None:
-            if start < end or not _token_start(text, start):
-                continue
-            match = token.match(text, start)
-            if match is None:
-                continue
-        end = match.end()
-        word = match[0].lower()
-        if not parts.kept(word):
-            continue
-        stem = parts.stem_word(word)
-        if stem in wide.terms or word in wide.terms or wide.matches(stem):
+    for start, end, word, stem in _kept_tokens(text, parts, candidate_pattern(wide)):
+        if word in wide.terms or wide.matches(stem):
             previous = tokens[-1][1] if tokens else None
             follows.append(
                 previous is not None
                 and not any(
-                    parts.kept(gap[0].lower()) for gap in token.finditer(text, previous, start)
+                    parts.kept(gap[0].lower())
+                    for gap in parts.pattern.finditer(text, previous, start)
                 )
             )
             tokens.append((start, end, word, stem))
