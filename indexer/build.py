@@ -37,6 +37,7 @@ from indexer.guards import (
     removed_articles,
     same_sources,
 )
+from indexer.phases import announce
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
 from indexer.schema import article_to_document
@@ -105,6 +106,7 @@ def build_index(
     with writer_lock(index_dir, wait=wait) as stale:
         remove_strays(index_dir)
         with write_transaction(index_dir, workers=workers, limit_mb=limit_mb) as transaction:
+            announce("reading")
             count = _feed(transaction.feeder, articles, on_progress)
             transaction.commit()
             if on_progress is not None:
@@ -165,6 +167,7 @@ def build_from_paths(
                 files.append(item)
         manifest = Manifest(sources=paths, fmt=fmt, cwd=current_cwd(), follow_links=follow_links)
         with write_transaction(index_dir, workers=workers, limit_mb=limit_mb) as transaction:
+            announce("reading")
             count = _feed_files(transaction.feeder, files, manifest, fmt, report, progress)
             progress.end_indexing()
             transaction.commit(on_phase=progress.phase)
@@ -250,6 +253,7 @@ def optimize_index(
         expected = verify_generation(base, None)
         with write_transaction(index_dir, base=base) as transaction:
             progress.phase(f"merging segments of {base.name}")
+            announce("merging")
             transaction.commit(optimize=True)
             info = read_info(base)
             for key in ("built_at", "schema_version", "articles"):

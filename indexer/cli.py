@@ -135,13 +135,17 @@ def cli() -> None:
     """Build and maintain Broadsheet's search index."""
 
 
-def _report_run(result: BuildResult, report: ReadReport, verb: str) -> None:
+def _note_stale_lock(result: BuildResult) -> None:
     if result.stale_lock:
         click.echo(
             f"note: an earlier writer was killed ({result.stale_lock}); "
             "its lock and leftovers were cleared",
             err=True,
         )
+
+
+def _report_run(result: BuildResult, report: ReadReport, verb: str) -> None:
+    _note_stale_lock(result)
     for problem in report.problems:
         click.echo(f"skipped: {problem.origin}: {problem.reason}", err=True)
     rate = result.added / result.seconds if result.seconds else 0.0
@@ -279,6 +283,7 @@ def optimize_command(index_dir: str, wait: float) -> None:
         busy(error)
     except _FAILURES as error:
         fail(f"{error}; the served index is unchanged", _status(error))
+    _note_stale_lock(result)
     click.echo(
         f"optimized: {result.articles} articles in one segment in {result.seconds:.1f} s; "
         f"serving {result.generation.name if result.generation else '?'}",

@@ -10,6 +10,9 @@ share of its decompressed text the parsed articles cover), so the ETA holds for
 a single large file as well as for many small ones. When stderr is not a
 terminal (CI logs, pipes) every phase prints one plain line when it starts and
 ``indexing`` one more when it ends; nothing is redrawn.
+
+Whatever the output, crossing each tenth of the input is announced as the phase
+``indexing 10%`` ... ``indexing 90%`` (`indexer.phases`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import sys
 import time
 from typing import TextIO
+
+from indexer.phases import announce
 
 
 def _clock(seconds: float) -> str:
@@ -54,6 +59,7 @@ class Progress:
         self.fraction = 0.0
         self._last_draw = 0.0
         self._bar_open = False
+        self._tenths_announced = 0
 
     def _write(self, text: str) -> None:
         if not self.quiet:
@@ -74,6 +80,8 @@ class Progress:
     def start_indexing(self, total_bytes: int, files: int) -> None:
         """Begin the indexing phase over ``files`` inputs of ``total_bytes``."""
         self.total_bytes = total_bytes
+        self.fraction = 0.0
+        self._tenths_announced = 0
         self.phase(f"indexing {files} file(s), {human_bytes(total_bytes)}")
 
     def update(self, count: int, bytes_done: float) -> None:
@@ -81,6 +89,9 @@ class Progress:
         self.count = count
         if self.total_bytes:
             self.fraction = min(1.0, max(self.fraction, bytes_done / self.total_bytes))
+            while self._tenths_announced < min(9, int(self.fraction * 10)):
+                self._tenths_announced += 1
+                announce(f"indexing {self._tenths_announced * 10}%")
         if not self.is_tty or self.quiet:
             return
         now = time.perf_counter()

@@ -9,6 +9,9 @@ writes its manifest and build info and swaps it in atomically. Leaving the block
 an error, or without publishing, cancels the writer and removes the staged folder:
 the served index stays as it was. build, update and optimize all go through it.
 
+The phases it passes (``writing segments``, ``spelling``, ``verifying``,
+``publishing``, ``published``) are announced to crash tests (`indexer.phases`).
+
 Each generation holds ``broadsheet.json``: ``schema_version``, ``built_at``,
 ``command`` (build, update or optimize), ``articles``, ``sources``, ``based_on``
 (the generation an update or optimize started from), ``workers``, ``seconds``.
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +38,7 @@ from indexer.generations import (
     new_generation,
     publish,
 )
+from indexer.phases import announce
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, build_schema
@@ -129,10 +133,17 @@ class Transaction:
     committed: bool = False
     published: bool = False
 
-    def commit(self, **options: Any) -> None:
+    def commit(self, *, on_phase: Callable[[str], None] | None = None, **options: Any) -> None:
         """Write the fed documents into segments (``options`` go to
-        `IndexFeeder.commit`: ``merge``, ``optimize``, ``on_phase``)."""
-        self.feeder.commit(**options)
+        `IndexFeeder.commit`: ``merge``, ``optimize``); ``on_phase`` hears the
+        phases it passes, which are announced (`indexer.phases`) as well."""
+
+        def phase(name: str) -> None:
+            announce(name)
+            if on_phase is not None:
+                on_phase(name)
+
+        self.feeder.commit(on_phase=phase, **options)
         self.committed = True
         self.index.close()
 
@@ -152,16 +163,20 @@ class Transaction:
             raise RuntimeError("publish before commit")
         if spelling:
             progress.phase("counting words for spelling")
+            announce("spelling")
             write_spelling_model(self.generation)
         progress.phase("verifying")
+        announce("verifying")
         verify_generation(self.generation, articles)
         if manifest is not None:
             manifest.save(self.generation)
             info["files"] = len(manifest.files)
         write_info(self.generation, **{**info, "articles": articles})
         progress.phase("publishing")
+        announce("publishing")
         publish(self.index_dir, self.generation)
         self.published = True
+        announce("published")
 
 
 @contextmanager

@@ -43,6 +43,7 @@ from indexer.guards import (
     refuse_missing_sources,
     removed_articles,
 )
+from indexer.phases import announce
 from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
 from indexer.schema import SCHEMA_VERSION, article_to_document
@@ -223,6 +224,7 @@ def update_from_paths(
         fmt = fmt if fmt is not None else old.fmt
         follow_links = old.follow_links if follow_links is None else follow_links
         progress.phase(f"comparing {len(old.files)} known file(s) with {', '.join(paths)}")
+        announce("reading")
         plan = plan_update(old, paths, fmt, report, follow_links=follow_links)
         removed, served = removed_articles(old.article_ids(), plan.manifest.article_ids())
         refuse_mass_deletion("update", removed, served, max_delete)
@@ -240,6 +242,7 @@ def update_from_paths(
             index_dir, base=base, workers=workers, limit_mb=limit_mb
         ) as transaction:
             progress.phase(f"deleting {len(plan.delete_ids)} article(s) of changed files")
+            announce("deleting")
             deleted = transaction.feeder.delete_ids(plan.delete_ids)
             added = _add_files(transaction.feeder, plan, fmt, report, progress)
             progress.end_indexing()
@@ -286,11 +289,13 @@ def _add_files(
         expected = list(entry.articles)
         kept = set(entry.kept)  # decided over all files by `plan_update`
         check = FileEntry(entry.size, entry.mtime_ns, entry.sha256)
+        # Within a file, the share of its articles read so far stands for its bytes.
+        share = size / max(1, len(expected))
         for position, article in enumerate(_read_all(path, fmt, report, check)):
             if position in kept:
                 feeder.add(article_to_document(article))
                 count += 1
-                progress.update(count, done)
+                progress.update(count, done + min(size, (position + 1) * share))
         if check.articles != expected:
             raise SourceChanged(f"{path} changed while it was read; run the update again")
         done += size
