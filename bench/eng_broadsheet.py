@@ -7,7 +7,7 @@ from pathlib import Path
 
 from corpus import Article
 from indexer import build_index
-from indexer.pipeline import default_workers
+from indexer.whoosh.pipeline import default_workers
 from search import SearchRequest, SearchService
 
 _FIELDS = {field.name for field in dataclasses.fields(SearchRequest)}

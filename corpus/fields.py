@@ -17,7 +17,7 @@ from corpus.dates import parse_date
 from corpus.report import ReadReport
 
 #: Largest view count an article may carry. The index stores ``views`` in a signed
-#: 64-bit NUMERIC field (indexer/schema.py, with -1 for "unknown"); Typesense's is int64.
+#: 64-bit NUMERIC field (indexer/whoosh/schema.py, with -1 for "unknown"); Typesense's is int64.
 MAX_VIEWS = 2**63 - 1
 _MAX_VIEWS_DIGITS = len(str(MAX_VIEWS))
 _COUNT = re.compile(r"[+-]?\d+")

@@ -10,7 +10,7 @@ its subfolders by name, depth first: the order ``os.walk`` gave):
 * an `Unreadable` for each folder that cannot be listed and each file that cannot be
   examined (permission, I/O error), and for each given path that does not exist.
   What lies under it is unknown, not absent: an update keeps the articles it
-  indexed from there instead of deleting them (`indexer.update`).
+  indexed from there instead of deleting them (`indexer.whoosh.update`).
 
 Rules, each named in the `ReadReport` when it skips something:
 

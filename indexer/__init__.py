@@ -2,18 +2,16 @@
 
 Only this package writes indexes. Every write (build, update, optimize) goes into
 a fresh generation folder and is swapped in atomically (`indexer.generations`
-documents the folder layout and the lock); `indexer.pipeline` spreads the work
+documents the folder layout and the lock); `indexer.whoosh.pipeline` spreads the work
 over worker processes; `indexer.sources` keeps the manifest incremental updates
 rely on; the CLI (`indexer.cli`) documents the commands and exit statuses. The
-schema lives in `indexer.schema`. Must not import flask. Importing it checks the
-Whoosh version first (`indexer.whoosh_version`) and changes nothing in Whoosh.
+schema lives in `indexer.whoosh.schema`. Must not import flask. Importing it checks the
+Whoosh version first (`indexer.whoosh.version`) and changes nothing in Whoosh.
 """
 
-# First: stop with a clear message on an unsupported Whoosh, before any module uses it.
-from indexer import whoosh_version as whoosh_version
-from indexer.build import BuildResult, build_from_paths, build_index, optimize_index
 from indexer.generations import IndexBusy, current_generation
-from indexer.update import update_from_paths
+from indexer.whoosh.build import BuildResult, build_from_paths, build_index, optimize_index
+from indexer.whoosh.update import update_from_paths
 
 __all__ = [
     "BuildResult",

@@ -1,4 +1,4 @@
-"""``python -m indexer``: the operator's commands, thin over `indexer.build` and friends.
+"""``python -m indexer``: the operator's commands, thin over `indexer.whoosh.build` and friends.
 
 Commands: ``build PATH...`` (full rebuild), ``update [PATH...]`` (incremental;
 default PATHS are the ones the index was built from), ``optimize`` (merge
@@ -33,12 +33,6 @@ import click
 
 from corpus.discover import READERS
 from corpus.report import ReadReport
-from indexer.build import (
-    DEFAULT_LIMIT_MB,
-    BuildResult,
-    build_from_paths,
-    optimize_index,
-)
 from indexer.cli_common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -52,10 +46,16 @@ from indexer.cli_common import (
 from indexer.errors import IndexerError
 from indexer.generations import IndexBusy, current_generation
 from indexer.guards import DEFAULT_MAX_DELETE, MAX_DELETE_ENV
-from indexer.pipeline import default_workers
 from indexer.progress import Progress
 from indexer.sources import Manifest
-from indexer.update import update_from_paths
+from indexer.whoosh.build import (
+    DEFAULT_LIMIT_MB,
+    BuildResult,
+    build_from_paths,
+    optimize_index,
+)
+from indexer.whoosh.pipeline import default_workers
+from indexer.whoosh.update import update_from_paths
 
 T = TypeVar("T")
 
@@ -295,8 +295,8 @@ def _register_extra_commands() -> None:
     """Looking and repairing, replica publishing and the Typesense backend's commands
     live in their own modules."""
     from indexer.cli_health import register as register_health
-    from indexer.replicas import publish_command
     from indexer.typesense.cli import register as register_typesense
+    from indexer.whoosh.replicas import publish_command
 
     register_health(cli)
     cli.add_command(publish_command)

@@ -13,9 +13,9 @@ import click
 
 from indexer.cli_common import EXIT_FAILED, busy, fail, index_option, wait_option
 from indexer.generations import DamagedPointer, IndexBusy
-from indexer.health import check_index, index_stats
 from indexer.progress import human_bytes
 from indexer.recover import NothingToRecover, recover_index
+from indexer.whoosh.health import check_index, index_stats
 
 
 @click.command("stats")

@@ -6,7 +6,7 @@ Layout of ``INDEX_DIR``::
     PREVIOUS           name of the generation served before it (kept for open readers)
     build.lock         flock-ed by the one writer; text: pid, start time, command
     gen-<utc>-<pid>/   one complete Whoosh index each, plus
-        broadsheet.json    build info: schema version, when, what, how many (`indexer.build`)
+        broadsheet.json    build info: schema version, when, what, how many (`indexer.whoosh.build`)
         manifest.json      source files with size, mtime, hash and article ids
                            (`indexer.manifest`; absent for API-built indexes)
 
@@ -53,7 +53,7 @@ POINTER_NAME = "CURRENT"
 PREVIOUS_NAME = "PREVIOUS"
 LOCK_NAME = "build.lock"
 GENERATION_PREFIX = "gen-"
-#: Build info, written into a generation just before it is published (`indexer.build`).
+#: Build info, written into a generation just before it is published (`indexer.whoosh.build`).
 BUILD_INFO_NAME = "broadsheet.json"
 #: Whoosh's own lock files: never cloned into a new generation.
 _WHOOSH_LOCK_SUFFIX = "_LOCK"

@@ -25,7 +25,7 @@ from indexer.generations import (
     set_pointers,
     writer_lock,
 )
-from indexer.health import CheckResult, check_generation
+from indexer.whoosh.health import CheckResult, check_generation
 
 
 class NothingToRecover(IndexerError, RuntimeError):

@@ -5,7 +5,7 @@ reading order: ``size``, ``mtime_ns``, ``sha256`` of its bytes, ``articles`` (th
 ``[id, duplicate key]`` of every article its reader produced, in order; the key
 is its url, `corpus.discover.duplicate_key`) and ``kept`` (positions of the ones
 indexed; the rest repeated an earlier article's id or url). With those,
-`indexer.update` decides what to read again without reading unchanged files,
+`indexer.whoosh.update` decides what to read again without reading unchanged files,
 and reproduces exactly what a full rebuild keeps.
 
 Reading follows `corpus.read_paths` to the letter (files in `corpus.walk` order,

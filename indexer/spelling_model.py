@@ -4,7 +4,8 @@
 committed and before the generation is verified and published, so the model is
 swapped in with the index it describes (an optimize keeps its base's model, since
 the articles are the same). It reads the stored title and body of every live
-article once and writes ``spelling.bin`` into the generation folder:
+article once (the backend hands them over) and writes ``spelling.bin`` into the
+generation folder:
 
 ``words``
     every distinct word of two or more letters as written (letters only; a
@@ -38,13 +39,12 @@ import os
 import re
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import index as whoosh_index
 
 from indexer.errors import IndexerError
 
@@ -59,8 +59,7 @@ MIN_CANDIDATE_COUNT = 2
 #: Most letters deleted per string in the delete index, and how many leading letters count.
 MAX_EDITS = 2
 PREFIX_LENGTH = 7
-#: Articles counted per NumPy batch, and pair keys buffered before they are merged.
-BATCH_TEXTS = 500
+#: Pair keys buffered before they are merged.
 PENDING_PAIRS = 4_000_000
 #: A whitespace token that is a word: punctuation, letters, an optional 's, punctuation.
 _TOKEN = re.compile(r"([^\w]*)([^\W\d_]+?)(?:['\u2019][sS])?([^\w]*)")
@@ -328,35 +327,20 @@ def read_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     return arrays, header.get("meta", {})
 
 
-def stored_texts(generation: Path) -> Iterator[list[str]]:
-    """The titles and bodies of the live articles of ``generation``, in batches."""
-    ix = whoosh_index.open_dir(str(generation))
-    try:
-        with ix.searcher() as searcher:
-            batch: list[str] = []
-            for fields in searcher.reader().all_stored_fields():
-                batch += (fields.get("title", ""), fields.get("body", ""))
-                if len(batch) >= 2 * BATCH_TEXTS:
-                    yield batch
-                    batch = []
-            if batch:
-                yield batch
-    finally:
-        ix.close()
-
-
-def write_spelling_model(generation: Path) -> ModelStats:
-    """Count the stored articles of ``generation`` and write its ``spelling.bin``."""
+def write_spelling_model(generation: Path, texts: Iterable[list[str]]) -> ModelStats:
+    """Count ``texts`` (batches of the titles and bodies of the live articles of
+    ``generation``, two strings per article) and write the generation's
+    ``spelling.bin``."""
     started = time.perf_counter()
     counter = WordCounter()
-    texts = 0
-    for batch in stored_texts(generation):
+    strings = 0
+    for batch in texts:
         counter.add(batch)
-        texts += len(batch)
+        strings += len(batch)
     arrays, meta = model_arrays(counter)
     size = write_arrays(generation / MODEL_NAME, arrays, meta)
     return ModelStats(
-        articles=texts // 2,
+        articles=strings // 2,
         tokens=counter.tokens,
         words=int(arrays["counts"].size),
         pairs=int(arrays["pair_keys"].size),

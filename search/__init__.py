@@ -5,7 +5,6 @@ is the one entry point for the HTML views, the JSON API and the CLI.
 Only reads the index built by `indexer`. Must not import flask.
 """
 
-from search.engine import SearchService, validate
 from search.errors import (
     IndexDamaged,
     IndexUnavailable,
@@ -14,6 +13,7 @@ from search.errors import (
     SearchTimedOut,
 )
 from search.models import FacetValue, Hit, SearchRequest, SearchResponse
+from search.whoosh.engine import SearchService, validate
 
 __all__ = [
     "FacetValue",

@@ -66,7 +66,7 @@ def service_from_config(config: Mapping[str, Any]) -> SearchBackend:
     ``config``. Raises ValueError for an unknown backend or missing Typesense settings."""
     backend = str(config.get("BACKEND") or "whoosh").strip().lower()
     if backend == "whoosh":
-        from search.engine import TIME_LIMIT_SECONDS, SearchService
+        from search.whoosh.engine import TIME_LIMIT_SECONDS, SearchService
 
         return SearchService(
             config.get("INDEX_DIR") or "var/index",

@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 import click
 
 from search.backends import service_from_environment
-from search.engine import SearchService
 from search.errors import IndexUnavailable, InvalidParameter
 from search.parameters import (
     PARAMETERS,
@@ -31,6 +30,7 @@ from search.parameters import (
     parameters_of,
     parse_request,
 )
+from search.whoosh.engine import SearchService
 
 F = TypeVar("F", bound=Callable[..., Any])
 

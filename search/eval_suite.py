@@ -78,7 +78,7 @@ def code_fingerprint(packages: Iterable[str] = _INDEX_CODE) -> str:
 
 def index_key(corpus: Path) -> str:
     """Cache key of a collection's index: corpus checksum, schema version, code."""
-    from indexer.schema import SCHEMA_VERSION
+    from indexer.whoosh.schema import SCHEMA_VERSION
 
     checksum = hashlib.sha256(corpus.read_bytes()).hexdigest()[:12]
     return f"{checksum}-s{SCHEMA_VERSION}-{code_fingerprint()}"
@@ -88,7 +88,7 @@ def collection_index(folder: Path, cache: Path, log: Callable[[str], None] = pri
     """The index of the collection in ``folder``, built into ``cache`` unless a build
     of the same key is there (older builds of that collection are removed)."""
     from corpus import ReadReport
-    from indexer.build import build_from_paths
+    from indexer.whoosh.build import build_from_paths
 
     corpus = folder / "corpus.jsonl.gz"
     target = cache / f"{folder.name}-{index_key(corpus)}"
@@ -111,7 +111,7 @@ def evaluate_collection(
     folder: Path, index: Path, service_factory: Callable | None = None
 ) -> CollectionResult:
     """Run every query of the collection in ``folder`` against ``index`` and measure."""
-    from search.engine import SearchService
+    from search.whoosh.engine import SearchService
 
     topics = {qid: prepare_query(text) for qid, text in read_topics(folder / "queries.tsv").items()}
     service = (service_factory or SearchService)(index)

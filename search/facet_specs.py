@@ -2,11 +2,11 @@
 its values, where its values come from in each backend, and how they are shown.
 
 Everything else reads `FACETS`: the request parameters (`search.parameters`), the
-Whoosh facet tables and counting (`search.facet_tables`, `search.facets`), the
+Whoosh facet tables and counting (`search.whoosh.facet_tables`, `search.whoosh.facets`), the
 Typesense filters and facet requests (`search.typesense.mapping`,
 `search.typesense.backend`), the search page, the CLI and the OpenAPI document. A facet
 added here is counted, selectable and documented everywhere; its index fields must
-exist in `indexer.schema` and `indexer.typesense.schema` (the indexer never imports
+exist in `indexer.whoosh.schema` and `indexer.typesense.schema` (the indexer never imports
 `search`; tests/test_parameter_table.py checks both).
 
 Selection is disjunctive within a facet (OR) and conjunctive across facets (AND).

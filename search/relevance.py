@@ -1,8 +1,8 @@
 """The relevance function: BM25F over the searched fields, its parameters in one place.
 
-A word searched in the default fields (`search.fields_query.FieldsQuery`) is
+A word searched in the default fields (`search.whoosh.fields_query.FieldsQuery`) is
 scored by BM25F (Robertson, Zaragoza and Taylor, "Simple BM25 extension to
-multiple weighted fields", 2004; computed in `search.bm25f`): each field's term
+multiple weighted fields", 2004; computed in `search.whoosh.bm25f`): each field's term
 frequency is normalised by that field's length, weighted, and summed, and the
 sum is saturated once::
 
@@ -14,7 +14,10 @@ where ``df`` counts the documents holding the word in any of the fields and
 ``qtf`` is how often the query repeats the word. A title that repeats the start
 of the body thus adds to one saturating frequency instead of scoring the word
 twice. A word in one named field (``title:budget``) is the same formula over that
-field alone, with weight 1: Whoosh's BM25 with this idf.
+field alone, with weight 1: Whoosh's BM25 with this idf
+(`search.whoosh.weighting`).
+
+This module is backend-neutral: the parameters and the idf, not an engine.
 """
 
 from __future__ import annotations
@@ -23,15 +26,16 @@ from dataclasses import dataclass, field, replace
 from math import log
 from typing import Any
 
-from whoosh import scoring
-
 __all__ = [
+    "DEFAULT_FIELD_BOOSTS",
     "DEFAULT_RANKING",
     "RankingParams",
-    "WhooshBM25",
     "lucene_idf",
-    "relevance_model",
 ]
+
+
+#: Fields searched when a query names none, with their boosts (both backends).
+DEFAULT_FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,19 +106,3 @@ def lucene_idf(documents: int, df: int) -> float:
     """``ln(1 + (N - df + 0.5) / (df + 0.5))``: high for rare words, near 0 (never
     below) for words in nearly every document."""
     return log(1.0 + (documents - df + 0.5) / (df + 0.5))
-
-
-class WhooshBM25(scoring.BM25F):
-    """Whoosh's per-field BM25 with `lucene_idf`: what Whoosh's own matchers rank by
-    when a query node is one the vectorised scorer does not cover."""
-
-    def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
-        """`lucene_idf` of the term in this field."""
-        parent = searcher.get_parent()
-        return lucene_idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
-
-
-def relevance_model(params: RankingParams = DEFAULT_RANKING) -> scoring.WeightingModel:
-    """The Whoosh weighting for searches Whoosh's matchers rank (uncovered query
-    nodes): per-field BM25 with the same k1, b and idf as the scorer."""
-    return WhooshBM25(B=params.default_b, K1=params.k1, **params.whoosh_b())

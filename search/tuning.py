@@ -3,9 +3,10 @@
 ``python -m search tune --suite ../shared/data/ir-collections`` indexes the judged
 collections as ``evaluate --suite`` does (same cache), parses every query once
 (``op=or``, as evaluated), and ranks it under each parameter set of a grid with
-the served code (`search.scorer`, `search.bm25f`, `search.feedback`, the same top-k
-as `search.execution`); only the parameters change between runs (postings,
-document frequencies and parsed queries do not depend on them and are reused).
+the served code (`search.whoosh.scorer`, `search.whoosh.bm25f`,
+`search.whoosh.feedback`, the same top-k as `search.whoosh.execution`); only the
+parameters change between runs (postings, document frequencies and parsed queries do
+not depend on them and are reused).
 
 Selection is in two stages, each by mean MAP over collections, never per
 collection: first BM25F's ``k1``, ``b`` per field and the title weight with
@@ -28,9 +29,9 @@ import numpy as np
 from search.deadline import Deadline
 from search.eval_suite import COLLECTIONS, collection_index, prepare_query
 from search.evaluate import RUN_DEPTH, measure, read_qrels, read_topics
-from search.execution import Snapshot, best_positions, with_feedback
-from search.query import parse_query
 from search.relevance import DEFAULT_RANKING, RankingParams
+from search.whoosh.execution import Snapshot, best_positions, with_feedback
+from search.whoosh.query import parse_query
 
 __all__ = ["BASE_GRID", "FEEDBACK_GRID", "Collection", "cross_validate", "load_collection"]
 
@@ -220,7 +221,7 @@ def report(folds: Sequence[Fold], final: RankingParams, cache_note: str = "") ->
 
 def open_collections(suite: Path, cache: Path, names: Sequence[str] = COLLECTIONS) -> list:
     """(service, collection) for each named collection of ``suite`` (close the services)."""
-    from search.engine import SearchService
+    from search.whoosh.engine import SearchService
 
     opened = []
     for name in names:

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from corpus import ReadReport
-from indexer.build import build_from_paths
+from indexer.whoosh.build import build_from_paths
 
 #: Letters of the random words (no repeated letter runs come out of them by design).
 LETTERS = "abcdefghiklmnoprstuvw"

@@ -1,5 +1,5 @@
-"""Layering rules: the core packages never import the web framework; no test module imports
-another or conftest."""
+"""Layering rules: the core packages never import the web framework; only a backend's packages
+import its engine; no test module imports another or conftest."""
 
 from __future__ import annotations
 
@@ -41,13 +41,93 @@ def test_corpus_does_not_import_whoosh() -> None:
     assert offenders == []
 
 
-def test_webui_does_not_import_whoosh() -> None:
+def full_imports(path: Path) -> set[str]:
+    """Every absolute module name ``path`` imports (``from a.b import c`` gives ``a.b``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+#: Whoosh's text-analysis packages (tokenizers, stop lists, stemmers): a text library that
+#: holds no index, used by the analyzers every backend shares (`indexer.analysis`,
+#: `search.snippets`, the Typesense snippet analyzer). The rest of Whoosh is the engine.
+WHOOSH_TEXT_LIBRARY = ("whoosh.analysis", "whoosh.lang")
+WHOOSH_HOMES = ("indexer/whoosh/", "search/whoosh/")
+
+
+def whoosh_engine_users(root: Path = REPO) -> list[str]:
+    """Modules outside the Whoosh packages that import Whoosh's engine."""
+    offenders = []
+    for package in ("corpus", "indexer", "search", "webui"):
+        for path in sorted((root / package).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            if relative.startswith(WHOOSH_HOMES):
+                continue
+            engine = [
+                name
+                for name in full_imports(path)
+                if (name == "whoosh" or name.startswith("whoosh."))
+                and not name.startswith(WHOOSH_TEXT_LIBRARY)
+            ]
+            if engine:
+                offenders.append(f"{relative}: {', '.join(sorted(engine))}")
+    return offenders
+
+
+def test_only_the_whoosh_packages_import_the_whoosh_engine() -> None:
+    """One home per backend (issue 16): Whoosh's index, codec, query, reading and
+    searching code is imported only under ``indexer/whoosh/`` and ``search/whoosh/``."""
+    assert (REPO / "indexer" / "whoosh" / "schema.py").exists()
+    assert whoosh_engine_users() == []
+
+
+def test_the_detector_sees_whoosh_engine_imports(tmp_path: Path) -> None:
+    (tmp_path / "search" / "whoosh").mkdir(parents=True)
+    (tmp_path / "search" / "neutral.py").write_text(
+        "from whoosh.analysis import Analyzer\nimport whoosh.query as wq\n", encoding="utf-8"
+    )
+    (tmp_path / "search" / "whoosh" / "engine.py").write_text(
+        "from whoosh.searching import Searcher\n", encoding="utf-8"
+    )
+    assert whoosh_engine_users(tmp_path) == ["search/neutral.py: whoosh.query"]
+
+
+def test_webui_does_not_import_whoosh_at_all() -> None:
     offenders = [
         str(f.relative_to(REPO))
         for f in sorted((REPO / "webui").rglob("*.py"))
         if "whoosh" in imported_modules(f)
     ]
     assert offenders == []
+
+
+def test_the_backends_do_not_import_each_other() -> None:
+    """The Whoosh and Typesense packages share only backend-neutral code."""
+    packages = {
+        "whoosh": ("indexer/whoosh/", "search/whoosh/"),
+        "typesense": ("indexer/typesense/", "search/typesense/"),
+    }
+    crossings = []
+    for name, homes in packages.items():
+        others = tuple(
+            home.rstrip("/").replace("/", ".")
+            for other, dirs in packages.items()
+            if other != name
+            for home in dirs
+        )
+        for home in homes:
+            for path in sorted((REPO / home).glob("*.py")):
+                crossings += [
+                    f"{path.relative_to(REPO).as_posix()}: {module}"
+                    for module in sorted(full_imports(path))
+                    if module.startswith(others)
+                ]
+    assert crossings == []
 
 
 def test_the_detector_sees_flask_imports(tmp_path: Path) -> None:
@@ -115,7 +195,11 @@ def test_only_the_typesense_packages_talk_to_typesense() -> None:
     imported only under ``indexer/typesense/`` and ``search/typesense/``, and the rest of
     the code reaches those packages only through the backend switch and the CLI."""
     homes = {REPO / "indexer" / "typesense", REPO / "search" / "typesense"}
-    gates = {REPO / "search" / "backends.py", REPO / "indexer" / "cli.py"}
+    gates = {
+        REPO / "search" / "backends.py",
+        REPO / "indexer" / "backends.py",
+        REPO / "indexer" / "cli.py",
+    }
     engine_users, reachers = [], []
     for package in ("corpus", "indexer", "search", "webui"):
         for path in sorted((REPO / package).rglob("*.py")):

@@ -19,7 +19,7 @@ from corpus import ReadReport, format_utc, parse_date, read_paths
 from corpus.article import Article, clean_tags
 from corpus.discover import body_fingerprint
 from corpus.jsonl import MAX_BODY_CHARS
-from indexer.build import build_from_paths
+from indexer.whoosh.build import build_from_paths
 
 
 def read(folder: Path) -> tuple[dict[str, Article], dict[str, list[str]]]:
@@ -159,7 +159,7 @@ def test_views_outside_the_index_range_are_named_and_dropped(tmp_path: Path) -> 
 
 def test_views_range_is_the_index_field_range() -> None:
     from corpus.fields import MAX_VIEWS
-    from indexer.schema import build_schema
+    from indexer.whoosh.schema import build_schema
 
     views = build_schema()["views"]
     assert views.max_value == MAX_VIEWS and views.min_value <= -1  # -1 stands for unknown

@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 
 from corpus import Article
 from indexer import build_index
-from indexer.schema import article_to_document, build_schema
+from indexer.whoosh.schema import article_to_document, build_schema
 from search import SearchRequest, SearchService
 
 ARTICLES = [
@@ -112,7 +112,7 @@ def test_titles_are_highlighted_by_what_matched_in_them(service: SearchService) 
 
 
 def test_titles_are_escaped() -> None:
-    from indexer.schema import TEXT_ANALYZER
+    from indexer.whoosh.schema import TEXT_ANALYZER
     from search.snippets import TermMatcher, highlight
 
     matcher = TermMatcher(frozenset({"tax"}), ())

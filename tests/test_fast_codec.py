@@ -1,8 +1,8 @@
 """The indexing fast paths (issue 7) write what Whoosh writes, or read back the same.
 
-Covered: `indexer.codec_fast` (posting lists a term at a time), the
-`indexer.posting_pool` ``add_document`` (a field at a time) and
-`indexer.field_terms` (short fields without Token objects):
+Covered: `indexer.whoosh.codec_fast` (posting lists a term at a time), the
+`indexer.whoosh.posting_pool` ``add_document`` (a field at a time) and
+`indexer.whoosh.field_terms` (short fields without Token objects):
 
 - with `exact_whoosh_bytes` on, every segment file equals the one Whoosh's own
   ``add_document`` and flush write through the same pool, byte for byte, also
@@ -35,9 +35,11 @@ from whoosh.qparser import MultifieldParser
 from whoosh.system import pack_uint
 
 from corpus import Article, ReadReport, read_paths
-from indexer import build_index, field_terms, pipeline, whoosh_fixes
-from indexer.schema import article_to_document, build_schema, minhash_sketch
-from indexer.whoosh_fixes import FastSegmentWriter
+from indexer import build_index
+from indexer.whoosh import field_terms, pipeline
+from indexer.whoosh import fixes as whoosh_fixes
+from indexer.whoosh.fixes import FastSegmentWriter
+from indexer.whoosh.schema import article_to_document, build_schema, minhash_sketch
 from search import SearchRequest, SearchService
 from support import REPO
 
@@ -72,7 +74,7 @@ def documents() -> list[dict[str, Any]]:
 def _writing(mode: str) -> Iterator[Callable[..., writing.SegmentWriter]]:
     """Writer code paths: "fast" (default bytes), "exact" (fast, Whoosh's bytes),
     "pool" (Broadsheet's pool with Whoosh's add_document and flush), "whoosh" (none).
-    Yields the writer class to use; `build_index` (through `indexer.pipeline`) uses it
+    Yields the writer class to use; `build_index` (through `indexer.whoosh.pipeline`) uses it
     too while the block runs."""
     if mode == "whoosh":
         make: Callable[..., writing.SegmentWriter] = writing.SegmentWriter

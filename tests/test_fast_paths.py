@@ -1,7 +1,7 @@
 """The fast paths of issue 7 give exactly what the slow Whoosh paths they replace give.
 
 Covered: `indexer.analysis.FastText` postings and spelling words against Whoosh's
-``TEXT``; `indexer.posting_pool.CompactPostingPool` order and spilling against a
+``TEXT``; `indexer.whoosh.posting_pool.CompactPostingPool` order and spilling against a
 plain sort; snippet matching through the candidate regex
 against the analyzer itself (both stemmers); facet tables and counts on a small
 index.
@@ -21,10 +21,12 @@ from whoosh.qparser import QueryParser
 
 from corpus import Article
 from indexer import build_index
-from indexer.analysis import FastText, analysis_parts, english_analyzer, exact_analyzer
-from indexer.posting_pool import CompactPostingPool
+from indexer.analysis import analysis_parts, english_analyzer, exact_analyzer
+from indexer.whoosh.fast_text import FastText
+from indexer.whoosh.posting_pool import CompactPostingPool
 from search import SearchRequest, SearchService
 from search.snippets import TermMatcher, find_matches, make_snippet
+from search.whoosh.highlight import term_matcher
 
 TEXTS = [
     "Shipping stopped at the U.S. ports; the u.s.a. and U.S.S.R. talks resumed.",
@@ -121,7 +123,7 @@ def test_snippet_matches_equal_analyzer_matches(analyzer: object) -> None:
     rng = random.Random(5)
     bodies = TEXTS + [_random_text(rng) for _ in range(200)]
     for text in queries:
-        matcher = TermMatcher.from_query(parser.parse(text))
+        matcher = term_matcher(parser.parse(text))
         for body in bodies:
             expected = [
                 (t.startchar, t.endchar, t.text)
@@ -135,7 +137,7 @@ def test_snippet_still_marks_stemmed_forms() -> None:
     matcher = TermMatcher(frozenset({"ship"}), ())
     snippet = make_snippet("Shipping resumed. Ships sailed.", matcher, english_analyzer())
     assert snippet.count("<mark>") == 2 and "<mark>Shipping</mark>" in snippet
-    assert TermMatcher.from_query(wq.Term("body", "x")).terms == frozenset({"x"})
+    assert term_matcher(wq.Term("body", "x")).terms == frozenset({"x"})
 
 
 def test_facets_and_collapse_on_a_small_index(tmp_path: Path) -> None:
@@ -164,7 +166,7 @@ def test_view_file_reads_like_bytesio() -> None:
     import io
     import pickle
 
-    from indexer.whoosh_storage import ViewFile
+    from indexer.whoosh.storage import ViewFile
 
     data = pickle.dumps({"a": [1, 2, 3]}) + b"line one\nline two\nlast"
     mine, theirs = ViewFile(memoryview(data)), io.BytesIO(data)
@@ -196,14 +198,14 @@ def test_view_file_reads_like_bytesio() -> None:
 def test_phrase_and_exact_matches_equal_a_full_token_scan(text: str) -> None:
     """The candidate scan for phrases and exact words (gaps checked for indexed words)
     marks exactly what scanning every token marks."""
-    from search.fields_query import ExactPlugin
     from search.snippets import _all_tokens, _phrase_matches
+    from search.whoosh.fields_query import ExactPlugin
 
     analyzer = english_analyzer()
     schema = Schema(body=TEXT(analyzer=analyzer), body_exact=TEXT(analyzer=exact_analyzer()))
     parser = QueryParser("body", schema)
     parser.add_plugin(ExactPlugin({"body": "body_exact"}))
-    matcher = TermMatcher.from_query(parser.parse(text))
+    matcher = term_matcher(parser.parse(text))
     assert matcher.phrases or matcher.exact
     rng = random.Random(11)
     bodies = TEXTS + [_random_text(rng) for _ in range(300)]

@@ -9,8 +9,8 @@ import pytest
 from corpus import Article
 from indexer import build_index
 from search import SearchRequest, SearchService
-from search.feedback import bo1_terms, feedback_words
 from search.relevance import DEFAULT_RANKING
+from search.whoosh.feedback import bo1_terms, feedback_words
 
 # Four reactor stories share "uranium enrichment centrifuge"; "plant" stories share
 # nothing else. The query names "reactor safety inspection report" (4 words).
@@ -74,8 +74,8 @@ def test_short_queries_are_not_expanded(index) -> None:
 
 
 def test_bo1_weights_follow_the_formula(index) -> None:
-    from indexer.schema import TEXT_ANALYZER
-    from search.feedback import FEEDBACK_FIELDS
+    from indexer.whoosh.schema import TEXT_ANALYZER
+    from search.whoosh.feedback import FEEDBACK_FIELDS
 
     texts = ["uranium centrifuge uranium weather", "uranium centrifuge sunny"]
     counts, holding = feedback_words(texts, TEXT_ANALYZER)

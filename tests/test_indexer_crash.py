@@ -18,8 +18,8 @@ from crash_helpers import kill_at_phase, wait_until_gone
 from indexer_helpers import generations, run_indexer, stored_docs, synthetic_corpus
 
 from corpus import ReadReport
-from indexer.build import build_from_paths
-from indexer.health import check_index
+from indexer.whoosh.build import build_from_paths
+from indexer.whoosh.health import check_index
 from support import ARTICLES
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,7 @@ from indexer.generations import (
     publish,
     remove_strays,
 )
-from indexer.schema import SCHEMA_VERSION
+from indexer.whoosh.schema import SCHEMA_VERSION
 
 DAMAGE = {
     "names no folder": b"gen-bogus\n",

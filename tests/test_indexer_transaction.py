@@ -8,11 +8,11 @@ import pytest
 
 from corpus import Article
 from indexer import build_index
-from indexer.build import NothingIndexed
 from indexer.generations import current_generation, writer_lock
 from indexer.progress import Progress
-from indexer.schema import article_to_document
-from indexer.transaction import IndexVerificationError, write_transaction
+from indexer.whoosh.build import NothingIndexed
+from indexer.whoosh.schema import article_to_document
+from indexer.whoosh.transaction import IndexVerificationError, write_transaction
 
 ARTICLES = [Article(id=f"a{n}", title=f"Title {n}", body=f"Body number {n}.") for n in range(5)]
 
@@ -73,7 +73,7 @@ def test_a_published_transaction_is_served_with_its_build_info(tmp_path: Path) -
             transaction.publish(5, Progress(quiet=True), command="test", sources=["x"])
     served = current_generation(index_dir)
     assert served == transaction.generation
-    from indexer.transaction import read_info
+    from indexer.whoosh.transaction import read_info
 
     info = read_info(served)
     assert info["articles"] == 5 and info["command"] == "test" and info["sources"] == ["x"]

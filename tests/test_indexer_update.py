@@ -9,10 +9,10 @@ import pytest
 from indexer_helpers import article_line, split_articles, stored_docs
 
 from corpus import ReadReport
-from indexer.build import build_from_paths
 from indexer.generations import current_generation
 from indexer.sources import Manifest
-from indexer.update import NoManifest, update_from_paths
+from indexer.whoosh.build import build_from_paths
+from indexer.whoosh.update import NoManifest, update_from_paths
 from support import ARTICLES, build_from
 
 

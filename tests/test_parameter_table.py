@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from werkzeug.datastructures import MultiDict
 
-from indexer.schema import build_schema
 from indexer.typesense.schema import COLLECTION_FIELDS
+from indexer.whoosh.schema import build_schema
 from search import InvalidParameter, SearchRequest, validate
 from search.cli import cli, request_options
 from search.facet_specs import FACET_NAMES, FACETS

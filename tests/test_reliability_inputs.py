@@ -22,7 +22,7 @@ from corpus.article import Article
 from corpus.html_reader import MAX_NESTING, parse_html_page
 from corpus.html_text import fragment_to_text
 from corpus.jsonl import read_jsonl
-from indexer.build import build_from_paths
+from indexer.whoosh.build import build_from_paths
 
 
 def reasons(report: ReadReport, folder: Path) -> dict[str, str]:

@@ -21,9 +21,10 @@ from reliability_helpers import Answer, HttpClient, api_error_problem, url_path
 from search_helpers import SteppingClock, build_words_index
 
 from corpus import ReadReport
-from indexer.build import build_from_paths
+from indexer.whoosh.build import build_from_paths
 from search import SearchRequest, SearchService
-from search.query import MAX_QUERY_CHARS, MIN_LEADING_WILDCARD_LETTERS
+from search.notices import MAX_QUERY_CHARS
+from search.whoosh.query import MIN_LEADING_WILDCARD_LETTERS
 from servers import gunicorn
 
 #: Seconds any one of these searches may take here (the time limit is 1.5 s).

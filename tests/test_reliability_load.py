@@ -41,7 +41,7 @@ from reliability_helpers import (
 )
 
 from corpus import ReadReport
-from indexer.build import build_from_paths
+from indexer.whoosh.build import build_from_paths
 from servers import gunicorn
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.generations import current_generation
-from indexer.replicas import ReplicaError, publish_command, publish_replica
+from indexer.whoosh.replicas import ReplicaError, publish_command, publish_replica
 from search import SearchRequest, SearchService
 from support import ARTICLES, build_from
 

@@ -1,4 +1,4 @@
-"""`search.scorer` finds exactly what Whoosh's matchers find, and scores as documented.
+"""`search.whoosh.scorer` finds exactly what Whoosh's matchers find, and scores as documented.
 
 The one-pass scorer replaced Whoosh's ranking walk and the separate counting walk
 (issue 7); these tests hold its matches to Whoosh itself on indexes with several
@@ -23,13 +23,14 @@ from whoosh.writing import NO_MERGE
 
 from corpus import Article
 from indexer import build_index
-from indexer.schema import build_schema, to_whoosh_date
+from indexer.whoosh.schema import build_schema, to_whoosh_date
 from search import SearchRequest, SearchService
-from search.facets import FacetTables
-from search.query import parse_query
-from search.ranking import ranked
-from search.relevance import DEFAULT_RANKING, relevance_model
-from search.scorer import QueryScorer, Unsupported
+from search.relevance import DEFAULT_RANKING
+from search.whoosh.facets import FacetTables
+from search.whoosh.query import parse_query
+from search.whoosh.ranking import ranked
+from search.whoosh.scorer import QueryScorer, Unsupported
+from search.whoosh.weighting import relevance_model
 
 WORDS = (
     "market markets the U.S. oil prices priced Fed rates of and happy happiness bank "
@@ -270,7 +271,7 @@ def test_service_pages_walk_the_scorers_order(tmp_path: Path) -> None:
 def test_positions_decode_like_whoosh_small_and_large_gaps() -> None:
     from whoosh.formats import Positions
 
-    from search.postings import decode_positions
+    from search.whoosh.postings import decode_positions
 
     fmt = Positions()
     rng = random.Random(3)

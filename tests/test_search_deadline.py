@@ -21,16 +21,17 @@ import pytest
 from search_helpers import SteppingClock, build_words_index
 from whoosh import query as wq
 
-from indexer.schema import TEXT_ANALYZER
+from indexer.whoosh.schema import TEXT_ANALYZER
 from search import SearchRequest, SearchService, SearchTimedOut
-from search.assist import corrected_text
 from search.deadline import Deadline
 from search.facet_specs import FACET_NAMES
-from search.facets import count_facets
-from search.query import parse_query
-from search.ranking import ranked
-from search.snippets import TermMatcher, make_snippet
+from search.snippets import make_snippet
 from search.spelling import SpellingModel
+from search.whoosh.assist import corrected_text
+from search.whoosh.facets import count_facets
+from search.whoosh.highlight import term_matcher
+from search.whoosh.query import parse_query
+from search.whoosh.ranking import ranked
 from support import build_from
 from webui import create_app
 
@@ -117,7 +118,7 @@ def test_whoosh_ranking_walk_stops_at_the_deadline(small: SearchService) -> None
 
 def test_a_snippet_stops_at_the_deadline_with_the_best_window_so_far() -> None:
     body = "The oil price rose. " * 2000
-    matcher = TermMatcher.from_query(wq.Term("body", "oil"))
+    matcher = term_matcher(wq.Term("body", "oil"))
     deadline = expired()
     snippet = make_snippet(body, matcher, TEXT_ANALYZER, deadline)
     assert "<mark>oil</mark>" in snippet and deadline.stopped == ["snippets"]

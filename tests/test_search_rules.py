@@ -102,9 +102,9 @@ def test_wildcards_and_prefixes(svc: SearchService) -> None:
 
 
 def test_wildcard_expansion_is_bounded(svc: SearchService, monkeypatch: pytest.MonkeyPatch) -> None:
-    import search.query
+    import search.whoosh.query
 
-    monkeypatch.setattr(search.query, "MAX_EXPANSIONS", 3)
+    monkeypatch.setattr(search.whoosh.query, "MAX_EXPANSIONS", 3)
     response = svc.search(SearchRequest(q="c*"), now=NOW)
     assert response.total > 0
     assert any("most common" in notice for notice in response.notices)

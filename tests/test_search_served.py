@@ -20,8 +20,8 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage
 
 from corpus import ReadReport
-from indexer.build import build_from_paths
 from indexer.generations import current_generation
+from indexer.whoosh.build import build_from_paths
 from search import IndexDamaged, SearchRequest, SearchService
 from support import ARTICLES, build_from, metric
 from webui import create_app

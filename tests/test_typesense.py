@@ -215,6 +215,45 @@ def test_contract_articles_count_and_suggest(backend) -> None:
     assert all(hit.id != "t-election-1" for hit in backend.related("t-election-1"))
 
 
+@pytest.mark.parametrize("name", ["whoosh", pytest.param("typesense", marks=pytest.mark.slow)])
+def test_contract_writer_rebuilds_what_the_service_serves(
+    name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The write contract (`indexer.backends.IndexWriter`) on both backends: what a
+    rebuild wrote is what the search service of the same configuration serves, and a
+    second rebuild replaces it whole."""
+    from indexer.backends import IndexWriter, writer_from_config
+    from search.backends import service_from_config
+
+    config: dict[str, str] = {
+        "BACKEND": name,
+        "INDEX_DIR": str(tmp_path / "index"),
+        "REFRESH_SECONDS": "0",
+        "TYPESENSE_ALIAS": "contract_writer",
+    }
+    if name == "typesense":
+        config["TYPESENSE_NODES"] = request.getfixturevalue("typesense_address")
+        config["TYPESENSE_API_KEY"] = API_KEY
+    writer = writer_from_config(config)
+    assert isinstance(writer, IndexWriter) and writer.backend == name
+    try:
+        first = writer.rebuild(read_paths([ARTICLES], ReadReport()))
+        service = service_from_config(config)
+        try:
+            assert first.articles == 12 and service.doc_count() == 12
+            assert ids(service.search(SearchRequest(q="trade deal")))[0] == "t-trade"
+            kept = [a for a in read_paths([ARTICLES], ReadReport()) if a.id != "t-trade"]
+            second = writer.rebuild(kept)
+            assert second.articles == 11 and second.target != first.target
+            assert service.doc_count() == 11 and service.get_article("t-trade") is None
+        finally:
+            service.close()
+        if name == "typesense":
+            writer.client.drop_collection(second.target)
+    finally:
+        writer.close()
+
+
 # -- Typesense only ----------------------------------------------------------------------
 
 

@@ -114,14 +114,14 @@ def test_an_unsupported_whoosh_stops_the_import(tmp_path: Path, package: str) ->
     done = _python(["-c", code], tmp_path)
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("indexer.whoosh_version.UnsupportedWhoosh: ")
+    assert last.startswith("indexer.whoosh.version.UnsupportedWhoosh: ")
     assert "needs Whoosh 2.7.5" in last and "found Whoosh 2.7.4" in last
     assert "pip install -r requirements.txt" in last
 
 
 def test_the_supported_whoosh_imports(tmp_path: Path) -> None:
     done = _python(
-        ["-c", "import webui, indexer.whoosh_version as v; print(v.SUPPORTED_WHOOSH)"], tmp_path
+        ["-c", "import webui, indexer.whoosh.version as v; print(v.SUPPORTED_WHOOSH)"], tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "((2, 7, 5),)"

@@ -1,7 +1,7 @@
 """The Typesense side of the one schema: collection fields, Article <-> document, clients.
 
 Typesense (0.24) has no date type, no stemming and no stored-only fields by default,
-so the collection mirrors `indexer.schema` like this:
+so the collection mirrors `indexer.whoosh.schema` like this:
 
 - ``title``, ``body``: searched text (``query_by``); no stemming, no stop words.
 - ``tags`` (string[]), ``source`` (string), ``year`` (int32) and ``month``

@@ -27,9 +27,15 @@ from itertools import islice
 from typing import Any
 
 from corpus.article import Article
+from indexer.backends import WriteResult
 from indexer.errors import IndexerError
 from indexer.typesense.http import NotFound, TypesenseHttp
-from indexer.typesense.schema import DEFAULT_ALIAS, article_to_ts_document, collection_schema
+from indexer.typesense.schema import (
+    DEFAULT_ALIAS,
+    article_to_ts_document,
+    collection_schema,
+    make_client,
+)
 
 #: Documents per import request.
 DEFAULT_BATCH_SIZE = 1000
@@ -222,3 +228,25 @@ def drop_unaliased(client: TypesenseHttp, alias: str = DEFAULT_ALIAS) -> list[st
             client.drop_collection(name)
             dropped.append(name)
     return dropped
+
+
+class TypesenseWriter:
+    """The Typesense backend's `indexer.backends.IndexWriter`: a rebuild fills a new
+    collection, verifies it and swaps ``alias`` onto it (`rebuild`)."""
+
+    backend = "typesense"
+
+    def __init__(self, nodes: str, api_key: str, alias: str | None = None) -> None:
+        self.client = make_client(nodes, api_key, timeout=60.0)
+        self.alias = alias or DEFAULT_ALIAS
+
+    def rebuild(
+        self, articles: Iterable[Article], *, on_progress: ProgressCallback | None = None
+    ) -> WriteResult:
+        """`rebuild` of ``articles`` behind this writer's alias."""
+        result = rebuild(self.client, articles, alias=self.alias, on_progress=on_progress)
+        return WriteResult(result.articles, result.seconds, result.collection)
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()

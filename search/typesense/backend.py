@@ -27,7 +27,6 @@ from datetime import datetime
 from typing import Any
 
 from corpus.article import Article
-from indexer.schema import DEFAULT_FIELD_BOOSTS
 from indexer.typesense.http import BadRequest, NotFound, TypesenseError
 from indexer.typesense.schema import (
     DEFAULT_ALIAS,
@@ -40,6 +39,7 @@ from search.facet_specs import FACETS, FACETS_BY_NAME, ordered_values, selection
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
 from search.parameters import validate
+from search.relevance import DEFAULT_FIELD_BOOSTS
 from search.snippets import make_snippet
 from search.typesense.mapping import (
     SNIPPET_ANALYZER,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from whoosh.lang import stopwords_for_language
 
 from search.errors import InvalidParameter
-from search.query import MAX_QUERY_CHARS
+from search.notices import cut_query
 
 #: Query fields of the Whoosh backend (plus ``date``) that Typesense cannot search by name.
 FIELD_NAMES = frozenset({"title", "body", "tag", "source", "author", "date", "id", "url"})
@@ -114,10 +114,7 @@ def translate(text: str, op: str = "and") -> TypesenseQuery:
     whose meaning Typesense cannot express.
     """
     notices: list[str] = []
-    text = text.replace("\x00", " ")
-    if len(text) > MAX_QUERY_CHARS:
-        text = text[:MAX_QUERY_CHARS]
-        notices.append(f"Your search was cut to its first {MAX_QUERY_CHARS:,} characters.")
+    text = cut_query(text, notices)
     if not text.strip():
         return TypesenseQuery("*", 0, (), tuple(notices), is_empty=True, no_words=False)
     parts = _parts(text)

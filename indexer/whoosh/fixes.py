@@ -2,9 +2,9 @@
 
 Nothing here modifies Whoosh: importing this module (or `indexer`, `search`,
 `webui`) leaves every Whoosh class and module as it was. The fixes live in
-subclasses, used explicitly where Broadsheet writes (`indexer.pipeline`); any
+subclasses, used explicitly where Broadsheet writes (`indexer.whoosh.pipeline`); any
 other ``SegmentWriter`` in the process is Whoosh's own. Whoosh's version is
-checked when `indexer` is imported (`indexer.whoosh_version`): the subclasses
+checked when `indexer` is imported (`indexer.whoosh.version`): the subclasses
 override methods and read attributes of that release.
 
 1. Speed: the writer's hot paths, writing the same index.
@@ -20,16 +20,16 @@ override methods and read attributes of that release.
    b. The lengths themselves are then read once per field into a list
       (`FastPerDocReader.doc_field_length`) instead of through a column reader
       per posting.
-   c. `indexer.posting_pool.CompactPostingPool` replaces Whoosh's posting pool
+   c. `indexer.whoosh.posting_pool.CompactPostingPool` replaces Whoosh's posting pool
       (one tuple per posting, all sorted, pickled to temp runs past the memory
       limit): postings grouped by term as they come, whole terms spilled with
       ``marshal``; ``add_document`` hands it a field at a time, with the short
-      fields' postings from `indexer.field_terms` (memoised, no Token objects).
-   d. `indexer.codec_fast` writes the flushed segment's posting lists a term at
+      fields' postings from `indexer.whoosh.field_terms` (memoised, no Token objects).
+   d. `indexer.whoosh.codec_fast` writes the flushed segment's posting lists a term at
       a time instead of one Python call per posting (Whoosh's W3 format).
 
    What differs from Whoosh's own bytes, all read back the same by unmodified
-   Whoosh: posting blocks shorter than `indexer.codec_fast.MIN_COMPRESS` are
+   Whoosh: posting blocks shorter than `indexer.whoosh.codec_fast.MIN_COMPRESS` are
    stored uncompressed (zlib made them longer); a repeated position value is
    one shared object, which ``pickle`` writes as a back-reference; spelling
    postings (document 0 of the ``spell_*`` fields, kept once per word) hold
@@ -37,7 +37,7 @@ override methods and read attributes of that release.
    these off (Broadsheet's own module settings, not Whoosh's), so tests can
    compare segment files byte for byte.
 
-2. Memory, for searching processes: `indexer.whoosh_storage` (a ``FileStorage``
+2. Memory, for searching processes: `indexer.whoosh.storage` (a ``FileStorage``
    subclass whose segment sub-files are read in place, not copied per worker).
 
 3. Correctness. A segment where no document has a value for a sortable field
@@ -57,9 +57,9 @@ from typing import Any
 from whoosh import writing
 from whoosh.codec import whoosh3
 
-from indexer import analysis, codec_fast, field_terms, posting_pool
-from indexer.codec_fast import can_write_fast, field_lengths, flush_segment
-from indexer.posting_pool import CompactPostingPool, add_document
+from indexer.whoosh import codec_fast, fast_text, field_terms, posting_pool
+from indexer.whoosh.codec_fast import can_write_fast, field_lengths, flush_segment
+from indexer.whoosh.posting_pool import CompactPostingPool, add_document
 
 _MISSING = object()
 
@@ -111,7 +111,7 @@ class FastSegmentWriter(writing.SegmentWriter):
             self.pool = CompactPostingPool(self._tempstorage, self.newsegment, limitmb=limit_mb)
 
     def add_document(self, **fields: Any) -> None:
-        """Add one document (`indexer.posting_pool.add_document` on the fast path)."""
+        """Add one document (`indexer.whoosh.posting_pool.add_document` on the fast path)."""
         if self.fast_paths:
             add_document(self, **fields)
         else:
@@ -182,8 +182,8 @@ def exact_whoosh_bytes(exact: bool) -> None:
     """Write the bytes Whoosh writes (True), or the smaller equivalent (False, the
     default); see note 1. Broadsheet's own settings; for tests."""
     codec_fast.MIN_COMPRESS = 0 if exact else codec_fast.DEFAULT_MIN_COMPRESS
-    analysis.SINGLE_VALUES_SIZE = 0 if exact else analysis.DEFAULT_SINGLE_VALUES_SIZE
-    analysis._SINGLE_VALUES.clear()
+    fast_text.SINGLE_VALUES_SIZE = 0 if exact else fast_text.DEFAULT_SINGLE_VALUES_SIZE
+    fast_text._SINGLE_VALUES.clear()
     field_terms.EXACT = exact
     posting_pool.WHOOSH_SPELLING_VALUES = exact
 

@@ -12,7 +12,7 @@ where ``tf_x`` is the word's frequency in the feedback documents, ``F(t)`` its
 frequency in the whole collection and ``N`` the number of documents. The
 `RankingParams.feedback_terms` best words each add
 ``feedback_weight * w(t) / max w * BM25F(t)`` to the score of every matched
-document (`search.bm25f.fields_scores`). Feedback only re-ranks: it never adds
+document (`search.whoosh.bm25f.fields_scores`). Feedback only re-ranks: it never adds
 a match, so totals and facets are the query's own. It runs for queries of at least
 `RankingParams.feedback_min_words` distinct words (see docs/relevance.md for why).
 
@@ -33,10 +33,10 @@ from whoosh import query as wq
 from whoosh.analysis import Analyzer
 
 from indexer.analysis import analysis_parts
-from search.bm25f import fields_scores
+from search.whoosh.bm25f import fields_scores
 
 if TYPE_CHECKING:
-    from search.scorer import QueryScorer
+    from search.whoosh.scorer import QueryScorer
 
 __all__ = [
     "FEEDBACK_FIELDS",

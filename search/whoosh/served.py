@@ -29,13 +29,14 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from indexer.generations import current_generation
-from indexer.whoosh_storage import open_mapped_index
-from search.dedup import DuplicateGroups
+from indexer.whoosh.storage import open_mapped_index
 from search.errors import IndexDamaged, IndexUnavailable
-from search.execution import Snapshot
-from search.facets import FacetTables
-from search.relevance import DEFAULT_RANKING, RankingParams, relevance_model
-from search.scorer import QueryScorer
+from search.relevance import DEFAULT_RANKING, RankingParams
+from search.whoosh.dedup import DuplicateGroups
+from search.whoosh.execution import Snapshot
+from search.whoosh.facets import FacetTables
+from search.whoosh.scorer import QueryScorer
+from search.whoosh.weighting import relevance_model
 
 __all__ = ["DATA_ERRORS", "ServedIndex"]
 

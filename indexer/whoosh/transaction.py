@@ -39,11 +39,14 @@ from indexer.generations import (
     publish,
 )
 from indexer.phases import announce
-from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
-from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.sources import Manifest
 from indexer.spelling_model import write_spelling_model
+from indexer.whoosh.pipeline import IndexFeeder
+from indexer.whoosh.schema import SCHEMA_VERSION, build_schema
+
+#: Stored texts handed to the spelling model at a time (two per article).
+SPELLING_BATCH = 1000
 
 #: Memory each Whoosh writer may use for its posting pool before spilling a run (MB).
 DEFAULT_LIMIT_MB = 256
@@ -57,6 +60,23 @@ __all__ = [
     "write_info",
     "write_transaction",
 ]
+
+
+def stored_texts(generation: Path) -> Iterator[list[str]]:
+    """The titles and bodies of the live articles of ``generation``, in batches."""
+    ix = whoosh_index.open_dir(str(generation))
+    try:
+        with ix.searcher() as searcher:
+            batch: list[str] = []
+            for fields in searcher.reader().all_stored_fields():
+                batch += (fields.get("title", ""), fields.get("body", ""))
+                if len(batch) >= SPELLING_BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+    finally:
+        ix.close()
 
 
 class IndexVerificationError(IndexerError, RuntimeError):
@@ -164,7 +184,7 @@ class Transaction:
         if spelling:
             progress.phase("counting words for spelling")
             announce("spelling")
-            write_spelling_model(self.generation)
+            write_spelling_model(self.generation, stored_texts(self.generation))
         progress.phase("verifying")
         announce("verifying")
         verify_generation(self.generation, articles)

@@ -1,7 +1,7 @@
 """Parallel writing into one generation: the main process feeds worker processes.
 
 `IndexFeeder` is the only object that writes documents. With ``workers=1`` it is
-one `indexer.whoosh_fixes.FastSegmentWriter` (Whoosh's ``SegmentWriter`` with
+one `indexer.whoosh.fixes.FastSegmentWriter` (Whoosh's ``SegmentWriter`` with
 Broadsheet's fast paths) in this process. With ``workers=N`` it starts N worker
 processes (``spawn``: they inherit no lock and no open index file), each owning
 its own writer that analyses documents and writes one segment; the main process
@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from indexer.errors import IndexerError
-from indexer.whoosh_fixes import FastSegmentWriter
+from indexer.whoosh.fixes import FastSegmentWriter
 
 #: Batches of documents waiting per worker; with ``batch_size`` this bounds memory.
 QUEUE_BATCHES_PER_WORKER = 2

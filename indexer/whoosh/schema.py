@@ -40,7 +40,8 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from corpus.article import Article
-from indexer.analysis import FastText, english_analyzer, exact_analyzer
+from indexer.analysis import english_analyzer, exact_analyzer
+from indexer.whoosh.fast_text import FastText
 
 #: English analyzer: tokenize, lowercase, stop words, Snowball stemmer (PyStemmer).
 TEXT_ANALYZER = english_analyzer()
@@ -53,8 +54,6 @@ _WORD = re.compile(r"\w{2,}", re.UNICODE)
 
 #: Fields a user may name in a query (``field:value``).
 QUERY_FIELDS = ("title", "body", "tag", "source", "author")
-#: Fields searched when a query names none, with their BM25F boosts.
-DEFAULT_FIELD_BOOSTS = {"title": 1.5, "body": 1.0}
 #: The unstemmed twin of each searchable text field (quoted words and phrases).
 EXACT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 

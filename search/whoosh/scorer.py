@@ -2,17 +2,17 @@
 
 Whoosh ranks through a tree of matchers that advance one posting at a time in
 Python, and a second walk was needed to count facets over every match. Here
-each term's posting list is read once, whole (`search.postings`), into two
+each term's posting list is read once, whole (`search.whoosh.postings`), into two
 NumPy arrays (document numbers and term frequencies), and a query is evaluated
 in two steps:
 
 1. Which documents match: every node of the query tree becomes a boolean
    vector over the index's documents; ``And``, ``Or`` (and a word searched in
-   several fields, `search.fields_query.FieldsQuery`), ``AndNot`` and ``Not``
+   several fields, `search.whoosh.fields_query.FieldsQuery`), ``AndNot`` and ``Not``
    are element-wise operations, a phrase checks positions only on the
-   documents holding every word (`search.phrases`), a date range compares a
-   column. The matches feed the total and the facet counts (`search.facets`).
-2. How well: BM25F scores (`search.bm25f`, formula in `search.relevance`),
+   documents holding every word (`search.whoosh.phrases`), a date range compares a
+   column. The matches feed the total and the facet counts (`search.whoosh.facets`).
+2. How well: BM25F scores (`search.whoosh.bm25f`, formula in `search.relevance`),
    computed as one vector expression per query word, only for the documents
    asked (those that passed the facet selections).
 
@@ -44,12 +44,12 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
 
-from search.bm25f import add_scores
 from search.deadline import Deadline
-from search.fields_query import FieldsQuery
-from search.phrases import verify_phrase
-from search.postings import live_documents, read_numeric_column, read_postings
 from search.relevance import DEFAULT_RANKING, RankingParams, lucene_idf
+from search.whoosh.bm25f import add_scores
+from search.whoosh.fields_query import FieldsQuery
+from search.whoosh.phrases import verify_phrase
+from search.whoosh.postings import live_documents, read_numeric_column, read_postings
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 
@@ -370,7 +370,7 @@ class Evaluation:
         )
 
     def _check_phrase(self, query: wq.Phrase) -> tuple[Vector, bool]:
-        """Verify positions on the documents holding every word (`search.phrases`)."""
+        """Verify positions on the documents holding every word (`search.whoosh.phrases`)."""
         words = query.words
         candidates = np.logical_and.reduce([self._term_mask(query.fieldname, w) for w in words])
         return verify_phrase(
@@ -393,6 +393,6 @@ class Evaluation:
 
 
 def _is_term_set(query: wq.Query) -> bool:
-    """`search.query.TermSet`: an expanded wildcard, matched with a constant score."""
+    """`search.whoosh.query.TermSet`: an expanded wildcard, matched with a constant score."""
     texts = getattr(query, "texts", None)
     return getattr(query, "constantscore", False) and isinstance(texts, tuple)

@@ -24,7 +24,8 @@ from whoosh import query as wq
 from whoosh.searching import Results, Searcher, TimeLimit
 
 from search.deadline import Deadline
-from search.relevance import DEFAULT_RANKING, RankingParams, WhooshBM25
+from search.relevance import DEFAULT_RANKING, RankingParams
+from search.whoosh.weighting import WhooshBM25
 
 #: At most this factor is added to the score of an article dated at the reference time.
 RECENCY_WEIGHT = 0.5

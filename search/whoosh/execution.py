@@ -1,7 +1,7 @@
 """Running one parsed query against one index snapshot: matches, counts, one page.
 
-The fast path (`search.scorer`) scores every match once; the same scores give
-the total, the facet counts (`search.facets`) and, by relevance, the page: the
+The fast path (`search.whoosh.scorer`) scores every match once; the same scores give
+the total, the facet counts (`search.whoosh.facets`) and, by relevance, the page: the
 best documents of those passing the facet selections, one per near-duplicate
 story. Queries the scorer does not cover, and the date and views sorts, are
 ranked by Whoosh's collectors over the documents that passed instead.
@@ -17,18 +17,19 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from indexer.schema import to_whoosh_date
+from indexer.whoosh.schema import to_whoosh_date
 from search.deadline import Deadline
-from search.dedup import DuplicateGroups
 from search.facet_specs import FACET_NAMES, selections
-from search.facets import FacetCounts, FacetTables, count_facets
-from search.feedback import bo1_terms, expand_scores, feedback_words, query_words
-from search.hits import hit_from_fields
 from search.models import Hit, SearchRequest
-from search.query import ParsedQuery
-from search.ranking import ranked, recency_model
-from search.scorer import Evaluation, QueryScorer, Unsupported
-from search.snippets import TermMatcher, highlight, lead_snippet, make_snippet
+from search.snippets import highlight, lead_snippet, make_snippet
+from search.whoosh.dedup import DuplicateGroups
+from search.whoosh.facets import FacetCounts, FacetTables, count_facets
+from search.whoosh.feedback import bo1_terms, expand_scores, feedback_words, query_words
+from search.whoosh.highlight import term_matcher
+from search.whoosh.hits import hit_from_fields
+from search.whoosh.query import ParsedQuery
+from search.whoosh.ranking import ranked, recency_model
+from search.whoosh.scorer import Evaluation, QueryScorer, Unsupported
 
 __all__ = ["Outcome", "Snapshot", "best_positions", "count", "execute", "with_feedback"]
 
@@ -158,7 +159,7 @@ def with_feedback(
     scores: np.ndarray,
     deadline: Deadline,
 ) -> np.ndarray:
-    """``scores`` re-ranked by pseudo-relevance feedback (`search.feedback`) from the
+    """``scores`` re-ranked by pseudo-relevance feedback (`search.whoosh.feedback`) from the
     best-scored matches, one per near-duplicate story; unchanged when feedback is
     off, the query has fewer than ``feedback_min_words`` words, or the scores do not
     tell the matches apart."""
@@ -243,8 +244,8 @@ def execute(
         return Outcome(0, (), counts.facets, 0)
     ranked_docs = _ranked_page(snapshot, parsed, request, matches, now, deadline)
     searcher = snapshot.searcher
-    matcher = TermMatcher.from_query(parsed.query)
-    title_matcher = TermMatcher.from_query(parsed.query, "title")
+    matcher = term_matcher(parsed.query)
+    title_matcher = term_matcher(parsed.query, "title")
     analyzer = searcher.schema["body"].analyzer
     start = (request.page - 1) * request.per_page
     hits = []

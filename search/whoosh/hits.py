@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from corpus.article import Article
-from indexer.schema import from_whoosh_date
+from indexer.whoosh.schema import from_whoosh_date
 from search.models import Hit
 
 

@@ -21,11 +21,11 @@ from whoosh import query as wq
 from search.correction import Correction, correct_query
 from search.deadline import Deadline
 from search.errors import SearchTimedOut
-from search.execution import Snapshot
 from search.models import Hit
-from search.query import ParsedQuery, parse_query
-from search.scorer import Unsupported
 from search.spelling import SpellingModel
+from search.whoosh.execution import Snapshot
+from search.whoosh.query import ParsedQuery, parse_query
+from search.whoosh.scorer import Unsupported
 
 __all__ = ["SpellingModels", "corrected_text", "missing_words", "query_clauses"]
 

@@ -2,15 +2,15 @@
 
 Used alike by the HTML views, the JSON API and the CLI (see `search.backends`
 for the interface a second backend implements). The service only reads, through
-`search.served.ServedIndex`: it follows the index's ``CURRENT`` pointer and
+`search.whoosh.served.ServedIndex`: it follows the index's ``CURRENT`` pointer and
 refreshes its searcher when a new generation is published or an update is
 committed, checking at most every ``refresh_seconds`` (and at once when its
 generation was removed), so a web worker serves a rebuilt index without a restart.
 
-One search: parse the query (`search.query`), score every match once
-(`search.scorer`), count facets, the total and the near-duplicate groups over
-the matches from per-reader tables (`search.facets`, `search.dedup`), and take
-the requested page from the same scores (`search.execution`); all of it within
+One search: parse the query (`search.whoosh.query`), score every match once
+(`search.whoosh.scorer`), count facets, the total and the near-duplicate groups over
+the matches from per-reader tables (`search.whoosh.facets`, `search.whoosh.dedup`), and take
+the requested page from the same scores (`search.whoosh.execution`); all of it within
 the time limit (`search.deadline`).
 """
 
@@ -28,20 +28,21 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from corpus.article import Article
-from search.assist import SpellingModels, corrected_text, missing_words
 from search.completion import complete
 from search.correction import Correction
 from search.deadline import Deadline
 from search.errors import SearchTimedOut
-from search.execution import Snapshot, count, execute
-from search.hits import article_from_fields, hit_from_fields
 from search.models import SORTS, Hit, IndexInfo, QueryDate, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
 from search.parameters import validate
-from search.query import ParsedQuery, parse_query
 from search.relevance import DEFAULT_RANKING, RankingParams
-from search.served import ServedIndex
-from search.snippets import MAX_ANALYZED_CHARS, TermMatcher, highlight, lead_snippet
+from search.snippets import MAX_ANALYZED_CHARS, highlight, lead_snippet
+from search.whoosh.assist import SpellingModels, corrected_text, missing_words
+from search.whoosh.execution import Snapshot, count, execute
+from search.whoosh.highlight import term_matcher
+from search.whoosh.hits import article_from_fields, hit_from_fields
+from search.whoosh.query import ParsedQuery, parse_query
+from search.whoosh.served import ServedIndex
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
@@ -119,7 +120,7 @@ class SearchService:
 
     Every public method runs within ``time_limit`` seconds of computing (a
     `search.deadline.Deadline` started when its work starts, after waiting for the
-    lock) and reads through `search.served.ServedIndex` (a removed generation is
+    lock) and reads through `search.whoosh.served.ServedIndex` (a removed generation is
     left for the current one; damaged data is `search.errors.IndexDamaged`).
     ``clock`` is the deadlines' time source.
     """
@@ -230,7 +231,7 @@ class SearchService:
         def mark(snapshot: Snapshot) -> tuple[str, ...]:
             schema = snapshot.searcher.schema
             parsed = parse_query(q, schema, "and", None, None, self.deadline().part(0.5))
-            matchers = [TermMatcher.from_query(parsed.query, field) for field in ("title", "body")]
+            matchers = [term_matcher(parsed.query, field) for field in ("title", "body")]
             analyzer = schema["body"].analyzer
             return tuple(
                 highlight(text, matchers[min(1, number)], analyzer)

@@ -6,7 +6,7 @@ Two entry points: `build_index` indexes any iterable of Articles (tests, tools);
 missing source path and, over the same paths as the served index, a result that
 would drop more than ``max_delete`` of the served articles (`indexer.guards`).
 Both hold the writer lock, remove half-built folders of killed writers (refusing
-to run past a damaged ``CURRENT``) and write through `indexer.transaction` (a new
+to run past a damaged ``CURRENT``) and write through `indexer.whoosh.transaction` (a new
 generation, verified, then published; on any error, or when killed, the served
 index stays as it was). Neither publishes an empty index (`NothingIndexed`).
 `optimize_index` merges the served generation's segments through the same
@@ -38,11 +38,11 @@ from indexer.guards import (
     same_sources,
 )
 from indexer.phases import announce
-from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
-from indexer.schema import article_to_document
 from indexer.sources import Manifest, current_cwd, list_files, read_kept, stat_entry
-from indexer.transaction import (
+from indexer.whoosh.pipeline import IndexFeeder
+from indexer.whoosh.schema import article_to_document
+from indexer.whoosh.transaction import (
     DEFAULT_LIMIT_MB,
     read_info,
     verify_generation,

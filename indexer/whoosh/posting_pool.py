@@ -28,8 +28,8 @@ from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.system import pack_uint
 
-from indexer.analysis import FastText
-from indexer.field_terms import field_items
+from indexer.whoosh.fast_text import FastText
+from indexer.whoosh.field_terms import field_items
 
 #: Rough bytes of memory per new term and per posting in `CompactPostingPool`
 #: (values and weights are mostly objects shared between postings; measured: 85 MB
@@ -56,7 +56,7 @@ class CompactPostingPool:
     one at a time (merges of old segments use it); `add_terms` takes a whole
     field of one document. `iter_terms` gives each term's postings back as one
     flat list ``[docnum, weight, value, ...]`` in document order, sorted by field
-    and term (what `indexer.codec_fast` writes); `iter_postings` gives them one
+    and term (what `indexer.whoosh.codec_fast` writes); `iter_postings` gives them one
     by one, as Whoosh's flush needs. A repeat of a term in the same document is
     dropped, also across spilled runs.
     """

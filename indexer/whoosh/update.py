@@ -33,7 +33,6 @@ from pathlib import Path
 from corpus.discover import Deduper, duplicate_key
 from corpus.report import ReadReport
 from corpus.walk import Unreadable
-from indexer.build import BuildResult
 from indexer.errors import IndexerError
 from indexer.generations import pointed_generations, remove_strays, writer_lock
 from indexer.guards import (
@@ -44,9 +43,7 @@ from indexer.guards import (
     removed_articles,
 )
 from indexer.phases import announce
-from indexer.pipeline import IndexFeeder
 from indexer.progress import Progress
-from indexer.schema import SCHEMA_VERSION, article_to_document
 from indexer.sources import (
     FileEntry,
     Manifest,
@@ -55,7 +52,10 @@ from indexer.sources import (
     stat_entry,
     unchanged,
 )
-from indexer.transaction import DEFAULT_LIMIT_MB, read_info, write_transaction
+from indexer.whoosh.build import BuildResult
+from indexer.whoosh.pipeline import IndexFeeder
+from indexer.whoosh.schema import SCHEMA_VERSION, article_to_document
+from indexer.whoosh.transaction import DEFAULT_LIMIT_MB, read_info, write_transaction
 
 
 class NoManifest(IndexerError, RuntimeError):

@@ -6,7 +6,7 @@ scorer any more which field terms are one word; its ``normalize`` also drops a
 repeated word. Here:
 
 - `FieldsQuery` keeps one word's (or phrase's, or wildcard's) per-field queries
-  together, so `search.scorer` can score the word by BM25F (one saturation over
+  together, so `search.whoosh.scorer` can score the word by BM25F (one saturation over
   the fields, one idf; `search.relevance`). Whoosh's own matchers, where they are
   used, treat it as the ``Or`` of its parts.
 - `RepeatsOr` / `RepeatsAnd` (the parser's default groups) fold a repeated query

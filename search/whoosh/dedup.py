@@ -1,7 +1,7 @@
 """Near-duplicate stories: group documents whose MinHash sketches agree.
 
 The indexer stores a one-permutation MinHash sketch per article
-(`indexer.schema.minhash_sketch`). Once per index reader, sketches are bucketed
+(`indexer.whoosh.schema.minhash_sketch`). Once per index reader, sketches are bucketed
 by pairs of bins (locality-sensitive hashing), candidate pairs in a bucket are
 checked, and pairs whose estimated Jaccard similarity of word 3-shingles is at
 least `SIMILARITY` are joined (union-find). A search then collapses each group
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.reading import IndexReader
 
-from indexer.schema import EMPTY_BIN, SKETCH_BINS
-from search.postings import live_documents
+from indexer.whoosh.schema import EMPTY_BIN, SKETCH_BINS
+from search.whoosh.postings import live_documents
 
 #: Estimated shingle Jaccard similarity from which two articles are one story.
 SIMILARITY = 0.6

@@ -1,10 +1,10 @@
 """Scores of matched documents: BM25F per query word, as vector expressions.
 
 `add_scores` walks a query tree over the documents it matches (found by
-`search.scorer.Evaluation`) and adds each leaf's score, times the boosts above
+`search.whoosh.scorer.Evaluation`) and adds each leaf's score, times the boosts above
 it, to a vector aligned with those documents:
 
-- a word searched in the default fields (`search.fields_query.FieldsQuery` of
+- a word searched in the default fields (`search.whoosh.fields_query.FieldsQuery` of
   plain terms) gets BM25F (`fields_scores`; the formula is in `search.relevance`);
 - a phrase in the default fields gets the BM25F of each of its words;
 - a term of one field gets BM25 in that field (`term_scores`: the same formula
@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from whoosh import query as wq
 
-from search.fields_query import FieldsQuery, fields_term_text
+from search.whoosh.fields_query import FieldsQuery, fields_term_text
 
 if TYPE_CHECKING:
-    from search.scorer import Evaluation, QueryScorer, TermPostings
+    from search.whoosh.scorer import Evaluation, QueryScorer, TermPostings
 
 __all__ = ["add_scores", "fields_scores", "saturate", "term_scores"]
 

@@ -24,10 +24,10 @@ from indexer.generations import (
     pid_running,
     pointed_generations,
 )
-from indexer.integrity import read_postings
-from indexer.schema import SCHEMA_VERSION, from_whoosh_date
 from indexer.sources import Manifest
-from indexer.transaction import read_info, verify_generation
+from indexer.whoosh.integrity import read_postings
+from indexer.whoosh.schema import SCHEMA_VERSION, from_whoosh_date
+from indexer.whoosh.transaction import read_info, verify_generation
 
 _MISSING_DATE = 2**63  # DATETIME columns hold 2**64 - 1 for "no date"
 TOP = 10
@@ -140,7 +140,7 @@ def _writer_running(index_dir: Path) -> str | None:
 
 def check_generation(generation: Path, result: CheckResult, *, deep: bool = False) -> bool:
     """Check one generation into ``result``: build info, count, every document's stored
-    fields, and with ``deep`` every posting block and column (`indexer.integrity`).
+    fields, and with ``deep`` every posting block and column (`indexer.whoosh.integrity`).
 
     Returns False when it does not even open with the expected count."""
     result.generation = generation.name

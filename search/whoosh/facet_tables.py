@@ -6,7 +6,7 @@ for every document number its value numbers of each facet of
 `search.facet_specs.FACETS` (read once from the postings of the facet's ID field,
 or, for month and year, from the ``date`` column), its day and its raw date.
 Counting over a search's matches is then a gather and a ``bincount``
-(`search.facets`); a few bytes per document keep a worker small at 200k articles.
+(`search.whoosh.facets`); a few bytes per document keep a worker small at 200k articles.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
 from search.facet_specs import FACETS
-from search.postings import read_numeric_column, read_postings
+from search.whoosh.postings import read_numeric_column, read_postings
 
 __all__ = ["FacetTables"]
 

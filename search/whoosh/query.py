@@ -6,7 +6,7 @@ The language: words (all required by default, ``op=or`` for any), ``AND``,
 ``body``, ``tag`` (or ``tags``), ``source`` and ``author``, ``word*`` and
 ``w?rd`` wildcards, and the date expressions of `search.datequery`.
 
-Repairs, each reported as a notice: text past `MAX_QUERY_CHARS` is cut; an
+Repairs, each reported as a notice: text past `search.notices.MAX_QUERY_CHARS` is cut; an
 unbalanced quote or bracket is closed or dropped; an unknown ``field:`` (as in
 ``http://x``) is read as plain words; a wildcard, prefix or term range that
 would expand to more than `MAX_EXPANSIONS` index terms keeps only its most
@@ -28,13 +28,14 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.qparser import QueryParser
 from whoosh.reading import IndexReader
 
-from indexer.schema import DEFAULT_FIELD_BOOSTS, EXACT_FIELDS, QUERY_FIELDS, to_whoosh_date
+from indexer.whoosh.schema import EXACT_FIELDS, QUERY_FIELDS, to_whoosh_date
 from search.datequery import DateBound, extract_dates
 from search.deadline import Deadline
-from search.fields_query import ExactPlugin, FieldsPlugin, RepeatsAndGroup, RepeatsOrGroup
+from search.notices import cut_query
+from search.relevance import DEFAULT_FIELD_BOOSTS
+from search.whoosh.fields_query import ExactPlugin, FieldsPlugin, RepeatsAndGroup, RepeatsOrGroup
 
 #: Longest query text read; the rest is dropped with a notice.
-MAX_QUERY_CHARS = 1000
 #: Most index terms one wildcard, prefix or range may stand for.
 MAX_EXPANSIONS = 200
 #: Most matching lexicon entries kept while expanding one wildcard (the most frequent
@@ -338,10 +339,7 @@ def parse_query(
     """
     now = now or datetime.now(UTC)
     notices: list[str] = []
-    text = text.replace("\x00", " ")
-    if len(text) > MAX_QUERY_CHARS:
-        text = text[:MAX_QUERY_CHARS]
-        notices.append(f"Your search was cut to its first {MAX_QUERY_CHARS:,} characters.")
+    text = cut_query(text, notices)
     text, bounds, date_notices = extract_dates(text, now)
     notices.extend(date_notices)
     date_filter = _date_query(bounds)

@@ -1,6 +1,6 @@
 """Facet counts, the total and near-duplicate collapsing over a search's matches.
 
-Counting works on NumPy vectors from `search.facet_tables`: the matches' value
+Counting works on NumPy vectors from `search.whoosh.facet_tables`: the matches' value
 numbers are gathered and counted with ``bincount``, so the cost per match is a
 few machine operations and never depends on the size of the corpus.
 
@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from search.deadline import Deadline
-from search.dedup import DuplicateGroups
 from search.facet_specs import FACET_LIMIT, FACETS_BY_NAME, ordered_values
-from search.facet_tables import FacetTables
 from search.models import FacetValue
+from search.whoosh.dedup import DuplicateGroups
+from search.whoosh.facet_tables import FacetTables
 
 __all__ = ["FACET_LIMIT", "FacetCounts", "FacetTables", "count_facets"]
 
