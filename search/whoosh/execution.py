@@ -113,6 +113,17 @@ def count(
     return _matches(snapshot, parsed, request, False, deadline).counts.total
 
 
+def matching_documents(
+    snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest, deadline: Deadline
+) -> tuple[np.ndarray, Evaluation | None]:
+    """Every article ``parsed`` finds under ``request``'s dates and facet selections:
+    their document numbers, ascending (near-duplicates included), and the evaluation
+    to score them with (None when Whoosh's matchers must rank). For whole-result-set
+    work: export, timelines, characteristic terms."""
+    matches = _matches(snapshot, parsed, request, False, deadline)
+    return matches.counts.passing, matches.evaluation
+
+
 def best_positions(
     docs: np.ndarray,
     scores: np.ndarray,
