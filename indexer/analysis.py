@@ -161,6 +161,17 @@ def analysis_parts(analyzer: Any) -> AnalysisParts | None:
     return parts
 
 
+def __getattr__(name: str) -> Any:
+    """`FastText` under its old name: indexes written before it moved to
+    `indexer.whoosh.fast_text` name it ``indexer.analysis.FastText`` in the schema
+    pickled into their table of contents, and must still open."""
+    if name == "FastText":
+        from indexer.whoosh.fast_text import FastText
+
+        return FastText
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "AnalysisParts",
     "SnowballFilter",

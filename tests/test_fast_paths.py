@@ -9,6 +9,7 @@ index.
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
 
@@ -19,14 +20,15 @@ from whoosh.fields import TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.qparser import QueryParser
 
-from corpus import Article
-from indexer import build_index
+from corpus import Article, ReadReport, read_paths
+from indexer import build_index, current_generation
 from indexer.analysis import analysis_parts, english_analyzer, exact_analyzer
 from indexer.whoosh.fast_text import FastText
 from indexer.whoosh.posting_pool import CompactPostingPool
 from search import SearchRequest, SearchService
 from search.snippets import TermMatcher, find_matches, make_snippet
 from search.whoosh.highlight import term_matcher
+from support import ARTICLES
 
 TEXTS = [
     "Shipping stopped at the U.S. ports; the u.s.a. and U.S.S.R. talks resumed.",
@@ -213,3 +215,14 @@ def test_phrase_and_exact_matches_equal_a_full_token_scan(text: str) -> None:
         tokens = _all_tokens(body, analyzer)
         expected = _phrase_matches(tokens, [True] * len(tokens), matcher)
         assert find_matches(body, matcher, analyzer) == expected, (text, body)
+
+
+def test_indexes_that_name_fasttext_by_its_old_module_still_open(tmp_path: Path) -> None:
+    """Indexes built before the Whoosh code moved to indexer/whoosh/ pickle their schema
+    with ``indexer.analysis.FastText``; unpickling that name must give the class."""
+    old_reference = b"cindexer.analysis\nFastText\n."  # pickle's GLOBAL opcode, protocol 0
+    assert pickle.loads(old_reference) is FastText
+    build_index(read_paths([ARTICLES], ReadReport()), tmp_path / "index")
+    generation = current_generation(tmp_path / "index")
+    toc = next(generation.glob("*.toc")).read_bytes()
+    assert b"indexer.whoosh.fast_text" in toc  # new indexes name the new module
