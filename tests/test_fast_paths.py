@@ -1,6 +1,6 @@
 """The fast paths of issue 7 give exactly what the slow Whoosh paths they replace give.
 
-Covered: `indexer.analysis.FastText` postings and spelling words against Whoosh's
+Covered: `indexer.whoosh.fast_text.FastText` postings and spelling words against Whoosh's
 ``TEXT``; `indexer.whoosh.posting_pool.CompactPostingPool` order and spilling against a
 plain sort; snippet matching through the candidate regex
 against the analyzer itself (both stemmers); facet tables and counts on a small

@@ -39,7 +39,7 @@ def day_number(value: datetime) -> int:
 
 
 class RecencyBM25F(WhooshBM25):
-    """Whoosh's weighting (`search.relevance.relevance_model`) whose final score is
+    """Whoosh's weighting (`search.whoosh.weighting.relevance_model`) whose final score is
     multiplied by a recency factor per document."""
 
     use_final = True
