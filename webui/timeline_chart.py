@@ -111,7 +111,7 @@ class Chart:
 
 
 def page_comparison(
-    service: Any, args: MultiDict, search_request: SearchRequest
+    service: Any, args: MultiDict[str, str], search_request: SearchRequest
 ) -> Comparison | None:
     """The timelines of the page's queries (its ``q`` values, at most five) under its
     filters; None when there is nothing to draw or the backend cannot (a Typesense
@@ -165,7 +165,7 @@ def _label_places(ends: list[float], gap: float = 13.0, top: float = 12.0) -> li
 def _ticks(comparison: Comparison, slot: float, plot_width: float) -> tuple[Tick, ...]:
     points = comparison.first.points
     step = max(1, -(-len(points) // 8))
-    found = []
+    found: list[Tick] = []
     for index in range(0, len(points), step):
         text = points[index].period
         x = index * slot
@@ -174,7 +174,7 @@ def _ticks(comparison: Comparison, slot: float, plot_width: float) -> tuple[Tick
     return tuple(found)
 
 
-def _without_query(args: MultiDict, remaining: list[str]) -> str:
+def _without_query(args: MultiDict[str, str], remaining: list[str]) -> str:
     """The page's URL comparing only the ``remaining`` queries."""
     from webui.presenters import search_url
 
@@ -182,7 +182,7 @@ def _without_query(args: MultiDict, remaining: list[str]) -> str:
     return search_url(MultiDict([*kept, *(("q", q) for q in remaining)]))
 
 
-def build_chart(comparison: Comparison, args: MultiDict) -> Chart:
+def build_chart(comparison: Comparison, args: MultiDict[str, str]) -> Chart:
     """Lay out ``comparison`` for the page whose arguments are ``args``."""
     from webui.presenters import search_url
 
@@ -252,7 +252,8 @@ def build_chart(comparison: Comparison, args: MultiDict) -> Chart:
     )
     kept = MultiDict([(k, v) for k, v in args.items(multi=True) if k in TIMELINE_PARAMS])
     kept.setlist("format", ["csv"])
-    csv_href = url_for("timeline_api.timeline", **{k: kept.getlist(k) for k in kept})
+    kept_values: dict[str, Any] = {k: kept.getlist(k) for k in kept}
+    csv_href = url_for("timeline_api.timeline", **kept_values)
     return Chart(
         WIDTH,
         CHART_HEIGHT + 20,
@@ -274,7 +275,9 @@ def build_chart(comparison: Comparison, args: MultiDict) -> Chart:
     )
 
 
-def page_chart(service: Any, args: MultiDict, search_request: SearchRequest) -> Chart | None:
+def page_chart(
+    service: Any, args: MultiDict[str, str], search_request: SearchRequest
+) -> Chart | None:
     """The page's chart, or None (see `page_comparison`)."""
     found = page_comparison(service, args, search_request)
     return build_chart(found, args) if found is not None else None

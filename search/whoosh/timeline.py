@@ -75,11 +75,11 @@ def _load_dates(snapshot: Snapshot) -> _Dates:
     days = np.where(dated, (signed - _EPOCH_LONG) // _DAY_LONG, UNDATED)
     live = snapshot.scorer.live()
     kept = np.sort(signed[dated & live[: len(stamps)]])
+    oldest: date | None = None
+    newest: date | None = None
     if len(kept):
         oldest = date.fromordinal(EPOCH.toordinal() + int((kept[0] - _EPOCH_LONG) // _DAY_LONG))
         newest = date.fromordinal(EPOCH.toordinal() + int((kept[-1] - _EPOCH_LONG) // _DAY_LONG))
-    else:
-        oldest = newest = None
     return _Dates(days, kept, oldest, newest)
 
 
@@ -115,7 +115,7 @@ def _period_totals(dates: _Dates, periods: tuple[Period, ...], request: SearchRe
         ends = np.minimum(ends, high)
     stamps = dates.sorted_stamps
     found = np.searchsorted(stamps, ends, "right") - np.searchsorted(stamps, starts, "left")
-    return np.maximum(found, 0).tolist()
+    return [int(number) for number in np.maximum(found, 0)]
 
 
 def _stories(snapshot: Snapshot, docs: np.ndarray, days: np.ndarray) -> np.ndarray:
