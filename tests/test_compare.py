@@ -168,3 +168,13 @@ def test_five_searches_compared_and_no_sixth_box(client: FlaskClient) -> None:
     assert found.select_one("form.compare") is None  # five is the most
     assert page(client, url + "&q=football").select("g.series")  # a sixth is left out
     assert "for “election”" in found.select_one("h1").get_text()
+
+
+def test_direct_labels_stay_inside_the_chart_and_apart() -> None:
+    from webui.timeline_chart import CHART_HEIGHT, _label_places
+
+    for ends in ([0.0, 110.0, 110.0], [110.0] * 5, [0.0] * 5, [50.0, 52.0, 0.0, 110.0]):
+        placed = _label_places(ends)
+        assert all(12.0 <= y <= CHART_HEIGHT + 16 for y in placed), placed
+        ordered = sorted(placed)
+        assert all(b - a >= 13.0 for a, b in zip(ordered, ordered[1:], strict=False)), placed

@@ -149,16 +149,19 @@ def _slot_label(comparison: Comparison, index: int) -> str:
 
 
 def _label_places(ends: list[float], gap: float = 13.0, top: float = 12.0) -> list[float]:
-    """Label heights near each line's end, at least ``gap`` apart (order kept)."""
+    """Label baselines beside each line's end, at least ``gap`` apart, within the svg:
+    placed top-down below the line ends, then pushed up from the bottom where they
+    would fall off it (order kept)."""
     order = sorted(range(len(ends)), key=lambda i: ends[i])
     placed = [0.0] * len(ends)
     last = top - gap
     for i in order:
         placed[i] = max(ends[i] + 4, last + gap)
         last = placed[i]
-    overflow = last - (CHART_HEIGHT + 4)
-    if overflow > 0:
-        placed = [y - overflow for y in placed]
+    bottom = CHART_HEIGHT + 16.0
+    for i in reversed(order):
+        placed[i] = min(placed[i], bottom)
+        bottom = placed[i] - gap
     return placed
 
 
