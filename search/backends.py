@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from corpus.article import Article
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
+from search.timeline import Timeline
 
 BACKENDS = ("whoosh", "typesense")
 
@@ -26,6 +27,13 @@ class SearchBackend(Protocol):
 
     def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
         """One ranked page with facets and snippets."""
+        ...
+
+    def timeline(
+        self, request: SearchRequest, interval: str | None = None, now: datetime | None = None
+    ) -> Timeline:
+        """Matches and all articles per period (`search.timeline`); ``interval`` None:
+        chosen from the date range."""
         ...
 
     def get_article(self, article_id: str) -> Article | None:

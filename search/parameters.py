@@ -15,6 +15,7 @@ Kinds: ``text`` (as given), ``integer`` (ASCII digits within ``minimum``-``maxim
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -150,6 +151,48 @@ PARAMETERS: tuple[Parameter, ...] = (
         default="",
         max_length=200,
         endpoints=frozenset({SUGGEST}),
+    ),
+)
+
+
+#: ``/api/timeline`` and the results page's timeline: its own rows below, and the
+#: search parameters named in `TIMELINE_SHARED` (the filters, ``op`` and ``collapse``).
+TIMELINE = "timeline"
+TIMELINE_SHARED = ("op", *(p.name for p in PARAMETERS if p.is_filter), "collapse")
+#: Interval names (`search.timeline.INTERVALS`) and answer formats of the timeline.
+TIMELINE_INTERVALS = ("day", "week", "month", "year")
+TIMELINE_FORMATS = ("json", "csv")
+MAX_COMPARED = 5
+TIMELINE_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter(
+        "q",
+        "values",
+        f"a query (Whoosh syntax, lenient); repeat q (up to {MAX_COMPARED}) to compare: "
+        "one series per query; none: every article",
+        default=(),
+        endpoints=frozenset({TIMELINE}),
+    ),
+    *(
+        dataclasses.replace(p, endpoints=p.endpoints | {TIMELINE})
+        for p in PARAMETERS
+        if p.name in TIMELINE_SHARED and SEARCH in p.endpoints
+    ),
+    Parameter(
+        "interval",
+        "choice",
+        "length of one period (weeks are ISO weeks, from Monday); default: chosen from the "
+        "date range (up to 92 days: day, up to 2 years: week, up to 20 years: month, "
+        "else year)",
+        choices=TIMELINE_INTERVALS,
+        endpoints=frozenset({TIMELINE}),
+    ),
+    Parameter(
+        "format",
+        "choice",
+        "json, or csv: one row per period, a count and a share column per query",
+        default="json",
+        choices=TIMELINE_FORMATS,
+        endpoints=frozenset({TIMELINE}),
     ),
 )
 

@@ -155,13 +155,13 @@ def test_1_first_result_within_15_tabs_and_skip_link_lands_on_results(
     browser.get(base_url + "/?q=election OR budget OR trade&op=or")
     assert tabs_to(browser, "ol.hits h2 a") <= 15
     stops = browser.execute_script(
-        "return [...document.querySelectorAll('figure.timeline a')]"
+        "return [...document.querySelectorAll('figure.timeline > svg a')]"
         ".filter(a => a.getAttribute('tabindex') !== '-1').length"
     )
     assert stops == 1
     # Arrow keys move along the months.
     bar = browser.execute_script(
-        "return [...document.querySelectorAll('figure.timeline a')]"
+        "return [...document.querySelectorAll('figure.timeline > svg a')]"
         ".find(a => a.getAttribute('tabindex') !== '-1')"
     )
     bar.send_keys(Keys.ARROW_LEFT)
@@ -181,7 +181,7 @@ def test_1_first_result_within_15_tabs_and_skip_link_lands_on_results(
 def test_2_focused_timeline_bar_has_an_outline(browser: WebDriver, base_url: str) -> None:
     browser.get(base_url + "/?q=election")
     bar = browser.execute_script(
-        "const a = [...document.querySelectorAll('figure.timeline a')]"
+        "const a = [...document.querySelectorAll('figure.timeline > svg a')]"
         ".find(a => a.getAttribute('tabindex') !== '-1'); a.focus(); return a;"
     )
     target = bar.find_element("css selector", ".bar-target")
@@ -305,7 +305,7 @@ def test_10_narrow_timeline_labels_apart_and_targets_24px(
         )
         assert small == 0
         tappable = browser.execute_script(
-            "return [...document.querySelectorAll('figure.timeline a')]"
+            "return [...document.querySelectorAll('figure.timeline > svg a')]"
             ".filter(a => getComputedStyle(a).pointerEvents !== 'none').length"
         )
         assert tappable == 0  # too thin to tap here: the decade and year links are the targets

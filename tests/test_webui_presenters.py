@@ -8,9 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from search import FacetValue
 from webui.presenters import (
-    build_timeline,
     clear_filters_url,
     date_presets,
     month_range,
@@ -46,29 +44,6 @@ def test_date_presets_count_back_from_the_archive_end(app: Flask) -> None:
     assert query(presets[0]["href"])["from"] == ["2024-03-09"] and presets[0]["current"]
     assert query(presets[0]["href"])["to"] == ["2024-03-15"]
     assert query(presets[2]["href"])["from"] == ["2023-03-16"] and not presets[2]["current"]
-
-
-def test_timeline_geometry() -> None:
-    months = [FacetValue(m, c, False) for m, c in [("2023-12", 1), ("2024-01", 0), ("2024-02", 4)]]
-    timeline = build_timeline(months, width=300, chart_height=100)
-    assert timeline is not None and timeline.peak == 4
-    first, gap, last = timeline.bars
-    assert (last.height, last.y) == (100.0, 0.0) and first.height == 25.0 and gap.height == 0
-    assert first.date_from == "2023-12-01" and first.date_to == "2023-12-31"
-    assert last.date_to == "2024-02-29"  # leap year
-    assert all(bar.x + bar.width <= 300 for bar in timeline.bars)
-    assert [tick.text for tick in timeline.ticks] == ["2023", "2024"]
-    assert build_timeline(months[:1]) is None
-    assert (
-        build_timeline([FacetValue("2023-01", 0, False), FacetValue("2023-02", 0, False)]) is None
-    )
-
-
-def test_many_months_get_few_year_labels() -> None:
-    months = [FacetValue(f"{y}-{m:02d}", 1, False) for y in range(1990, 2020) for m in range(1, 13)]
-    timeline = build_timeline(months)
-    assert timeline is not None and len(timeline.bars) == 360
-    assert 2 <= len(timeline.ticks) <= 8
 
 
 def test_month_range_and_paragraphs_and_web_url() -> None:

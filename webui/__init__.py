@@ -36,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions[SERVICE_KEY] = service_from_config(app.config)
 
-    from webui import api, errors, feeds, http_cache, ops, security, views
+    from webui import api, errors, feeds, http_cache, ops, security, timeline_api, views
     from webui.urls import configure_urls
 
     configure_urls(app)  # before the routes: they use its article id converter
@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(timeline_api.bp)
     errors.register(app)
     security.register(app)
     ops.register(app)

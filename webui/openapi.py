@@ -13,12 +13,16 @@ from typing import Any
 from search.facet_specs import FACET_LIMIT, FACETS
 from search.models import MAX_PER_PAGE, SORTS
 from search.parameters import (
+    MAX_COMPARED,
     MONTH_PATTERN,
     PARAMETERS,
     SEARCH,
     SUGGEST,
     SWITCH_OFF,
     SWITCH_ON,
+    TIMELINE,
+    TIMELINE_INTERVALS,
+    TIMELINE_PARAMETERS,
     Parameter,
     parameters_of,
 )
@@ -205,6 +209,69 @@ SUGGESTIONS = {
     "maxItems": 2,
 }
 
+_PERIOD = {
+    "type": "object",
+    "required": ["period", "label", "start", "end", "total"],
+    "additionalProperties": False,
+    "properties": {
+        "period": {
+            "type": "string",
+            "description": "2023-07-03 (day), 2023-W27 (ISO week), 2023-07 (month), 2023 (year)",
+        },
+        "label": {"type": "string"},
+        "start": {"type": "string", "format": "date", "description": "first day"},
+        "end": {"type": "string", "format": "date", "description": "last day"},
+        "total": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "every dated article of the period (within from/to)",
+        },
+    },
+}
+_SERIES = {
+    "type": "object",
+    "required": ["q", "label", "total", "undated", "counts", "shares", "notices"],
+    "additionalProperties": False,
+    "properties": {
+        "q": {"type": "string"},
+        "label": {"type": "string", "description": "the query, or All articles for none"},
+        "total": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "every match (stories when collapse): the sum of counts plus undated",
+        },
+        "undated": {"type": "integer", "minimum": 0, "description": "matches without a date"},
+        "counts": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+        "shares": {
+            "type": "array",
+            "items": {"type": "number", "minimum": 0},
+            "description": "count / total per period (0 where the period has no article)",
+        },
+        "notices": {"type": "array", "items": {"type": "string"}},
+    },
+}
+TIMELINE_RESPONSE = {
+    "type": "object",
+    "required": ["interval", "interval_chosen", "collapse", "from", "to", "periods", "series"],
+    "additionalProperties": False,
+    "properties": {
+        "interval": {"enum": list(TIMELINE_INTERVALS)},
+        "interval_chosen": {
+            "type": "boolean",
+            "description": "true when no interval was asked and it was chosen from the range",
+        },
+        "collapse": {
+            "type": "boolean",
+            "description": "near-duplicate copies of a story counted once (in the period of "
+            "its earliest match)",
+        },
+        "from": {"type": ["string", "null"], "format": "date"},
+        "to": {"type": ["string", "null"], "format": "date"},
+        "periods": {"type": "array", "items": _PERIOD},
+        "series": {"type": "array", "minItems": 1, "maxItems": MAX_COMPARED, "items": _SERIES},
+    },
+}
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -302,6 +369,32 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                     "responses": {"200": _json("SearchResponse", "one page of hits"), **ERRORS},
                 }
             },
+            "/api/timeline": {
+                "get": {
+                    "operationId": "timeline",
+                    "summary": "Matches and all articles per period, for up to "
+                    f"{MAX_COMPARED} queries",
+                    "description": "The search filters apply to every query. Periods "
+                    "with no match are listed (a continuous axis from from to to, else "
+                    "from the archive's oldest to its newest dated article). On the "
+                    "Typesense backend only month and year intervals are available "
+                    "(day and week: 400 unsupported_query) and collapse has no effect.",
+                    "parameters": query_parameters(TIMELINE, TIMELINE_PARAMETERS),
+                    "responses": {
+                        "200": {
+                            "description": "one series per query (format=csv: one row per "
+                            "period, count and share columns per query)",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/TimelineResponse"}
+                                },
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **ERRORS,
+                    },
+                }
+            },
             "/api/articles/{id}": {
                 "get": {
                     "operationId": "getArticle",
@@ -357,6 +450,7 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                 "Article": ARTICLE,
                 "Suggestions": SUGGESTIONS,
                 "Error": ERROR,
+                "TimelineResponse": TIMELINE_RESPONSE,
             },
             "responses": {
                 name: _json("Error", description)

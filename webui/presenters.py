@@ -1,5 +1,5 @@
 """Presentation helpers for the templates: URLs that change one piece of state,
-date-range presets and the geometry of the results-per-month timeline.
+date-range presets (the timeline's geometry: `webui.timeline_chart`).
 
 No search logic lives here: counts come from the search layer's facets; this
 module only turns them into links and rectangles.
@@ -10,14 +10,13 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
-from search.parameters import filter_names, is_month
+from search.parameters import filter_names
 from webui.urls import external_url
 
 #: Parameters that select a subset of results (removed by "clear all").
@@ -164,98 +163,6 @@ def month_label(month: str) -> str:
     """``2023-03`` -> ``March 2023``."""
     year, number = (int(part) for part in month.split("-"))
     return f"{calendar.month_name[number]} {year}"
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    """One month of the timeline: its rectangle, label and link target."""
-
-    month: str
-    count: int
-    slot_x: float
-    slot_width: float
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    date_from: str
-    date_to: str
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    """A year label under the timeline."""
-
-    x: float
-    text: str
-    anchor: str = "start"
-    #: Every other label is minor: hidden where the chart is narrow, so labels never touch.
-    minor: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Timeline:
-    """Geometry of the SVG bar chart (in viewBox units)."""
-
-    width: int
-    height: int
-    chart_height: int
-    bars: tuple[Bar, ...]
-    ticks: tuple[Tick, ...]
-    peak: int
-
-
-def build_timeline(
-    months: Sequence[Any], width: int = 640, chart_height: int = 90, max_ticks: int = 8
-) -> Timeline | None:
-    """Lay out the month facet (chronological ``value``/``count`` items, zero months
-    included) as bars; None when there are fewer than two months or no counts."""
-    values = [(str(item.value), int(item.count)) for item in months if is_month(str(item.value))]
-    peak = max((count for _, count in values), default=0)
-    if len(values) < 2 or peak == 0:
-        return None
-    slot = width / len(values)
-    bar_width = min(slot - min(2.0, slot * 0.2), 48.0)
-    bars = []
-    for position, (month, count) in enumerate(values):
-        height = 0.0 if count == 0 else max(2.0, chart_height * count / peak)
-        first, last = month_range(month)
-        noun = "result" if count == 1 else "results"
-        bars.append(
-            Bar(
-                month=month,
-                count=count,
-                slot_x=round(position * slot, 2),
-                slot_width=round(slot, 2),
-                x=round(position * slot + (slot - bar_width) / 2, 2),
-                y=round(chart_height - height, 2),
-                width=round(bar_width, 2),
-                height=round(height, 2),
-                label=f"{month_label(month)}: {count:,} {noun}",
-                date_from=first,
-                date_to=last,
-            )
-        )
-    years = sorted({month[:4] for month, _ in values})
-    step = max(1, -(-len(years) // max_ticks))
-    ticks = []
-    for index, (month, _) in enumerate(values):
-        year = month[:4]
-        if (index == 0 or month.endswith("-01")) and years.index(year) % step == 0:
-            if not ticks or ticks[-1].text != year:
-                tick = _tick(index, slot, width, year)
-                ticks.append(Tick(tick.x, tick.text, tick.anchor, minor=len(ticks) % 2 == 1))
-    return Timeline(width, chart_height + 18, chart_height, tuple(bars), tuple(ticks), peak)
-
-
-def _tick(index: int, slot: float, width: int, text: str) -> Tick:
-    if slot >= 40:
-        return Tick(round(index * slot + slot / 2, 2), text, "middle")
-    x = index * slot
-    if x > width - 32:
-        return Tick(float(width), text, "end")
-    return Tick(round(x, 2), text)
 
 
 def web_url(value: str | None) -> str:

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from search import InvalidParameter
 from search.facet_specs import FACETS
-from webui import SERVICE_KEY, presenters
+from webui import SERVICE_KEY, presenters, timeline_chart
 from webui.params import SEARCH_PARAMS, request_to_search_request
 
 bp = Blueprint("views", __name__)
@@ -50,7 +50,6 @@ def search_page() -> str:
         if error.param != "page" or asked_page == 1:
             raise
         response = service.search(dataclasses.replace(search_request, page=1, snippets=False))
-    months = response.facets.get("month", ())
     state = {name: request.args.getlist(name) for name in SEARCH_PARAMS if request.args.get(name)}
     return render_template(
         "search.html",
@@ -59,7 +58,7 @@ def search_page() -> str:
         asked_page=asked_page,
         past_end=asked_page > response.pages or (asked_page > 1 and not response.hits),
         state=state,
-        timeline=presenters.build_timeline(months),
+        chart=timeline_chart.page_chart(service, request.args, search_request),
         presets=presenters.date_presets(request.args, response.newest_date),
         jumps=presenters.date_jumps(request.args, response.facets.get("year", ())),
         query_range=presenters.query_date_range(response),

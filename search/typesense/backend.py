@@ -41,6 +41,7 @@ from search.notices import relaxed_notice
 from search.parameters import validate
 from search.relevance import DEFAULT_FIELD_BOOSTS
 from search.snippets import make_snippet
+from search.timeline import Timeline
 from search.typesense.mapping import (
     SNIPPET_ANALYZER,
     facet_counts,
@@ -51,6 +52,7 @@ from search.typesense.mapping import (
     term_matcher,
 )
 from search.typesense.query import translate
+from search.typesense.timeline import typesense_timeline
 
 #: Values asked from Typesense per facet before sorting and cutting to FACET_LIMIT.
 FACET_FETCH = 100
@@ -241,6 +243,20 @@ class TypesenseSearchService:
             key=lambda item: (-item[0], item[1]),
         )
         return [f"{head} {word}".strip() for _, word in words[:limit]]
+
+    def timeline(
+        self, request: SearchRequest, interval: str | None = None, now: datetime | None = None
+    ) -> Timeline:
+        """Matches per month or year (`search.typesense.timeline`; day and week: 400)."""
+        validate(request)
+        settings = {
+            "query_by_weights": self._weights,
+            "num_typos": self.num_typos,
+            "prefix": self.prefix,
+            "drop_tokens_threshold": DROP_ALL if request.op == "or" else 0,
+            "typo_tokens_threshold": 0 if self.num_typos == 0 else 1,
+        }
+        return typesense_timeline(self._multi_search, request, interval, settings)
 
     # -- searching ---------------------------------------------------------------
 

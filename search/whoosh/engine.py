@@ -37,12 +37,14 @@ from search.notices import relaxed_notice
 from search.parameters import validate
 from search.relevance import DEFAULT_RANKING, RankingParams
 from search.snippets import MAX_ANALYZED_CHARS, highlight, lead_snippet
+from search.timeline import Timeline
 from search.whoosh.assist import SpellingModels, corrected_text, missing_words
 from search.whoosh.execution import Snapshot, count, execute
 from search.whoosh.highlight import term_matcher
 from search.whoosh.hits import article_from_fields, hit_from_fields
 from search.whoosh.query import ParsedQuery, parse_query
 from search.whoosh.served import ServedIndex
+from search.whoosh.timeline import timeline as whoosh_timeline
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 
@@ -279,6 +281,16 @@ class SearchService:
             return [f"{head} {word}".strip() for _, word in words[: max(0, limit)]]
 
         return self.served.read(find)
+
+    def timeline(
+        self, request: SearchRequest, interval: str | None = None, now: datetime | None = None
+    ) -> Timeline:
+        """``request``'s matches per period (`search.whoosh.timeline`)."""
+        validate(request)
+        moment = now or datetime.now(UTC)
+        return self.served.read(
+            lambda snapshot: whoosh_timeline(snapshot, request, interval, moment, self.deadline())
+        )
 
     # -- searching -------------------------------------------------------------
 
