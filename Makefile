@@ -45,10 +45,11 @@ axe: $(AXE)
 $(AXE):
 	npm install --no-audit --no-fund --silent --prefix var/npm axe-core@$(AXE_VERSION)
 
-## test: lint, format check and the whole pytest suite
+## test: lint, format check, type check (mypy) and the whole pytest suite
 test: $(VENV)/.dev $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: side-by-side benchmark of issue 7 (not part of make test); BENCH_ARGS=--quick for a smoke run
@@ -73,6 +74,7 @@ opensearch-down:
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

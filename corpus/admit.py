@@ -16,6 +16,7 @@ Each change is named in the report with the article's origin; the article is kep
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from corpus.article import Article, clean_tags
 from corpus.fields import MAX_VIEWS, read_views
@@ -46,7 +47,7 @@ def cap_body(body: str) -> str:
 def admit_article(article: Article, report: ReadReport) -> Article:
     """``article`` with the promises of this module made true; what had to change is
     named in ``report`` under the article's origin. Never raises for any field value."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     origin = article.origin
     if has_surrogates(origin):
         origin = changes["origin"] = printable_path(origin)

@@ -18,6 +18,7 @@ import re
 import warnings
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 _FIXED_FORMATS = (
     "%d-%b-%Y %H:%M:%S.%f",  # Reuters-21578: 26-FEB-1987 15:01:01.79
@@ -58,7 +59,7 @@ def _try_stdlib(text: str) -> datetime | None:
 
 
 @lru_cache(maxsize=1)
-def _dateparser():  # imported lazily: the import alone costs ~120 ms
+def _dateparser() -> Any:  # imported lazily: the import alone costs ~120 ms
     import dateparser
 
     return dateparser

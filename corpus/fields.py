@@ -64,7 +64,8 @@ def read_views(value: Any, where: str, report: ReadReport) -> int | None:
     return count
 
 
-def _out_of_range(value: Any, where: str, report: ReadReport) -> None:
+def _out_of_range(value: Any, where: str, report: ReadReport) -> int | None:
+    """Name ``value`` as out of range in ``report``; None (no views)."""
     report.add_problem(
         where,
         f"views out of range: {_shown(value)} not in 0..{MAX_VIEWS} (article kept without views)",

@@ -71,10 +71,10 @@ def pick_author(soup: BeautifulSoup, values: dict[str, list[str]], ld_author: st
             name = clean_author(value)
             if name:
                 return name
-    node = soup.find(attrs={"itemprop": "author"}) or soup.find("a", rel="author")
+    node = soup.find(None, {"itemprop": "author"}) or soup.find("a", rel="author")
     if node is None:
         node = soup.find(class_=re.compile(r"\bbyline|\bauthor(-name)?\b", re.I))
     if isinstance(node, Tag):
-        name_node = node.find(attrs={"itemprop": "name"})
+        name_node = node.find(None, {"itemprop": "name"})
         return clean_author((name_node or node).get_text(" "))
     return ""

@@ -29,6 +29,7 @@ import re
 import warnings
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from lxml import html
 
@@ -58,7 +59,7 @@ _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 @lru_cache(maxsize=1)
-def _dateparser():  # imported lazily: the import alone costs ~120 ms
+def _dateparser() -> Any:  # imported lazily: the import alone costs ~120 ms
     import dateparser
 
     return dateparser
@@ -146,13 +147,15 @@ def parse_local_date(text: str, language: str = "") -> datetime | None:
     iso = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", text)
     if iso:
         try:
-            return _plausible(datetime(*map(int, iso.groups())))
+            year, month, day = (int(part) for part in iso.groups())
+            return _plausible(datetime(year, month, day))
         except ValueError:
             return None
     cjk = re.match(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日", text)
     if cjk:
         try:
-            return _plausible(datetime(*map(int, cjk.groups())))
+            year, month, day = (int(part) for part in cjk.groups())
+            return _plausible(datetime(year, month, day))
         except ValueError:
             return None
     settings = {

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, Tag
+from bs4.element import NavigableString
 
 from corpus.html_text import DROP_TAGS, clean_paragraphs, element_text
 
@@ -109,7 +110,7 @@ def _decomposed(node: Tag) -> bool:
 
 
 def _attr_text(node: Tag) -> str:
-    classes = node.get("class") or []
+    classes: str | list[str] = node.get("class") or []
     if isinstance(classes, str):
         classes = [classes]
     ident = node.get("id") or ""
@@ -163,7 +164,7 @@ def _holds_article(node: Tag) -> bool:
         return True
     if node.find(["article", "main"]) is not None:
         return True
-    if node.find(attrs={"itemprop": "articleBody"}) is not None:
+    if node.find(None, {"itemprop": "articleBody"}) is not None:
         return True
     long_paragraphs = 0
     for paragraph in node.find_all("p", limit=40):

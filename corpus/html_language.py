@@ -9,6 +9,7 @@ those the body text is classified by py3langid (BSD, a compact naive Bayes model
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 #: Probability (normalised over the model's languages) below which no code is given.
 MIN_CONFIDENCE = 0.9
@@ -19,7 +20,7 @@ MIN_CHARS = 200
 
 
 @lru_cache(maxsize=1)
-def _identifier():  # loaded lazily: reading the model takes about a second, once a process
+def _identifier() -> Any:  # loaded lazily: reading the model takes about a second, once a process
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -223,15 +223,18 @@ def _pick_dates(
             break
     if published is None:
         for node in soup.find_all(
-            attrs={"itemprop": re.compile(r"^date(Published|Created)$", re.I)}, limit=3
+            None, {"itemprop": re.compile(r"^date(Published|Created)$", re.I)}, limit=3
         ):
-            raw = node.get("datetime") or node.get("content") or node.get_text(" ")
+            raw: str | list[str] | None = (
+                node.get("datetime") or node.get("content") or node.get_text(" ")
+            )
             published = parse_date(raw) if isinstance(raw, str) and len(raw) < 80 else None
             if published is not None:
                 break
     if published is None:
         for node in soup.find_all("time", limit=20):
-            marked = node.has_attr("pubdate") or "publish" in " ".join(node.get("class", []))
+            classes: str | list[str] = node.get("class") or []
+            marked = node.has_attr("pubdate") or "publish" in " ".join(classes)
             raw = node.get("datetime")
             if marked and isinstance(raw, str) and len(raw) < 80:
                 published = parse_date(raw)
@@ -269,11 +272,11 @@ def _pick_tags(values: dict[str, list[str]], ld: list[dict[str, Any]]) -> tuple[
             raw.extend(value.split(","))
     for obj in ld[:1]:
         for key in ("keywords", "articleSection"):
-            value = obj.get(key)
-            if isinstance(value, str):
-                raw.extend(value.split(","))
-            elif isinstance(value, list):
-                raw.extend(str(item) for item in value if isinstance(item, str))
+            found = obj.get(key)
+            if isinstance(found, str):
+                raw.extend(found.split(","))
+            elif isinstance(found, list):
+                raw.extend(str(item) for item in found if isinstance(item, str))
     return clean_tags(tag for tag in raw if len(tag.strip()) <= 80)
 
 
@@ -296,8 +299,9 @@ def extract_meta(soup: BeautifulSoup) -> PageMeta:
     ld = json_ld_articles(soup)
     canonical = ""
     link = soup.find("link", rel=lambda rel: rel and "canonical" in rel)
-    if isinstance(link, Tag) and isinstance(link.get("href"), str):
-        canonical = link["href"].strip()
+    href = link.get("href") if isinstance(link, Tag) else None
+    if isinstance(href, str):
+        canonical = href.strip()
     if not canonical.startswith(("http://", "https://")):
         canonical = _first(values, ("og:url", "twitter:url")) or canonical
     if not canonical and ld:

@@ -14,10 +14,10 @@ from bs4 import (
     BeautifulSoup,
     Comment,
     MarkupResemblesLocatorWarning,
-    NavigableString,
     Tag,
     XMLParsedAsHTMLWarning,
 )
+from bs4.element import NavigableString
 
 #: Elements whose content is never article text.
 DROP_TAGS = frozenset(

@@ -120,4 +120,5 @@ def _attr(value: str) -> str:
 
 
 def _serialize(node: etree._Element) -> str:
-    return html.tostring(node, encoding="unicode", with_tail=False)
+    text: str = html.tostring(node, encoding="unicode", with_tail=False)
+    return text

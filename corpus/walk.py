@@ -162,7 +162,7 @@ class _Walk:
                 if self.first_time(self.folders_seen, info):
                     stack.append(Path(entry.path))
 
-    def file(self, entry: os.DirEntry) -> Iterator[WalkItem]:
+    def file(self, entry: os.DirEntry[str]) -> Iterator[WalkItem]:
         """The file ``entry`` when it is a regular file to read; anything else is named."""
         path = Path(entry.path)
         try:

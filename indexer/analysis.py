@@ -46,7 +46,7 @@ class SnowballFilter(PyStemmerFilter):
         super().__init__(lang=lang, cachesize=cachesize)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.lang == self.lang  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.lang == self.lang
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.lang))

@@ -48,13 +48,9 @@ from indexer.generations import IndexBusy, current_generation
 from indexer.guards import DEFAULT_MAX_DELETE, MAX_DELETE_ENV
 from indexer.progress import Progress
 from indexer.sources import Manifest
-from indexer.whoosh.build import (
-    DEFAULT_LIMIT_MB,
-    BuildResult,
-    build_from_paths,
-    optimize_index,
-)
+from indexer.whoosh.build import BuildResult, build_from_paths, optimize_index
 from indexer.whoosh.pipeline import default_workers
+from indexer.whoosh.transaction import DEFAULT_LIMIT_MB
 from indexer.whoosh.update import update_from_paths
 
 T = TypeVar("T")
@@ -89,7 +85,7 @@ def _status(error: BaseException) -> int:
     return error.exit_status if isinstance(error, IndexerError) else EXIT_FAILED
 
 
-def _write_options(func):  # click decorator stack
+def _write_options(func: Callable[..., None]) -> Callable[..., None]:  # click decorator stack
     func = click.option(
         "--limit-mb",
         type=click.IntRange(min=16),

@@ -136,7 +136,9 @@ class WordCounter:
 
     def _learn(self, new_tokens: set[str]) -> None:
         """Give each token not seen before its code (and its word a number)."""
-        numbers, befores, afters = [], [], []
+        numbers: list[int] = []
+        befores: list[int] = []
+        afters: list[int] = []
         for token in new_tokens:
             word, before, after = _classify(token)
             number = -1

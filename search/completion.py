@@ -48,7 +48,9 @@ def complete(model: SpellingModel, text: str, limit: int = 10) -> list[str]:
         numbers, _, flags = model.followers(previous, low, high)
         for number, flag in zip(numbers[:limit].tolist(), flags[:limit].tolist(), strict=True):
             before = head[-1]
-            if flag == 3 and before.islower():  # a name: "New York", not "The minister"
+            if (
+                flag == 3 and before.islower() and previous_word
+            ):  # a name: "New York", not "The minister"
                 before = before.replace(previous_word, model.written(previous, True))
             found[number] = " ".join([*head[:-1], before, model.written(number, bool(flag & 2))])
     if last:

@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from search.evaluate import MEASURES, measure, read_qrels, read_topics, run_topics
 
@@ -108,7 +109,7 @@ def collection_index(folder: Path, cache: Path, log: Callable[[str], None] = pri
 
 
 def evaluate_collection(
-    folder: Path, index: Path, service_factory: Callable | None = None
+    folder: Path, index: Path, service_factory: Callable[[Path], Any] | None = None
 ) -> CollectionResult:
     """Run every query of the collection in ``folder`` against ``index`` and measure."""
     from search.whoosh.engine import SearchService
@@ -128,7 +129,7 @@ def run_suite(
     cache: Path,
     names: Iterable[str] = COLLECTIONS,
     log: Callable[[str], None] = print,
-    service_factory: Callable | None = None,
+    service_factory: Callable[[Path], Any] | None = None,
 ) -> list[CollectionResult]:
     """Index (or reuse) and evaluate each named collection of ``suite``."""
     results = []
@@ -156,7 +157,7 @@ def format_table(
         head += [f"{system} MAP", f"{system} nDCG@10"]
     rows = [head]
 
-    def cells(name: str, ours: dict[str, float], theirs: dict[str, dict[str, float]]) -> list:
+    def cells(name: str, ours: dict[str, float], theirs: dict[str, dict[str, float]]) -> list[str]:
         row = [name, *(f"{ours[m]:.4f}" for m in MEASURES)]
         for system in systems:
             values = theirs.get(system)
@@ -167,10 +168,10 @@ def format_table(
         theirs = {s: baselines[s].get(result.name) for s in systems}
         rows.append(cells(result.name, result.means, {k: v for k, v in theirs.items() if v}))
     names = [r.name for r in results]
-    theirs_mean = {}
+    theirs_mean: dict[str, dict[str, float]] = {}
     for system in systems:
-        per = [baselines[system].get(name) for name in names]
-        if all(per):
+        per = [found for name in names if (found := baselines[system].get(name))]
+        if len(per) == len(names):
             theirs_mean[system] = {m: sum(p[m] for p in per) / len(per) for m in MEASURES}
     rows.append(cells("mean", mean_row(results), theirs_mean))
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]

@@ -16,7 +16,7 @@ import bisect
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 from rapidfuzz.distance import OSA
@@ -60,7 +60,7 @@ class _Strings(Sequence[bytes]):
 class SpellingModel:
     """Words, counts, pairs and the delete index of one generation."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         self._words = _Strings(arrays["words"], arrays["word_offsets"])
         self._display = _Strings(arrays["display"], arrays["display_offsets"])
         self.counts = arrays["counts"]
@@ -186,7 +186,8 @@ class SpellingModel:
         else:
             top = np.arange(high - low)
         top = top[np.lexsort((top, -counts[top]))]
-        return (top + low).tolist()
+        numbers: list[int] = (top + low).tolist()
+        return numbers
 
     # -- written forms ---------------------------------------------------------
 

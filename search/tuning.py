@@ -23,6 +23,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,14 +37,14 @@ from search.whoosh.query import parse_query
 __all__ = ["BASE_GRID", "FEEDBACK_GRID", "Collection", "cross_validate", "load_collection"]
 
 #: Stage 1: BM25F parameters (feedback off).
-BASE_GRID = {
+BASE_GRID: dict[str, Sequence[float]] = {
     "k1": (0.9, 1.2, 1.5, 2.0),
     "body_b": (0.5, 0.65, 0.75, 0.9),
     "title_b": (0.3, 0.5, 0.75, 0.9),
     "title_weight": (1.0, 1.5, 2.0, 3.0, 4.0),
 }
 #: Stage 2: pseudo-relevance feedback (Bo1) on top of stage 1's choice.
-FEEDBACK_GRID = {
+FEEDBACK_GRID: dict[str, Sequence[float]] = {
     "feedback_docs": (5, 10),
     "feedback_terms": (10, 20, 30),
     "feedback_weight": (0.5, 1.0),
@@ -58,7 +59,7 @@ class Collection:
     snapshot: Snapshot
     queries: dict[str, object]
     ids: list[str]
-    judgements: list
+    judgements: list[Any]
 
 
 def load_collection(service: object, folder: Path) -> Collection:
@@ -219,7 +220,7 @@ def report(folds: Sequence[Fold], final: RankingParams, cache_note: str = "") ->
     return "\n".join(lines)
 
 
-def open_collections(suite: Path, cache: Path, names: Sequence[str] = COLLECTIONS) -> list:
+def open_collections(suite: Path, cache: Path, names: Sequence[str] = COLLECTIONS) -> list[Any]:
     """(service, collection) for each named collection of ``suite`` (close the services)."""
     from search.whoosh.engine import SearchService
 

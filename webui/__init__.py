@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("BROADSHEET")
     if config:
         app.config.from_mapping(config)
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider's
     app.extensions[SERVICE_KEY] = service_from_config(app.config)
 
     from webui import api, errors, feeds, http_cache, ops, security, timeline_api, views

@@ -35,7 +35,7 @@ def search() -> Response:
 def article_json(article: Any, related: tuple[Any, ...]) -> dict[str, Any]:
     """The ``/api/articles/<id>`` shape: the article (without its server-side origin)
     and its related articles as search hits."""
-    data = article.to_json_dict()
+    data: dict[str, Any] = article.to_json_dict()
     data.pop("origin", None)
     data["related"] = [hit.to_json_dict() for hit in related]
     return data

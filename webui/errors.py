@@ -9,6 +9,8 @@ before finding anything.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
@@ -16,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from search import IndexDamaged, IndexUnavailable, InvalidParameter, SearchTimedOut
 
 
-def error_payload(code: str, message: str, param: str | None = None) -> dict:
+def error_payload(code: str, message: str, param: str | None = None) -> dict[str, Any]:
     """The one JSON error shape."""
     return {"error": {"code": code, "message": message, "param": param}}
 
@@ -26,9 +28,11 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(
-    status: int, code: str, message: str, param: str | None = None
-) -> tuple[Response, int] | tuple[str, int]:
+#: What an error handler returns: a JSON or HTML body with its status.
+ErrorAnswer = tuple[Response, int] | tuple[str, int]
+
+
+def _respond(status: int, code: str, message: str, param: str | None = None) -> ErrorAnswer:
     if wants_json():
         response = jsonify(error_payload(code, message, param))
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -44,11 +48,11 @@ def register(app: Flask) -> None:
     """Attach the handlers to ``app``."""
 
     @app.errorhandler(InvalidParameter)
-    def invalid_parameter(error: InvalidParameter):
+    def invalid_parameter(error: InvalidParameter) -> ErrorAnswer:
         return _respond(400, error.code, error.message, error.param)
 
     @app.errorhandler(IndexUnavailable)
-    def index_unavailable(error: IndexUnavailable):
+    def index_unavailable(error: IndexUnavailable) -> ErrorAnswer:
         if isinstance(error, IndexDamaged):
             app.logger.error(
                 "%s on %s",
@@ -59,17 +63,17 @@ def register(app: Flask) -> None:
         return _respond(503, error.code, str(error))
 
     @app.errorhandler(SearchTimedOut)
-    def timed_out(error: SearchTimedOut):
+    def timed_out(error: SearchTimedOut) -> ErrorAnswer:
         app.logger.warning("%s: %s", request.full_path[:300], error)
         return _respond(503, error.code, str(error))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> ErrorAnswer:
         code = (error.name or "error").lower().replace(" ", "_")
         return _respond(error.code or 500, code, error.description or error.name)
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception):
+    def unexpected(error: Exception) -> ErrorAnswer:
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return http_error(error)
         app.logger.exception("unhandled error on %s", request.path)

@@ -320,7 +320,7 @@ def query_parameter(parameter: Parameter) -> dict[str, Any]:
         schema["default"] = SWITCH_ON[0] if parameter.default else SWITCH_OFF[0]
     elif parameter.default not in (None, ""):
         schema["default"] = parameter.default
-    described = {
+    described: dict[str, Any] = {
         "name": parameter.name,
         "in": "query",
         "schema": schema,
@@ -331,7 +331,9 @@ def query_parameter(parameter: Parameter) -> dict[str, Any]:
     return described
 
 
-def query_parameters(endpoint: str, table: Iterable[Parameter] = PARAMETERS) -> list[dict]:
+def query_parameters(
+    endpoint: str, table: Iterable[Parameter] = PARAMETERS
+) -> list[dict[str, Any]]:
     """The OpenAPI parameters of ``endpoint``, in table order."""
     return [query_parameter(parameter) for parameter in parameters_of(endpoint, table)]
 
@@ -342,7 +344,7 @@ ERRORS = {
 }
 
 
-def _json(schema_name: str, description: str, media: str = "application/json") -> dict:
+def _json(schema_name: str, description: str, media: str = "application/json") -> dict[str, Any]:
     return {
         "description": description,
         "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}},

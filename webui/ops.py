@@ -132,7 +132,7 @@ def metrics() -> Response:
     """Prometheus text format: request counts and latencies, index gauges."""
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client
     else:
         registry.register(_Forward(REQUEST_REGISTRY))
     registry.register(IndexCollector(current_app.extensions[SERVICE_KEY]))

@@ -19,7 +19,7 @@ from search.parameters import SEARCH, names_of, parse_request
 SEARCH_PARAMS = names_of(SEARCH)
 
 
-def reject_unknown(args: MultiDict, known: tuple[str, ...]) -> None:
+def reject_unknown(args: MultiDict[str, str], known: tuple[str, ...]) -> None:
     """Raise `InvalidParameter` naming the first parameter not in ``known`` (the API
     answers a misspelt or unsupported parameter, ``fields=`` or ``format=csv``, with a
     400 rather than ignoring it; the HTML page ignores them)."""
@@ -31,11 +31,13 @@ def reject_unknown(args: MultiDict, known: tuple[str, ...]) -> None:
             )
 
 
-def request_values(args: MultiDict) -> dict[str, list[str]]:
+def request_values(args: MultiDict[str, str]) -> dict[str, list[str]]:
     """Every argument's values, by name."""
     return {name: args.getlist(name) for name in args}
 
 
-def request_to_search_request(args: MultiDict, now: datetime | None = None) -> SearchRequest:
+def request_to_search_request(
+    args: MultiDict[str, str], now: datetime | None = None
+) -> SearchRequest:
     """Build the `SearchRequest` for ``/search`` and ``/api/search`` arguments."""
     return parse_request(request_values(args), now or datetime.now(UTC))

@@ -32,7 +32,10 @@ FACET_SHOWN = 8
 
 
 def search_url(
-    args: MultiDict, endpoint: str = "views.search_page", _external: bool = False, **changes: Any
+    args: MultiDict[str, str],
+    endpoint: str = "views.search_page",
+    _external: bool = False,
+    **changes: Any,
 ) -> str:
     """URL of the search page with ``args`` changed: a value of None removes the key.
 
@@ -40,7 +43,7 @@ def search_url(
     Names that are Python keywords can be passed with a trailing underscore
     (``from_=...``). Any change but ``page`` goes back to page 1.
     """
-    params = MultiDict(args)
+    params: MultiDict[str, str] = MultiDict(args)
     toggle = changes.pop("toggle", None)
     if toggle is not None:
         name, value = toggle
@@ -56,27 +59,28 @@ def search_url(
             params[name] = str(value)
     if "page" not in changes:
         params.pop("page", None)
-    values = {
+    query: dict[str, Any] = {
         k: params.getlist(k)
         for k in params
         if params.getlist(k) and k != "endpoint" and not k.startswith("_")
     }
     if _external:
-        return external_url(endpoint, **values)
-    return url_for(endpoint, **values)
+        return external_url(endpoint, **query)
+    return url_for(endpoint, **query)
 
 
-def has_filters(args: MultiDict) -> bool:
+def has_filters(args: MultiDict[str, str]) -> bool:
     """True when any filter parameter is set."""
     return any(value.strip() for name in FILTER_PARAMS for value in args.getlist(name))
 
 
-def clear_filters_url(args: MultiDict) -> str:
+def clear_filters_url(args: MultiDict[str, str]) -> str:
     """The search URL with every filter removed (query, sort and page size kept)."""
-    return search_url(args, **{name: None for name in FILTER_PARAMS})
+    cleared: dict[str, Any] = {name: None for name in FILTER_PARAMS}
+    return search_url(args, **cleared)
 
 
-def date_presets(args: MultiDict, newest: date | None) -> list[dict[str, Any]]:
+def date_presets(args: MultiDict[str, str], newest: date | None) -> list[dict[str, Any]]:
     """Links for "last week / month / year of the archive": the span of that many days
     ending on the archive's newest day (an archive that ended years ago still has a last
     month), as ``from``/``to``. None when the archive has no dated article."""
@@ -89,13 +93,15 @@ def date_presets(args: MultiDict, newest: date | None) -> list[dict[str, Any]]:
     return presets
 
 
-def _range_link(args: MultiDict, key: str, label: str, start: str, end: str) -> dict[str, Any]:
+def _range_link(
+    args: MultiDict[str, str], key: str, label: str, start: str, end: str
+) -> dict[str, Any]:
     current = args.get("from") == start and args.get("to") == end
     href = search_url(args, from_=start, to=end)
     return {"key": key, "label": label, "href": href, "current": current}
 
 
-def date_jumps(args: MultiDict, years: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+def date_jumps(args: MultiDict[str, str], years: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
     """Decade links over the archive's years (``years``: the year facet), and year links
     within the decade that the dates chosen fall in (or, for an archive of at most a
     decade, every year), newest first."""

@@ -76,7 +76,9 @@ class ArticleIdConverter(PathConverter):
 def _trusted_hosts(value: object) -> list[str]:
     if isinstance(value, str):
         return [name for name in re.split(r"[\s,]+", value) if name]
-    return [str(name) for name in value or ()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [str(name) for name in value]
+    return []
 
 
 def configure_urls(app: Flask) -> None:

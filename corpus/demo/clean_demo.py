@@ -26,6 +26,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 #: Patterns of conversion residue; the shipped file must match none of them.
 RESIDUE = {
@@ -186,13 +187,13 @@ def residue_counts(bodies: Iterable[str]) -> Counter[str]:
     return counts
 
 
-def read_records(path: Path) -> list[dict]:
+def read_records(path: Path) -> list[dict[str, Any]]:
     """The JSON records of a gzipped JSONL file, in order."""
     with gzip.open(path, "rt", encoding="utf-8") as stream:
         return [json.loads(line) for line in stream if line.strip()]
 
 
-def write_records(records: list[dict], path: Path) -> None:
+def write_records(records: list[dict[str, Any]], path: Path) -> None:
     """Write ``records`` as gzipped JSONL, byte-for-byte reproducibly (no gzip timestamp)."""
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
     with (
@@ -202,7 +203,7 @@ def write_records(records: list[dict], path: Path) -> None:
         stream.write(lines)
 
 
-def clean_records(records: list[dict]) -> list[dict]:
+def clean_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Copies of ``records`` with cleaned bodies; every other field is kept as it is."""
     return [{**record, "body": clean_body(record["body"])} for record in records]
 

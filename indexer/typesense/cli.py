@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 
 import click
 
 from corpus.discover import READERS, read_paths
 from corpus.report import ReadReport
-from indexer.typesense.http import TypesenseError
+from indexer.typesense.http import TypesenseError, TypesenseHttp
 from indexer.typesense.schema import DEFAULT_ALIAS, make_client
 from indexer.typesense.writer import (
     DEFAULT_BATCH_SIZE,
@@ -31,7 +32,7 @@ from indexer.typesense.writer import (
 EXIT_OK, EXIT_FAILED, EXIT_PROBLEMS = 0, 1, 3
 
 
-def _options(function):  # click decorator stack
+def _options(function: Callable[..., None]) -> Callable[..., None]:  # click decorator stack
     function = click.option(
         "--alias",
         default=lambda: os.environ.get("BROADSHEET_TYPESENSE_ALIAS") or DEFAULT_ALIAS,
@@ -50,7 +51,7 @@ def _options(function):  # click decorator stack
     )(function)
 
 
-def _client(nodes: str, api_key: str):
+def _client(nodes: str, api_key: str) -> TypesenseHttp:
     if not nodes or not api_key:
         raise click.UsageError("--nodes and --api-key (or their environment variables) are needed")
     try:

@@ -126,15 +126,18 @@ class TypesenseHttp:
 
     def create_collection(self, schema: dict[str, Any]) -> dict[str, Any]:
         """``POST /collections``."""
-        return self.request("POST", "/collections", json_body=schema)
+        answer: dict[str, Any] = self.request("POST", "/collections", json_body=schema)
+        return answer
 
     def collection(self, name: str) -> dict[str, Any]:
         """``GET /collections/NAME`` (an alias works too)."""
-        return self.request("GET", f"/collections/{_seg(name)}")
+        answer: dict[str, Any] = self.request("GET", f"/collections/{_seg(name)}")
+        return answer
 
     def collections(self) -> list[dict[str, Any]]:
         """``GET /collections``."""
-        return self.request("GET", "/collections")
+        answer: list[dict[str, Any]] = self.request("GET", "/collections")
+        return answer
 
     def drop_collection(self, name: str) -> None:
         """``DELETE /collections/NAME``; no error when it does not exist."""
@@ -146,7 +149,8 @@ class TypesenseHttp:
     def alias_target(self, alias: str) -> str | None:
         """The collection an alias points at, or None."""
         try:
-            return self.request("GET", f"/aliases/{_seg(alias)}")["collection_name"]
+            target: str = self.request("GET", f"/aliases/{_seg(alias)}")["collection_name"]
+            return target
         except NotFound:
             return None
 
@@ -171,7 +175,9 @@ class TypesenseHttp:
 
     def document(self, collection: str, document_id: str) -> dict[str, Any]:
         """``GET /collections/NAME/documents/ID``."""
-        return self.request("GET", f"/collections/{_seg(collection)}/documents/{_seg(document_id)}")
+        path = f"/collections/{_seg(collection)}/documents/{_seg(document_id)}"
+        answer: dict[str, Any] = self.request("GET", path)
+        return answer
 
     def delete_document(self, collection: str, document_id: str) -> None:
         """``DELETE /collections/NAME/documents/ID``."""
@@ -186,7 +192,11 @@ class TypesenseHttp:
 
     def multi_search(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``POST /multi_search``: one result (or ``{"error", "code"}``) per search."""
-        return self.request("POST", "/multi_search", json_body={"searches": searches})["results"]
+        body = {"searches": searches}
+        results: list[dict[str, Any]] = self.request("POST", "/multi_search", json_body=body)[
+            "results"
+        ]
+        return results
 
 
 def _seg(value: str) -> str:

@@ -201,7 +201,8 @@ def delete_articles(
     existed. Ids holding a backtick (which a filter cannot quote) are deleted one by one."""
     deleted = 0
     target = served_collection(client, alias)
-    plain, odd = [], []
+    plain: list[str] = []
+    odd: list[str] = []
     for article_id in dict.fromkeys(ids):
         (odd if "`" in article_id else plain).append(article_id)
     for batch in _batches(plain, DELETE_BATCH_SIZE):

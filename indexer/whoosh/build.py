@@ -149,7 +149,7 @@ def build_from_paths(
     `indexer.generations.DamagedPointer` when CURRENT or PREVIOUS is damaged.
     """
     index_dir = Path(index_dir)
-    paths = [str(path) for path in paths]
+    sources = [str(path) for path in paths]
     progress = progress or Progress(quiet=True)
     started = time.perf_counter()
     with writer_lock(index_dir, wait=wait) as stale:
@@ -157,7 +157,7 @@ def build_from_paths(
         if removed:
             progress.phase(f"removed {len(removed)} leftover(s) of an interrupted run")
         served, _previous = pointed_generations(index_dir)
-        items = list_files(paths, report, follow_links=follow_links)
+        items = list_files(sources, report, follow_links=follow_links)
         refuse_missing_sources(items, "build")
         files = []
         for item in items:
@@ -165,7 +165,7 @@ def build_from_paths(
                 report.add_problem(str(item.path), f"{item.reason}: nothing under it is indexed")
             else:
                 files.append(item)
-        manifest = Manifest(sources=paths, fmt=fmt, cwd=current_cwd(), follow_links=follow_links)
+        manifest = Manifest(sources=sources, fmt=fmt, cwd=current_cwd(), follow_links=follow_links)
         with write_transaction(index_dir, workers=workers, limit_mb=limit_mb) as transaction:
             announce("reading")
             count = _feed_files(transaction.feeder, files, manifest, fmt, report, progress)
@@ -174,15 +174,17 @@ def build_from_paths(
             if count == 0:
                 raise NothingIndexed("no readable article found")
             old = Manifest.load(served) if served is not None else None
-            if old is not None and same_sources(old.sources, old.cwd, paths, manifest.cwd):
-                removed, total = removed_articles(old.article_ids(), manifest.article_ids())
-                refuse_mass_deletion("build", removed, total, max_delete)
+            if old is not None and same_sources(
+                old.sources, old.cwd, manifest.sources, manifest.cwd
+            ):
+                lost, total = removed_articles(old.article_ids(), manifest.article_ids())
+                refuse_mass_deletion("build", lost, total, max_delete)
             transaction.publish(
                 count,
                 progress,
                 manifest=manifest,
                 command="build",
-                sources=paths,
+                sources=sources,
                 workers=workers,
                 seconds=round(time.perf_counter() - started, 2),
             )

@@ -84,15 +84,15 @@ def _block_lengths(lengths: list[int | None] | None, ids: list[int]) -> tuple[An
     if lengths is None:
         return None, 0
     if ids[-1] < len(lengths):
-        found = list(filter(None, map(lengths.__getitem__, ids)))
+        found: list[int] = list(filter(None, map(lengths.__getitem__, ids)))
     else:
-        found = [lengths[d] for d in ids if d < len(lengths) and lengths[d]]
+        found = [length for d in ids if d < len(lengths) and (length := lengths[d])]
     if not found:
         return None, 0
     return min(found), max(found)
 
 
-def _mini_weights(weights: array) -> Any:
+def _mini_weights(weights: array[float]) -> Any:
     """``W3PostingsWriter._mini_weights``: None when all 1.0, one value when all equal."""
     first = weights[0]
     if first == 1.0 and weights.count(first) == len(weights):
@@ -132,7 +132,7 @@ class TermWriter:
         self.fixedsize: int | None = None
         self._posts: list[bytes] = []
         self._rows: list[bytes] = []
-        self._first_doc = {}
+        self._first_doc: dict[Any, tuple[bytes, bytes]] = {}
 
     def start_field(self, fieldname: str) -> None:
         """Switch to ``fieldname`` (``W3FieldWriter.start_field``)."""
@@ -143,7 +143,7 @@ class TermWriter:
         self.prefix = pack_ushort(fieldmap[fieldname])
         self.fixedsize = self.schema[fieldname].format.fixed_value_size()
         self.lengths = field_lengths(self.perdoc, fieldname)
-        self._first_doc: dict[Any, tuple[bytes, bytes]] = {}
+        self._first_doc = {}
 
     def _values(self, values: list[Any]) -> Any:
         """``W3PostingsWriter._mini_values`` of one block (empty values dropped)."""

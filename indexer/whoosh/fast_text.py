@@ -83,6 +83,9 @@ class FastText(TEXT):
     to Whoosh's own code.
     """
 
+    #: The text, words and stems `index` saw last, for `spelling_set` (None: used up).
+    _spelling: tuple[str, list[str], list[bytes]] | None = None
+
     def index(self, value: Any, **kwargs: Any) -> Any:
         """(term bytes, frequency, weight, value) for each distinct term of ``value``."""
         parts = analysis_parts(self.analyzer)
@@ -108,7 +111,7 @@ class FastText(TEXT):
     def spelling_set(self, value: Any) -> set[str] | None:
         """`spellable_words` as a set, from the tokens `index` just saw for ``value``
         (None when it did not: ask `spellable_words`)."""
-        cached = getattr(self, "_spelling", None)
+        cached: tuple[str, list[str], list[bytes]] | None = getattr(self, "_spelling", None)
         if cached is None or cached[0] is not value:
             return None
         self._spelling = None

@@ -82,7 +82,7 @@ class FastPerDocReader(whoosh3.W3PerDocReader):
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> Any:
         """``W3PerDocReader.doc_field_length`` from a per-field list read once (Whoosh
         returns None, not ``default``, for a stored length byte of 0; kept)."""
-        found = self._length_lists.get(fieldname, _MISSING)
+        found: Any = self._length_lists.get(fieldname, _MISSING)
         if found is _MISSING:
             found = self._length_lists[fieldname] = field_lengths(self, fieldname)
         if docnum > self._doccount:
@@ -127,7 +127,7 @@ class FastSegmentWriter(writing.SegmentWriter):
         """Merge ``reader``'s documents in, reading their lengths through a
         `FastPerDocReader` (merges ask for every document's length of every field)."""
         perdoc = getattr(reader, "_perdoc", None)  # a SegmentReader's (merges use those)
-        if self.fast_paths and type(perdoc) is whoosh3.W3PerDocReader:
+        if self.fast_paths and perdoc is not None and type(perdoc) is whoosh3.W3PerDocReader:
             perdoc.close()
             reader._perdoc = FastPerDocReader(reader.storage(), reader.segment())
         super().add_reader(reader)

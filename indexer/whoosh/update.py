@@ -27,9 +27,11 @@ intact. When nothing changed, no generation is written.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.article import Article
 from corpus.discover import Deduper, duplicate_key
 from corpus.report import ReadReport
 from corpus.walk import Unreadable
@@ -226,8 +228,8 @@ def update_from_paths(
         progress.phase(f"comparing {len(old.files)} known file(s) with {', '.join(paths)}")
         announce("reading")
         plan = plan_update(old, paths, fmt, report, follow_links=follow_links)
-        removed, served = removed_articles(old.article_ids(), plan.manifest.article_ids())
-        refuse_mass_deletion("update", removed, served, max_delete)
+        lost, served = removed_articles(old.article_ids(), plan.manifest.article_ids())
+        refuse_mass_deletion("update", lost, served, max_delete)
         total = plan.manifest.article_count()
         if plan.is_noop():
             progress.phase("index is up to date: nothing changed")
@@ -303,7 +305,9 @@ def _add_files(
     return count
 
 
-def _read_all(path: Path, fmt: str | None, report: ReadReport, entry: FileEntry):
+def _read_all(
+    path: Path, fmt: str | None, report: ReadReport, entry: FileEntry
+) -> Iterator[Article]:
     """Every article of ``path`` in reader order (duplicates included), recording ids."""
     for article in read_file(path, fmt, report):
         entry.articles.append((article.id, duplicate_key(article)))

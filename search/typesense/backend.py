@@ -120,7 +120,7 @@ class TypesenseSearchService:
 
     def _multi_search(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
         body = [{"collection": self.alias, **search} for search in searches]
-        results = self._call("search", self._client.multi_search, body)
+        results: list[dict[str, Any]] = self._call("search", self._client.multi_search, body)
         for result in results:
             if "error" in result:
                 code = int(result.get("code", 500))
@@ -135,7 +135,8 @@ class TypesenseSearchService:
 
     def generation(self) -> str | None:
         """The collection the alias points at now (changes on every rebuild)."""
-        return self._call("alias lookup", self._client.alias_target, self.alias)
+        target: str | None = self._call("alias lookup", self._client.alias_target, self.alias)
+        return target
 
     def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
         """``texts`` escaped; this backend marks query words only in its snippets."""
@@ -161,7 +162,7 @@ class TypesenseSearchService:
             {"node": f"{node['host']}:{node['port']}", "ok": self._client.health(index)}
             for index, node in enumerate(self.nodes)
         ]
-        healthy = sum(node["ok"] for node in nodes)
+        healthy = sum(1 for node in nodes if node["ok"])
         docs, generation = None, None
         if healthy:
             try:
@@ -283,8 +284,10 @@ class TypesenseSearchService:
             params["max_facet_values"] = FACET_FETCH
         return params
 
-    def _facet_searches(self, request: SearchRequest, q: str, drop_all: bool) -> list[tuple]:
-        extra = []
+    def _facet_searches(
+        self, request: SearchRequest, q: str, drop_all: bool
+    ) -> list[tuple[str, dict[str, Any]]]:
+        extra: list[tuple[str, dict[str, Any]]] = []
         for name, values in selections(request).items():
             if not values or not request.facets:
                 continue
@@ -305,7 +308,9 @@ class TypesenseSearchService:
             extra.append((name, params))
         return extra
 
-    def _run(self, request: SearchRequest, q: str, drop_all: bool) -> tuple[dict, dict]:
+    def _run(
+        self, request: SearchRequest, q: str, drop_all: bool
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         extra = self._facet_searches(request, q, drop_all)
         results = self._multi_search(
             [self._params(request, q, drop_all)] + [params for _, params in extra]

@@ -11,8 +11,8 @@ from the words Typesense says it matched; the key words and the merge behind
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
@@ -34,7 +34,7 @@ RELATED_KEY_WORDS = 5
 class NormalizeFilter(Filter):
     """Drop inner punctuation as Typesense's tokenizer does ("U.S." -> "us")."""
 
-    def __call__(self, tokens):  # whoosh Filter protocol
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:  # whoosh Filter protocol
         for token in tokens:
             token.text = _NON_WORD.sub("", token.text)
             yield token
@@ -131,7 +131,7 @@ def merge_related(
 ) -> tuple[Hit, ...]:
     """The ``limit`` best articles of one search per key word, merged by reciprocal
     rank, without ``article`` itself and copies of its exact text."""
-    scores: Counter[str] = Counter()
+    scores: defaultdict[str, float] = defaultdict(float)
     documents: dict[str, dict[str, Any]] = {}
     for result in results:
         for rank, hit in enumerate(result.get("hits", ())):

@@ -20,7 +20,7 @@ from whoosh.searching import Searcher
 from indexer.whoosh.schema import to_whoosh_date
 from search.deadline import Deadline
 from search.facet_specs import FACET_NAMES, selections
-from search.models import Hit, SearchRequest
+from search.models import FacetValue, Hit, SearchRequest
 from search.snippets import highlight, lead_snippet, make_snippet
 from search.whoosh.dedup import DuplicateGroups
 from search.whoosh.facets import FacetCounts, FacetTables, count_facets
@@ -52,7 +52,7 @@ class Outcome:
 
     total: int
     hits: tuple[Hit, ...]
-    facets: dict
+    facets: dict[str, tuple[FacetValue, ...]]
     #: Articles matching (``total`` counts a group of near-duplicates once).
     articles: int = 0
 

@@ -110,7 +110,7 @@ def count_facets(
         order = np.argsort(story[in_group], kind="stable")  # by group, documents ascending
         grouped_docs, grouped_keys = full[in_group][order], story[in_group][order]
         total -= len(grouped_keys) - len(np.unique(grouped_keys))  # a story counts once
-    facets = {}
+    facets: dict[str, tuple[FacetValue, ...]] = {}
     for name in names:
         if deadline is not None and deadline.stop_here("facets"):
             facets[name] = ()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from itertools import accumulate
+from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 
-def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[object, frozenset[int]]:
+def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[Any, frozenset[int]]:
     """The raw matcher of one segment's posting list and that segment's deleted documents."""
     matcher = reader.postings(fieldname, btext)
     deleted: frozenset[int] = frozenset()
@@ -59,14 +60,14 @@ def _block_arrays(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     return doc_ids, weight_values
 
 
-def _blocks(matcher: object) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every (ids, weights) block of a posting list (one block for non-W3 matchers)."""
     if type(matcher) is not W3LeafMatcher:
         ids, weights = [], []
-        while matcher.is_active():  # type: ignore[attr-defined]
-            ids.append(matcher.id())  # type: ignore[attr-defined]
-            weights.append(matcher.weight())  # type: ignore[attr-defined]
-            matcher.next()  # type: ignore[attr-defined]
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
         yield np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
         return
     while matcher.is_active():
@@ -112,11 +113,11 @@ def read_values(
         matcher, _ = _leaf(leaf, fieldname, btext)
         if type(matcher) is not W3LeafMatcher:
             keep = set(local.tolist())
-            while matcher.is_active():  # type: ignore[attr-defined]
-                doc = matcher.id()  # type: ignore[attr-defined]
+            while matcher.is_active():
+                doc = matcher.id()
                 if doc in keep:
-                    found[offset + doc] = matcher.value()  # type: ignore[attr-defined]
-                matcher.next()  # type: ignore[attr-defined]
+                    found[offset + doc] = matcher.value()
+                matcher.next()
             continue
         while matcher.is_active():
             ids, _ = _block_arrays(matcher)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.fields import Schema
@@ -100,7 +101,7 @@ class TermSet(wq.MultiTerm):
         for text in self.texts:
             yield field.to_bytes(text)
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         """One sorted list of every document holding any of the terms (read once per
         reader: a search runs the query twice, to count and to rank)."""
         reader = searcher.reader()

@@ -45,7 +45,10 @@ class RecencyBM25F(WhooshBM25):
     use_final = True
 
     def __init__(
-        self, days: Sequence[int], reference_day: int, params: RankingParams = DEFAULT_RANKING
+        self,
+        days: Sequence[int] | np.ndarray,
+        reference_day: int,
+        params: RankingParams = DEFAULT_RANKING,
     ) -> None:
         super().__init__(B=params.default_b, K1=params.k1, **params.whoosh_b())
         self.days = days
@@ -68,7 +71,7 @@ class RecencyBM25F(WhooshBM25):
 
 
 def recency_model(
-    days: Sequence[int],
+    days: Sequence[int] | np.ndarray,
     newest_day: int,
     now: datetime,
     params: RankingParams = DEFAULT_RANKING,

@@ -127,6 +127,7 @@ class ServedIndex:
                         self._snapshot = _load(generation, snapshot.index, searcher, self.ranking)
                 except DATA_ERRORS as error:
                     raise _unreadable(generation, error) from error
+            assert self._snapshot is not None  # opened or refreshed above
             return self._snapshot
 
     def _forget(self, snapshot: Snapshot | None) -> None:
