@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from corpus.article import Article
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
+from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
 
 BACKENDS = ("whoosh", "typesense")
@@ -34,6 +35,12 @@ class SearchBackend(Protocol):
     ) -> Timeline:
         """Matches and all articles per period (`search.timeline`); ``interval`` None:
         chosen from the date range."""
+        ...
+
+    def terms(self, asked: TermsRequest, now: datetime | None = None) -> SignificantTerms:
+        """The words and phrases characteristic of the best matches (`search.terms`);
+        a backend without document frequencies raises `InvalidParameter`
+        (``unsupported_query``)."""
         ...
 
     def get_article(self, article_id: str) -> Article | None:

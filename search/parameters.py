@@ -197,6 +197,38 @@ TIMELINE_PARAMETERS: tuple[Parameter, ...] = (
 )
 
 
+#: ``/api/terms``: the characteristic terms of a search's best matches (`search.terms`):
+#: ``q``, the filters, ``op`` and ``collapse`` as for a search, then ``limit`` and ``sample``.
+TERMS = "terms"
+TERMS_LIMIT, TERMS_MAX_LIMIT = 20, 100
+TERMS_SAMPLE, TERMS_MIN_SAMPLE, TERMS_MAX_SAMPLE = 200, 10, 1000
+TERMS_PARAMETERS: tuple[Parameter, ...] = (
+    *(
+        dataclasses.replace(p, endpoints=p.endpoints | {TERMS})
+        for p in PARAMETERS
+        if (p.name == "q" or p.name in TIMELINE_SHARED) and SEARCH in p.endpoints
+    ),
+    Parameter(
+        "limit",
+        "integer",
+        "how many terms to return, best first",
+        default=TERMS_LIMIT,
+        minimum=1,
+        maximum=TERMS_MAX_LIMIT,
+        endpoints=frozenset({TERMS}),
+    ),
+    Parameter(
+        "sample",
+        "integer",
+        "how many of the best matches (by relevance) are analysed",
+        default=TERMS_SAMPLE,
+        minimum=TERMS_MIN_SAMPLE,
+        maximum=TERMS_MAX_SAMPLE,
+        endpoints=frozenset({TERMS}),
+    ),
+)
+
+
 def parameters_of(endpoint: str, table: Iterable[Parameter] = PARAMETERS) -> tuple[Parameter, ...]:
     """The parameters ``endpoint`` takes, in table order."""
     return tuple(parameter for parameter in table if endpoint in parameter.endpoints)

@@ -416,3 +416,12 @@ def check_typesense_app(client: FlaskClient) -> None:
     refused = client.get("/api/search?q=title:election")
     assert refused.status_code == 400
     assert refused.get_json()["error"]["code"] == "unsupported_query"
+
+
+@pytest.mark.slow
+def test_typesense_says_it_cannot_give_characteristic_terms(ts_service) -> None:
+    from search.terms import TermsRequest
+
+    with pytest.raises(InvalidParameter) as refused:
+        ts_service.terms(TermsRequest(SearchRequest(q="budget")))
+    assert refused.value.code == "unsupported_query" and refused.value.param == "q"

@@ -41,6 +41,7 @@ from search.notices import relaxed_notice
 from search.parameters import validate
 from search.relevance import DEFAULT_FIELD_BOOSTS
 from search.snippets import make_snippet
+from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
 from search.typesense.mapping import (
     SNIPPET_ANALYZER,
@@ -244,6 +245,17 @@ class TypesenseSearchService:
             key=lambda item: (-item[0], item[1]),
         )
         return [f"{head} {word}".strip() for _, word in words[:limit]]
+
+    def terms(self, asked: TermsRequest, now: datetime | None = None) -> SignificantTerms:
+        """Not available: characteristic terms need each word's document frequency in
+        the whole archive, which Typesense does not expose (one count query per
+        candidate word would take seconds); a 400 ``unsupported_query`` says so."""
+        raise InvalidParameter(
+            "q",
+            "characteristic terms need document frequencies, which the Typesense backend "
+            "does not provide; use the Whoosh backend",
+            code="unsupported_query",
+        )
 
     def timeline(
         self, request: SearchRequest, interval: str | None = None, now: datetime | None = None

@@ -37,6 +37,7 @@ from search.notices import relaxed_notice
 from search.parameters import validate
 from search.relevance import DEFAULT_RANKING, RankingParams
 from search.snippets import MAX_ANALYZED_CHARS, highlight, lead_snippet
+from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
 from search.whoosh.assist import SpellingModels, corrected_text, missing_words
 from search.whoosh.execution import Snapshot, count, execute
@@ -44,6 +45,7 @@ from search.whoosh.highlight import term_matcher
 from search.whoosh.hits import article_from_fields, hit_from_fields
 from search.whoosh.query import ParsedQuery, parse_query
 from search.whoosh.served import ServedIndex
+from search.whoosh.terms import significant_terms as whoosh_terms
 from search.whoosh.timeline import timeline as whoosh_timeline
 
 __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
@@ -290,6 +292,16 @@ class SearchService:
         moment = now or datetime.now(UTC)
         return self.served.read(
             lambda snapshot: whoosh_timeline(snapshot, request, interval, moment, self.deadline())
+        )
+
+    def terms(self, asked: TermsRequest, now: datetime | None = None) -> SignificantTerms:
+        """The characteristic terms of ``asked``'s best matches (`search.whoosh.terms`)."""
+        validate(asked.search)
+        moment, deadline = now or datetime.now(UTC), self.deadline()
+        return self.served.read(
+            lambda snap: whoosh_terms(
+                snap, asked.search, moment, deadline, asked.limit, asked.sample
+            )
         )
 
     # -- searching -------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""Characteristic terms of a Whoosh search (`search.terms` has the method).
+
+The sample is the ``sample`` best matches by relevance (every match when the query
+is one Whoosh's own matchers must rank, up to the sample size, in index order).
+Their stored title and body are analysed with the index's own analyzer; a word's
+background count is its document frequency in the body field, read from the term
+index (at least its sample count: a word of titles only is counted there); a
+phrase's is the number of articles holding both words, from the vectorised
+scorer's matching (bounded by the search's deadline: past it, the phrases not yet
+counted are left out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import numpy as np
+from whoosh import query as wq
+
+from indexer.analysis import analysis_parts
+from search.deadline import Deadline
+from search.errors import SearchTimedOut
+from search.models import SearchRequest
+from search.terms import DEFAULT_LIMIT, DEFAULT_SAMPLE, SampleCounts, SignificantTerms
+from search.terms import significant_terms as rank_terms
+from search.whoosh.execution import Snapshot, matching_documents
+from search.whoosh.query import parse_query
+
+__all__ = ["significant_terms"]
+
+#: Share of the time limit that wildcard expansion may take.
+EXPANSION_SHARE = 0.25
+
+
+def _sample(docs: np.ndarray, scores: np.ndarray | None, size: int) -> list[int]:
+    """The ``size`` best of ``docs`` by ``scores`` (ties to the lower number)."""
+    if scores is None or len(docs) <= size:
+        chosen = docs[:size] if scores is None else docs
+        return [int(doc) for doc in chosen]
+    top = np.argpartition(-scores, size - 1)[:size]
+    order = top[np.lexsort((docs[top], -scores[top]))]
+    return [int(doc) for doc in docs[order]]
+
+
+def significant_terms(
+    snapshot: Snapshot,
+    request: SearchRequest,
+    now: datetime,
+    deadline: Deadline,
+    limit: int = DEFAULT_LIMIT,
+    sample: int = DEFAULT_SAMPLE,
+) -> SignificantTerms:
+    """The words and phrases that characterise ``request``'s best matches."""
+    searcher = snapshot.searcher
+    reader = searcher.reader()
+    schema = searcher.schema
+    parsed = parse_query(request.q, schema, request.op, now, reader, deadline.part(EXPANSION_SHARE))
+    parts = analysis_parts(schema["body"].analyzer)
+    if parts is None:  # an index whose analyzer cannot be taken apart: nothing to show
+        return SignificantTerms(request.q, 0, 0, (), parsed.notices)
+    docs, evaluation = matching_documents(snapshot, parsed, request, deadline)
+    scores = evaluation.scores(docs) if evaluation is not None else None
+    counts = SampleCounts(parts)
+    for doc in _sample(docs, scores, sample):
+        fields = searcher.stored_fields(doc)
+        counts.add(f"{fields.get('title', '')}\n{fields.get('body', '')}")
+    excluded = set(parts.index_stems(parts.words(request.q)))
+
+    def word_background(stems: list[bytes]) -> Mapping[bytes, int]:
+        return {stem: reader.doc_frequency("body", stem) for stem in stems}
+
+    def pair_background(pairs: list[tuple[bytes, bytes]]) -> Mapping[tuple[bytes, bytes], int]:
+        found: dict[tuple[bytes, bytes], int] = {}
+        for first, second in pairs:
+            if deadline.stop_here("phrases"):
+                break
+            both = wq.And([wq.Term("body", first.decode()), wq.Term("body", second.decode())])
+            try:
+                found[(first, second)] = len(snapshot.scorer.evaluate(both, deadline).docs)
+            except SearchTimedOut:
+                break
+        return found
+
+    return rank_terms(
+        counts,
+        request.q,
+        len(docs),
+        excluded,
+        word_background,
+        pair_background,
+        reader.doc_count(),
+        limit,
+        parsed.notices,
+    )

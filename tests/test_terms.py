@@ -1,0 +1,152 @@
+"""Characteristic terms (`search.terms`, `search.whoosh.terms`, ``GET /api/terms``).
+
+A small archive is built in ``tmp_path``: filler articles about many things, and
+articles about a port strike that share planted words ("dockworkers", "Rotterdam")
+and a planted phrase ("container terminal"). A search for the strike must find the
+planted terms first, never stop words or its own words; the JSON answer must match
+the OpenAPI document; bad parameters give the one JSON error shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+
+from corpus import Article
+from indexer import build_index
+from indexer.analysis import analysis_parts, english_analyzer
+from search import SearchRequest, SearchService
+from search.terms import SampleCounts, TermsRequest, jlh, min_foreground
+from webui import create_app
+from webui.openapi import openapi_document
+
+FILLER_TOPICS = [
+    "The orchestra played a new symphony for the festival audience in the old hall.",
+    "Farmers reported a wheat harvest above forecasts after a mild and wet spring.",
+    "The football club signed a young striker before the transfer window closed.",
+    "Engineers tested a battery that charges electric buses within ten minutes.",
+    "The museum opened an exhibition of medieval maps and navigation instruments.",
+    "Voters in the district chose a new mayor after a long and bitter campaign.",
+]
+
+
+def archive() -> Iterator[Article]:
+    """40 filler articles and 12 about a port strike with planted terms."""
+    for number in range(40):
+        text = FILLER_TOPICS[number % len(FILLER_TOPICS)]
+        common = (
+            "Officials said the hall stayed closed for another day and would stay shut, "
+            "as the report entered its final draft."
+        )
+        yield Article(
+            id=f"f{number}", title=f"Report {number}", body=f"{text} {common} Item {number}."
+        )
+    for number in range(12):
+        yield Article(
+            id=f"s{number}",
+            title=f"Port strike day {number}",
+            body=(
+                "The strike by dockworkers in Rotterdam entered another day and the "
+                "container terminal stayed closed. Dockworkers said the container "
+                f"terminal would stay shut. Report {number}."
+            ),
+        )
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("terms") / "index"
+    build_index(archive(), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def service(index_dir: Path) -> Iterator[SearchService]:
+    found = SearchService(index_dir)
+    yield found
+    found.close()
+
+
+@pytest.fixture(scope="module")
+def client(index_dir: Path) -> Iterator[FlaskClient]:
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    with app.test_client() as test_client:
+        yield test_client
+
+
+def test_the_planted_words_and_phrase_come_first(service: SearchService) -> None:
+    found = service.terms(TermsRequest(SearchRequest(q="strike")))
+    assert found.matches == 12 and found.sample_size == 12
+    top = [term.term for term in found.terms[:6]]
+    assert {"dockworkers", "Rotterdam", "container terminal"} <= set(top)
+    # "...stayed closed. Dockworkers said": no phrase across a full stop.
+    assert "closed dockworkers" not in {term.term for term in found.terms}
+    phrase = next(term for term in found.terms if term.term == "container terminal")
+    assert phrase.kind == "phrase" and phrase.fg_count == 12 and phrase.bg_count == 12
+
+
+def test_stop_words_numbers_and_the_query_words_are_left_out(service: SearchService) -> None:
+    found = service.terms(TermsRequest(SearchRequest(q="strike port"), limit=100))
+    words = {word.lower() for term in found.terms for word in term.term.split()}
+    assert words and not words & {"the", "and", "by", "in", "would", "strike", "port"}
+    assert not any(word.isdigit() for word in words)
+
+
+def test_a_term_must_be_in_enough_sampled_articles(service: SearchService) -> None:
+    found = service.terms(TermsRequest(SearchRequest(q="strike"), limit=100))
+    floor = min_foreground(found.sample_size)
+    assert found.terms and all(term.fg_count >= floor for term in found.terms)
+
+
+def test_the_sample_is_bounded(service: SearchService) -> None:
+    found = service.terms(TermsRequest(SearchRequest(q="report"), sample=10))
+    assert found.matches > 10 and found.sample_size == 10
+
+
+def test_a_word_is_shown_as_it_is_mostly_written() -> None:
+    parts = analysis_parts(english_analyzer())
+    assert parts is not None
+    counts = SampleCounts(parts)
+    for text in ("OPEC met in Vienna.", "OPEC cut output.", "The opec quota held."):
+        counts.add(text)
+    stems = parts.index_stems(["opec", "vienna"])
+    assert counts.written_forms(set(stems)) == {stems[0]: "OPEC", stems[1]: "Vienna"}
+
+
+def test_jlh_rewards_terms_more_frequent_than_usual() -> None:
+    assert jlh(10, 20, 10, 1000) > jlh(10, 20, 100, 1000) > 0
+    assert jlh(1, 20, 50, 1000) == 0.0  # rarer in the sample than in the archive
+
+
+def schema_problems(document: dict[str, Any], name: str, value: Any) -> list[str]:
+    validator = Draft202012Validator(document["components"]["schemas"][name])
+    return [error.message for error in validator.iter_errors(value)]
+
+
+def test_api_terms_matches_the_openapi_document(client: FlaskClient) -> None:
+    response = client.get("/api/terms?q=strike&limit=5")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert schema_problems(openapi_document(), "TermsResponse", body) == []
+    assert 3 <= len(body["terms"]) <= 5 and body["q"] == "strike"
+    phrase = next(term for term in body["terms"] if term["kind"] == "phrase")
+    assert phrase["search"] == 'strike "container terminal"'
+    asked = {"q": phrase["search"], "collapse": "0"}
+    refined = client.get("/api/search", query_string=asked).get_json()
+    assert refined["total"] == 12
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [("q=strike&limit=0", "limit"), ("q=strike&sample=5", "sample"), ("q=x&bogus=1", "bogus")],
+)
+def test_api_terms_refuses_bad_parameters(client: FlaskClient, query: str, param: str) -> None:
+    response = client.get(f"/api/terms?{query}")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["param"] == param and error["code"] and error["message"]
