@@ -164,3 +164,37 @@ HOSTILE_QUERY_PIECES = [
     "\t",
     "\n",
 ]
+
+
+_FILLER_TOPICS = [
+    "The orchestra played a new symphony for the festival audience in the old hall.",
+    "Farmers reported a wheat harvest above forecasts after a mild and wet spring.",
+    "The football club signed a young striker before the transfer window closed.",
+    "Engineers tested a battery that charges electric buses within ten minutes.",
+    "The museum opened an exhibition of medieval maps and navigation instruments.",
+    "Voters in the district chose a new mayor after a long and bitter campaign.",
+]
+
+
+def terms_archive() -> Iterator[Article]:
+    """40 filler articles and 12 about a port strike with planted characteristic terms
+    ("dockworkers", "Rotterdam", "container terminal"): tests of `search.terms`."""
+    for number in range(40):
+        text = _FILLER_TOPICS[number % len(_FILLER_TOPICS)]
+        common = (
+            "Officials said the hall stayed closed for another day and would stay shut, "
+            "as the report entered its final draft."
+        )
+        yield Article(
+            id=f"f{number}", title=f"Report {number}", body=f"{text} {common} Item {number}."
+        )
+    for number in range(12):
+        yield Article(
+            id=f"s{number}",
+            title=f"Port strike day {number}",
+            body=(
+                "The strike by dockworkers in Rotterdam entered another day and the "
+                "container terminal stayed closed. Dockworkers said the container "
+                f"terminal would stay shut. Report {number}."
+            ),
+        )

@@ -17,51 +17,19 @@ import pytest
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
-from corpus import Article
 from indexer import build_index
 from indexer.analysis import analysis_parts, english_analyzer
 from search import SearchRequest, SearchService
 from search.terms import SampleCounts, TermsRequest, jlh, min_foreground
+from support import terms_archive
 from webui import create_app
 from webui.openapi import openapi_document
-
-FILLER_TOPICS = [
-    "The orchestra played a new symphony for the festival audience in the old hall.",
-    "Farmers reported a wheat harvest above forecasts after a mild and wet spring.",
-    "The football club signed a young striker before the transfer window closed.",
-    "Engineers tested a battery that charges electric buses within ten minutes.",
-    "The museum opened an exhibition of medieval maps and navigation instruments.",
-    "Voters in the district chose a new mayor after a long and bitter campaign.",
-]
-
-
-def archive() -> Iterator[Article]:
-    """40 filler articles and 12 about a port strike with planted terms."""
-    for number in range(40):
-        text = FILLER_TOPICS[number % len(FILLER_TOPICS)]
-        common = (
-            "Officials said the hall stayed closed for another day and would stay shut, "
-            "as the report entered its final draft."
-        )
-        yield Article(
-            id=f"f{number}", title=f"Report {number}", body=f"{text} {common} Item {number}."
-        )
-    for number in range(12):
-        yield Article(
-            id=f"s{number}",
-            title=f"Port strike day {number}",
-            body=(
-                "The strike by dockworkers in Rotterdam entered another day and the "
-                "container terminal stayed closed. Dockworkers said the container "
-                f"terminal would stay shut. Report {number}."
-            ),
-        )
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("terms") / "index"
-    build_index(archive(), folder)
+    build_index(terms_archive(), folder)
     return folder
 
 

@@ -8,8 +8,13 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from search import InvalidParameter
 from search.facet_specs import FACETS
+from search.terms import TermsRequest
 from webui import SERVICE_KEY, presenters, timeline_chart
 from webui.params import SEARCH_PARAMS, request_to_search_request
+from webui.terms_api import TERMS_PARAMS
+
+#: Characteristic terms listed in the results sidebar.
+SIDEBAR_TERMS = 12
 
 bp = Blueprint("views", __name__)
 
@@ -51,6 +56,10 @@ def search_page() -> str:
             raise
         response = service.search(dataclasses.replace(search_request, page=1, snippets=False))
     state = {name: request.args.getlist(name) for name in SEARCH_PARAMS if request.args.get(name)}
+    terms_state = {name: values for name, values in state.items() if name in TERMS_PARAMS}
+    terms = None
+    if request.args.get("terms") == "1" and search_request.q.strip() and response.total:
+        terms = service.terms(TermsRequest(search_request, limit=SIDEBAR_TERMS))
     return render_template(
         "search.html",
         response=response,
@@ -64,6 +73,9 @@ def search_page() -> str:
         query_range=presenters.query_date_range(response),
         has_filters=presenters.has_filters(request.args) or bool(response.query_dates),
         clear_url=presenters.clear_filters_url(request.args),
+        terms=terms,
+        terms_state=terms_state,
+        sidebar_terms=SIDEBAR_TERMS,
     )
 
 

@@ -103,4 +103,40 @@
       links[next].focus();
     });
   });
+  // Characteristic terms: fetched after the page (they take longer than the search);
+  // without scripts the "Show" link asks the server for them instead.
+  var terms = document.querySelector("[data-terms]");
+  if (terms && !terms.querySelector(".terms-list") && window.fetch && window.URL) {
+    fetch(terms.dataset.terms, { headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !Array.isArray(data.terms)) { return; }
+        var list = document.createElement("ul");
+        list.className = "terms-list";
+        data.terms.forEach(function (term) {
+          var target = new URL(window.location.href);
+          target.searchParams.set("q", String(term.search));
+          target.searchParams.delete("page");
+          target.hash = "results";
+          var link = document.createElement("a");
+          link.href = target.pathname + target.search + target.hash;
+          link.textContent = String(term.term);  // never parsed as HTML
+          link.title = "in " + term.fg_count + " of the " + term.fg_size +
+            " best matches and " + term.bg_count + " of " + term.bg_size + " articles";
+          var count = document.createElement("span");
+          count.className = "count";
+          count.textContent = String(term.fg_count);
+          var item = document.createElement("li");
+          item.append(link, " ", count);
+          list.appendChild(item);
+        });
+        var fallback = terms.querySelector(".terms-fallback");
+        if (data.terms.length) {
+          if (fallback) { fallback.replaceWith(list); } else { terms.appendChild(list); }
+        } else if (fallback) {
+          fallback.textContent = "No word stands out in these results.";
+        }
+      })
+      .catch(function () { /* the link stays: terms are optional */ });
+  }
 })();
