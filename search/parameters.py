@@ -201,7 +201,7 @@ TIMELINE_PARAMETERS: tuple[Parameter, ...] = (
 #: ``q``, the filters, ``op`` and ``collapse`` as for a search, then ``limit`` and ``sample``.
 TERMS = "terms"
 TERMS_LIMIT, TERMS_MAX_LIMIT = 20, 100
-TERMS_SAMPLE, TERMS_MIN_SAMPLE, TERMS_MAX_SAMPLE = 200, 10, 1000
+TERMS_SAMPLE, TERMS_MIN_SAMPLE, TERMS_MAX_SAMPLE = 150, 10, 1000
 TERMS_PARAMETERS: tuple[Parameter, ...] = (
     *(
         dataclasses.replace(p, endpoints=p.endpoints | {TERMS})

@@ -63,12 +63,14 @@ __all__ = [
 #: Terms returned and best matches analysed unless asked otherwise (the parameter table).
 DEFAULT_LIMIT, DEFAULT_SAMPLE = TERMS_LIMIT, TERMS_SAMPLE
 #: Words and phrases (by foreground count) whose background is looked up: bounded work.
-WORD_CANDIDATES = 600
+WORD_CANDIDATES = 400
 PHRASE_CANDIDATES = 24
 #: Punctuation that ends a clause: two words either side of it are not a phrase.
 _CLAUSE_MARK = r"[.!?;:,()\[\]\"\u201c\u201d]"
+#: Sampled articles (the best) read again for the written forms of the terms shown.
+FORM_TEXTS = 40
 #: Characters of an article analysed (title and the start of the body).
-MAX_TEXT_CHARS = 20_000
+MAX_TEXT_CHARS = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +163,15 @@ class SignificantTerms:
 @dataclass(slots=True)
 class SampleCounts:
     """Document counts of the stems and adjacent stem pairs of the sampled articles
-    (UTF-8 stems; ``b""`` marks a stop word), and their tokens for the written forms."""
+    (UTF-8 stems; ``b""`` marks a stop word), and the texts, for the written forms."""
 
     parts: AnalysisParts
     documents: int = 0
     words: Counter[bytes] = field(default_factory=Counter)
     pairs: Counter[tuple[bytes, bytes]] = field(default_factory=Counter)
-    tokens: list[tuple[list[str], list[bytes]]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    #: Every lowercase token seen: the words behind each stem, for the written forms.
+    lowered: set[str] = field(default_factory=set)
     #: The analyzer's word pattern, or a clause mark: a mark is a one-character
     #: token the stop filter drops, so no phrase spans two clauses.
     pattern: re.Pattern[str] = field(init=False)
@@ -177,32 +181,32 @@ class SampleCounts:
 
     def add(self, text: str) -> None:
         """Count one article's ``text`` (title and body)."""
-        self.add_tokens(*self.analyse(text))
-
-    def analyse(self, text: str) -> tuple[list[str], list[bytes]]:
-        """``text``'s tokens as written and their stems (what `add_tokens` counts)."""
         text = text[:MAX_TEXT_CHARS]
-        raw = self.pattern.findall(text)
         if text.isascii():
             lowered = self.pattern.findall(text.lower())
-        else:
-            lowered = [word.lower() for word in raw]
-        return raw, self.parts.index_stems(lowered)
-
-    def add_tokens(self, raw: list[str], stems: list[bytes]) -> None:
-        """Count one article from its `analyse`d tokens."""
+        else:  # lowercasing may change what counts as a word character: tokenize first
+            lowered = [word.lower() for word in self.pattern.findall(text)]
+        stems = self.parts.index_stems(lowered)
         self.documents += 1
         self.words.update(set(stems))
         self.pairs.update(set(zip(stems, stems[1:], strict=False)))
-        self.tokens.append((raw, stems))
+        self.texts.append(text)
+        self.lowered.update(lowered)
 
     def written_forms(self, stems: set[bytes]) -> dict[bytes, str]:
         """The form to show of each of ``stems``: its most common lowercase form, in
-        capitals or capitalised only when that is how most of its occurrences read."""
+        capitals or capitalised only when that is how most of its occurrences read
+        (as written in the best `FORM_TEXTS` sampled articles)."""
+        behind: dict[str, bytes] = {}
+        for word in self.lowered:
+            stem = self.parts.index_memo.get(word)
+            if stem in stems:
+                behind[word] = stem
         forms: dict[bytes, Counter[str]] = {stem: Counter() for stem in stems}
-        for raw, doc_stems in self.tokens:
-            for written, stem in zip(raw, doc_stems, strict=True):
-                if stem in forms:
+        for text in self.texts[:FORM_TEXTS]:
+            for written in self.parts.pattern.findall(text):
+                stem = behind.get(written.lower())
+                if stem is not None:
                     forms[stem][written] += 1
         return {stem: _shown(seen, stem) for stem, seen in forms.items()}
 
@@ -215,11 +219,13 @@ def _shown(forms: Counter[str], stem: bytes) -> str:
         by_lower[written.lower()] += count
     word = by_lower.most_common(1)[0][0]
     cased = Counter({w: c for w, c in forms.items() if w.lower() == word and w != word})
-    if cased:
-        form, count = cased.most_common(1)[0]
-        if count * 2 > by_lower[word]:
-            return form
-    return word
+    if not cased or cased.total() * 2 <= by_lower[word]:
+        return word
+    form = cased.most_common(1)[0][0]
+    titled = word[:1].upper() + word[1:]
+    if form.isupper() and len(form) > 5 and cased[titled]:
+        return titled  # a headline in capitals ("LAWSON SAYS"), not an acronym ("OPEC")
+    return form
 
 
 def _is_term(stem: bytes) -> bool:

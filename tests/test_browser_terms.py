@@ -40,7 +40,7 @@ def test_the_sidebar_lists_terms_and_a_click_refines_the_search(
     browser: WebDriver, base_url: str
 ) -> None:
     browser.set_window_size(1280, 900)
-    browser.get(base_url + "/?q=strike")
+    browser.get(base_url + "/?q=strike&collapse=0")
     wait_for(browser, lambda driver: listed_terms(driver))
     terms = listed_terms(browser)
     assert {"dockworkers", "Rotterdam", "container terminal"} <= set(terms)
@@ -55,7 +55,7 @@ def test_the_sidebar_lists_terms_and_a_click_refines_the_search(
 
 
 def test_without_scripts_the_server_lists_the_terms(browser: WebDriver, base_url: str) -> None:
-    browser.get(base_url + "/?q=strike&terms=1")
+    browser.get(base_url + "/?q=strike&collapse=0&terms=1")
     items = browser.execute_script(
         "return [...document.querySelectorAll('#terms .terms-list li')].map(li => li.textContent)"
     )

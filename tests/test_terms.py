@@ -48,7 +48,7 @@ def client(index_dir: Path) -> Iterator[FlaskClient]:
 
 
 def test_the_planted_words_and_phrase_come_first(service: SearchService) -> None:
-    found = service.terms(TermsRequest(SearchRequest(q="strike")))
+    found = service.terms(TermsRequest(SearchRequest(q="strike", collapse=False)))
     assert found.matches == 12 and found.sample_size == 12
     top = [term.term for term in found.terms[:6]]
     assert {"dockworkers", "Rotterdam", "container terminal"} <= set(top)
@@ -59,21 +59,32 @@ def test_the_planted_words_and_phrase_come_first(service: SearchService) -> None
 
 
 def test_stop_words_numbers_and_the_query_words_are_left_out(service: SearchService) -> None:
-    found = service.terms(TermsRequest(SearchRequest(q="strike port"), limit=100))
+    found = service.terms(TermsRequest(SearchRequest(q="strike port", collapse=False), limit=100))
     words = {word.lower() for term in found.terms for word in term.term.split()}
     assert words and not words & {"the", "and", "by", "in", "would", "strike", "port"}
     assert not any(word.isdigit() for word in words)
 
 
 def test_a_term_must_be_in_enough_sampled_articles(service: SearchService) -> None:
-    found = service.terms(TermsRequest(SearchRequest(q="strike"), limit=100))
+    found = service.terms(TermsRequest(SearchRequest(q="strike", collapse=False), limit=100))
     floor = min_foreground(found.sample_size)
     assert found.terms and all(term.fg_count >= floor for term in found.terms)
 
 
 def test_the_sample_is_bounded(service: SearchService) -> None:
-    found = service.terms(TermsRequest(SearchRequest(q="report"), sample=10))
+    found = service.terms(TermsRequest(SearchRequest(q="report", collapse=False), sample=10))
     assert found.matches > 10 and found.sample_size == 10
+
+
+def test_near_duplicates_count_once_when_the_search_collapses_them(
+    service: SearchService,
+) -> None:
+    """The 12 strike reports are copies of one story: collapsed, they are one sampled
+    article, too few for any term to stand out; counted apart, they are 12."""
+    collapsed = service.terms(TermsRequest(SearchRequest(q="strike")))
+    assert collapsed.matches == 12 and collapsed.sample_size == 1 and collapsed.terms == ()
+    apart = service.terms(TermsRequest(SearchRequest(q="strike", collapse=False)))
+    assert apart.sample_size == 12 and apart.terms
 
 
 def test_a_word_is_shown_as_it_is_mostly_written() -> None:
@@ -97,7 +108,7 @@ def schema_problems(document: dict[str, Any], name: str, value: Any) -> list[str
 
 
 def test_api_terms_matches_the_openapi_document(client: FlaskClient) -> None:
-    response = client.get("/api/terms?q=strike&limit=5")
+    response = client.get("/api/terms?q=strike&limit=5&collapse=0")
     assert response.status_code == 200
     body = response.get_json()
     assert schema_problems(openapi_document(), "TermsResponse", body) == []

@@ -1,7 +1,8 @@
 """Characteristic terms of a Whoosh search (`search.terms` has the method).
 
-The sample is the ``sample`` best matches by relevance (every match when the query
-is one Whoosh's own matchers must rank, up to the sample size, in index order).
+The sample is the ``sample`` best matches by relevance, one per group of
+near-duplicates when the search collapses them (when the query is one Whoosh's own
+matchers must rank, the first matches in index order).
 Their stored title and body are analysed with the index's own analyzer; a word's
 background count is its document frequency in the body field, read from the term
 index (at least its sample count: a word of titles only is counted there); a
@@ -24,7 +25,7 @@ from search.errors import SearchTimedOut
 from search.models import SearchRequest
 from search.terms import DEFAULT_LIMIT, DEFAULT_SAMPLE, SampleCounts, SignificantTerms
 from search.terms import significant_terms as rank_terms
-from search.whoosh.execution import Snapshot, matching_documents
+from search.whoosh.execution import Snapshot, best_positions, matching_documents
 from search.whoosh.query import parse_query
 
 __all__ = ["significant_terms"]
@@ -33,14 +34,20 @@ __all__ = ["significant_terms"]
 EXPANSION_SHARE = 0.25
 
 
-def _sample(docs: np.ndarray, scores: np.ndarray | None, size: int) -> list[int]:
-    """The ``size`` best of ``docs`` by ``scores`` (ties to the lower number)."""
-    if scores is None or len(docs) <= size:
-        chosen = docs[:size] if scores is None else docs
-        return [int(doc) for doc in chosen]
-    top = np.argpartition(-scores, size - 1)[:size]
-    order = top[np.lexsort((docs[top], -scores[top]))]
-    return [int(doc) for doc in docs[order]]
+def _sample(
+    snapshot: Snapshot,
+    docs: np.ndarray,
+    scores: np.ndarray | None,
+    size: int,
+    collapse: bool,
+    deadline: Deadline,
+) -> list[int]:
+    """The ``size`` best of ``docs`` by ``scores`` (ties to the lower number); with
+    ``collapse``, one article per group of near-duplicates, so that copies of one
+    story do not fill the sample and inflate its counts."""
+    groups = snapshot.groups.group if collapse and snapshot.groups.members else None
+    ranking = scores if scores is not None else np.zeros(len(docs))
+    return [int(docs[i]) for i in best_positions(docs, ranking, size, groups, deadline)]
 
 
 def significant_terms(
@@ -62,9 +69,10 @@ def significant_terms(
     docs, evaluation = matching_documents(snapshot, parsed, request, deadline)
     scores = evaluation.scores(docs) if evaluation is not None else None
     counts = SampleCounts(parts)
-    for doc in _sample(docs, scores, sample):
+    for doc in _sample(snapshot, docs, scores, sample, request.collapse, deadline):
         fields = searcher.stored_fields(doc)
-        counts.add(f"{fields.get('title', '')}\n{fields.get('body', '')}")
+        # The full stop between title and body is a clause mark: no phrase spans them.
+        counts.add(f"{fields.get('title', '')}\n.\n{fields.get('body', '')}")
     excluded = set(parts.index_stems(parts.words(request.q)))
 
     def word_background(stems: list[bytes]) -> Mapping[bytes, int]:
