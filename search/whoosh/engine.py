@@ -23,10 +23,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-from whoosh import query as wq
-from whoosh.searching import Searcher
-
 from corpus.article import Article
 from search.completion import complete
 from search.correction import Correction
@@ -36,14 +32,15 @@ from search.models import SORTS, Hit, IndexInfo, QueryDate, SearchRequest, Searc
 from search.notices import relaxed_notice
 from search.parameters import validate
 from search.relevance import DEFAULT_RANKING, RankingParams
-from search.snippets import MAX_ANALYZED_CHARS, highlight, lead_snippet
+from search.snippets import highlight
 from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
 from search.whoosh.assist import SpellingModels, corrected_text, missing_words
 from search.whoosh.execution import Snapshot, count, execute
 from search.whoosh.highlight import term_matcher
-from search.whoosh.hits import article_from_fields, hit_from_fields
+from search.whoosh.hits import article_from_fields
 from search.whoosh.query import ParsedQuery, parse_query
+from search.whoosh.related import related_articles
 from search.whoosh.served import ServedIndex
 from search.whoosh.terms import significant_terms as whoosh_terms
 from search.whoosh.timeline import timeline as whoosh_timeline
@@ -54,8 +51,6 @@ __all__ = ["SUGGEST_BELOW", "SearchService", "validate"]
 #: this and the correction more, or when the correction finds `CLEARLY_MORE` times as many.
 SUGGEST_BELOW = 5
 CLEARLY_MORE = 10
-#: Key terms of an article used to find related ones.
-RELATED_TERMS = 20
 #: Seconds one search (or article page, or autocomplete) may compute; past it, the
 #: answer holds what was found so far, with ``total_exact`` false and a notice, or is
 #: a 503 when nothing useful was found (`search.deadline`).
@@ -66,24 +61,6 @@ EXPANSION_SHARE = 0.5
 #: limit up (a parse of 1,000 characters takes up to a few tenths of a second, more on
 #: a loaded machine): so a search answers within about 1.5 times the limit.
 MATCHING_SHARE = 0.5
-
-
-def _like_query(searcher: Searcher, docnum: int) -> wq.Query:
-    """ "More like this": the key body terms (Bo1) of the article's first
-    `MAX_ANALYZED_CHARS` characters, and its title words."""
-    fields = searcher.stored_fields(docnum)
-    body = fields.get("body", "")[:MAX_ANALYZED_CHARS]
-    key_terms = searcher.key_terms_from_text("body", body, numterms=RELATED_TERMS)
-    top = max((weight for _, weight in key_terms), default=1.0) or 1.0
-    parts: list[wq.Query] = [
-        wq.Term("body", term, boost=weight / top) for term, weight in key_terms
-    ]
-    title = fields.get("title", "")
-    analyzer = searcher.schema["title"].analyzer
-    for stem in dict.fromkeys(token.text for token in analyzer(title)):
-        parts.append(wq.Term("title", stem))
-        parts.append(wq.Term("body", stem, boost=0.5))
-    return wq.Or(parts)
 
 
 def _ordered(request: SearchRequest, parsed: ParsedQuery) -> SearchRequest:
@@ -191,39 +168,9 @@ class SearchService:
         none (they are an extra of the article page)."""
         limit = max(0, min(limit, 50))
 
-        def find(snapshot: Snapshot) -> tuple[Hit, ...]:
-            deadline = self.deadline()
-            searcher = snapshot.searcher
-            docnum = searcher.document_number(id=article_id)
-            if docnum is None or limit == 0:
-                return ()
-            own_group = snapshot.groups.key(docnum)
-            try:
-                evaluation = snapshot.scorer.evaluate(_like_query(searcher, docnum), deadline)
-            except SearchTimedOut:
-                return ()
-            docs = evaluation.docs
-            scores = evaluation.scores(docs)
-            wanted = min(len(docs), limit * 3 + 10)
-            best = np.argpartition(-scores, wanted - 1)[:wanted] if wanted else docs[:0]
-            best = best[np.lexsort((docs[best], -scores[best]))]  # score down, number up
-            hits: list[Hit] = []
-            seen_groups = {own_group} if own_group else set()
-            for position in best.tolist():
-                other = int(docs[position])
-                group = snapshot.groups.key(other)
-                if other == docnum or (group and group in seen_groups):
-                    continue
-                if group:
-                    seen_groups.add(group)
-                fields = searcher.stored_fields(other)
-                snippet = lead_snippet(fields.get("body", ""))
-                hits.append(hit_from_fields(fields, float(scores[position]), snippet))
-                if len(hits) == limit or deadline.stop_here("related articles"):
-                    break
-            return tuple(hits)
-
-        return self.served.read(find)
+        return self.served.read(
+            lambda snapshot: related_articles(snapshot, article_id, limit, self.deadline())
+        )
 
     def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
         """``texts`` (an article's title, then its paragraphs) as safe HTML with what the
