@@ -135,16 +135,29 @@ class DeadlineCollector(collectors.WrappingCollector):
 def ranked(
     searcher: Searcher,
     query: wq.Query,
-    limit: int,
+    limit: int | None,
     sort: str,
     allow: Set[int] | None = None,
     collapse_key: Callable[[int], int] | None = None,
     deadline: Deadline | None = None,
 ) -> Results:
-    """The top ``limit`` documents of ``query`` in ``sort`` order, only those in
-    ``allow`` (when given), one per ``collapse_key`` value (0 = never collapsed).
+    """The top ``limit`` (None: all) documents of ``query`` in ``sort`` order, only those in
+    ``allow`` (when given), one per ``collapse_key`` value (0 = never collapsed): the
+    same first documents whatever ``limit`` (ties to the lower document number).
     Past ``deadline``, the best found so far."""
-    collector = searcher.collector(limit=limit, sortedby=sort_facet(sort))
+    facet = sort_facet(sort)
+    if facet is None:
+        # Whoosh's matcher replacement and block-quality skipping trust each matcher's
+        # maximum score, which is not a bound for every query under this weighting: with
+        # ANDMAYBE they dropped matches scoring above ones kept, so a page of 7 and the
+        # first 7 of a page of 14 differed (pages repeated and skipped articles).
+        collector: collectors.Collector = (
+            collectors.TopCollector(limit, usequality=False, replace=0)
+            if limit is not None
+            else collectors.UnlimitedCollector()
+        )
+    else:
+        collector = searcher.collector(limit=limit, sortedby=facet)
     if deadline is not None:
         collector = DeadlineCollector(collector, deadline)
     if allow is not None:
