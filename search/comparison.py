@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from search.csv_cells import download_name, neutral_cell
 from search.errors import InvalidParameter
 from search.models import SearchRequest
 from search.parameters import (
@@ -42,7 +43,6 @@ __all__ = ["Comparison", "ComparisonRequest", "compare", "parse_comparison", "se
 
 #: What a series of no query (every article) is called.
 ALL_ARTICLES = "All articles"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class TimelineBackend(Protocol):
@@ -160,7 +160,7 @@ class Comparison:
                 mine = timeline.points[index]
                 row += [str(mine.count), f"{mine.share:.6g}"]
             rows.append(row)
-        return [[_neutral(cell) for cell in row] for row in rows]
+        return [[neutral_cell(cell) for cell in row] for row in rows]
 
     def to_csv(self) -> str:
         """The CSV text (with its byte-order mark)."""
@@ -172,25 +172,7 @@ class Comparison:
     def filename(self, day: str) -> str:
         """A download name: ``timeline-<first query>-<day>.csv``, safe characters only."""
         words = "-".join(series_label(t.q) for t in self.timelines)
-        safe = "".join(ch if ch.isalnum() else "-" for ch in words.lower())
-        safe = "-".join(part for part in safe.split("-") if part)[:60] or "all"
-        return f"timeline-{safe}-{day}.csv"
-
-
-def _neutral(cell: str) -> str:
-    """``cell``, prefixed with an apostrophe when a spreadsheet would run it as a formula
-    (numbers, negative ones included, are left as they are)."""
-    if cell.startswith(_FORMULA_START) and not _is_number(cell):
-        return "'" + cell
-    return cell
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+        return download_name("timeline", words, day, "csv")
 
 
 def compare(
