@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from corpus.article import Article
+from search.export import ArticleStream
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
@@ -40,6 +41,12 @@ class SearchBackend(Protocol):
     def terms(self, asked: TermsRequest, now: datetime | None = None) -> SignificantTerms:
         """The words and phrases characteristic of the best matches (`search.terms`);
         a backend without document frequencies raises `InvalidParameter`
+        (``unsupported_query``)."""
+        ...
+
+    def export(self, request: SearchRequest, now: datetime | None = None) -> ArticleStream:
+        """Every article ``request`` matches, in its order, streamed (`search.export`);
+        a backend without a stable snapshot to page through raises `InvalidParameter`
         (``unsupported_query``)."""
         ...
 

@@ -42,6 +42,19 @@ class SearchRequest:
     #: When the query finds nothing, show the results of its confident spelling
     #: correction instead (``correct=0``: search exactly what was typed).
     correct: bool = True
+    #: The first hit's position, counted from 0, when paging by cursor
+    #: (`search.cursor`): replaces ``page`` and is not held to `MAX_WINDOW`.
+    start: int | None = None
+
+    @property
+    def first(self) -> int:
+        """Position of the page's first hit, counted from 0."""
+        return self.start if self.start is not None else (self.page - 1) * self.per_page
+
+    @property
+    def window(self) -> int:
+        """How many ranked hits the page needs: those before it and its own."""
+        return self.first + self.per_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +172,9 @@ class SearchResponse:
     articles: int | None = None
     #: The date expressions typed in the query and what they resolved to.
     query_dates: tuple[QueryDate, ...] = ()
+    #: The index snapshot that answered (`SearchBackend.version`; "" when unknown): a
+    #: cursor is valid for it only.
+    version: str = ""
 
     @property
     def order(self) -> str:
@@ -177,7 +193,7 @@ class SearchResponse:
             "query": self.request.q,
             "total": self.total,
             "total_exact": self.total_exact,
-            "page": self.request.page,
+            "page": self.request.first // self.request.per_page + 1,
             "per_page": self.request.per_page,
             "pages": self.pages,
             "took_ms": round(self.took_ms, 2),

@@ -30,6 +30,8 @@ from search.models import MAX_PER_PAGE, MAX_WINDOW, OPERATORS, SORTS, SearchRequ
 #: Endpoints: ``search`` (/search, /api/search, /search.atom, ``python -m search``)
 #: and ``suggest`` (/api/suggest).
 SEARCH, SUGGEST = "search", "suggest"
+#: Parameters only the JSON search (``/api/search``) takes, beside those of ``search``.
+API_SEARCH = "api_search"
 #: Longest value accepted for any one parameter (query text is cut later, with a notice).
 MAX_PARAM_CHARS = 10_000
 #: A month, ``YYYY-MM`` from 0001-01 to 9999-12: the one month rule (parsing,
@@ -144,6 +146,16 @@ PARAMETERS: tuple[Parameter, ...] = (
         True,
     ),
     Parameter(
+        "cursor",
+        "text",
+        "where the next page starts: the next_cursor of the previous answer, to page "
+        f"past result {MAX_WINDOW:,} (valid for the index snapshot it came from; not with "
+        "page)",
+        default="",
+        max_length=500,
+        endpoints=frozenset({API_SEARCH}),
+    ),
+    Parameter(
         "q",
         "text",
         "what was typed so far; completions continue its last word with the words that "
@@ -225,6 +237,68 @@ TERMS_PARAMETERS: tuple[Parameter, ...] = (
         minimum=TERMS_MIN_SAMPLE,
         maximum=TERMS_MAX_SAMPLE,
         endpoints=frozenset({TERMS}),
+    ),
+)
+
+
+#: ``/api/export`` and ``python -m search export``: every match of a search as CSV or
+#: JSONL (`search.export`): ``q``, the filters, ``op``, ``sort``, ``recency`` and
+#: ``collapse`` as for a search, then ``format`` and ``fields``.
+EXPORT = "export"
+EXPORT_FORMATS = ("csv", "jsonl")
+#: Columns an export may have, and those it has unless ``fields`` says otherwise.
+EXPORT_FIELDS = (
+    "id",
+    "title",
+    "date",
+    "source",
+    "url",
+    "tags",
+    "author",
+    "views",
+    "language",
+    "body",
+)
+EXPORT_DEFAULT_FIELDS = ("id", "title", "date", "source", "url", "tags", "author", "views")
+
+
+def _exported(parameter: Parameter) -> Parameter:
+    """A search parameter as the export takes it: ``collapse`` is off by default (every
+    matching article is a row)."""
+    if parameter.name == "collapse":
+        return dataclasses.replace(
+            parameter,
+            endpoints=frozenset({EXPORT}),
+            default=False,
+            description="1 lists one article per near-duplicate story (the one a search "
+            "shows); default 0: every matching article",
+        )
+    return dataclasses.replace(parameter, endpoints=frozenset({EXPORT}))
+
+
+EXPORT_PARAMETERS: tuple[Parameter, ...] = (
+    *(
+        _exported(p)
+        for p in PARAMETERS
+        if (p.name in ("q", "sort", "recency") or p.name in TIMELINE_SHARED)
+        and SEARCH in p.endpoints
+    ),
+    Parameter(
+        "format",
+        "choice",
+        "csv (UTF-8 with a byte-order mark, one header row, formula-like cells prefixed "
+        "with ') or jsonl (one JSON object per line)",
+        default="csv",
+        choices=EXPORT_FORMATS,
+        endpoints=frozenset({EXPORT}),
+    ),
+    Parameter(
+        "fields",
+        "text",
+        "comma-separated columns, in order, from: " + ", ".join(EXPORT_FIELDS),
+        default=",".join(EXPORT_DEFAULT_FIELDS),
+        max_length=200,
+        endpoints=frozenset({EXPORT}),
     ),
 )
 
@@ -356,11 +430,15 @@ def validate(request: SearchRequest) -> None:
     for parameter in parameters_of(SEARCH):
         if parameter.field:
             check_value(parameter, getattr(request, parameter.field))
-    if request.page * request.per_page > MAX_WINDOW:
+    if request.start is not None:
+        if request.start < 0:
+            raise InvalidParameter("cursor", "a cursor cannot start before the first result")
+    elif request.page * request.per_page > MAX_WINDOW:
         raise InvalidParameter(
             "page",
             f"page {request.page} is past result number {MAX_WINDOW:,}, the deepest that"
-            " paging reaches (page × per_page at most that); narrow the query instead",
+            " paging reaches (page × per_page at most that); narrow the query, or page on"
+            " with the answer's next_cursor",
         )
     if request.date_from and request.date_to and request.date_from > request.date_to:
         raise InvalidParameter("from", "from must not be after to", code="invalid_date")

@@ -85,6 +85,7 @@ def test_document_is_openapi_3_1(document: dict) -> None:
         "/api/openapi.json",
         "/api/timeline",
         "/api/terms",
+        "/api/export",
     }
     for route, item in document["paths"].items():
         operation = item["get"]
@@ -140,6 +141,10 @@ def test_search_params_match_what_the_app_accepts(document: dict) -> None:
         ("/api/suggest?q=elec", "/api/suggest", 200, "application/x-suggestions+json"),
         ("/api/suggest?q=", "/api/suggest", 200, "application/x-suggestions+json"),
         ("/api/openapi.json", "/api/openapi.json", 200, "application/json"),
+        ("/api/export?fields=title,nope", "/api/export", 400, "application/json"),
+        ("/api/export?format=xlsx", "/api/export", 400, "application/json"),
+        ("/api/export?page=2", "/api/export", 400, "application/json"),
+        ("/api/search?q=election&cursor=nonsense", "/api/search", 400, "application/json"),
     ],
 )
 def test_real_responses_match_the_document(
@@ -154,6 +159,24 @@ def test_real_responses_match_the_document(
     assert response.status_code == status and response.mimetype == media
     pointer = response_pointer(document, route, status, media)
     assert problems(document, pointer, response.get_json()) == []
+
+
+def test_export_lines_and_cursor_pages_match_the_document(
+    wclient: FlaskClient, document: dict
+) -> None:
+    fields = "id,title,date,source,url,tags,author,views,language,body"
+    response = wclient.get(f"/api/export?format=jsonl&fields={fields}")
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    lines = response.get_data(as_text=True).splitlines()
+    assert len(lines) == int(response.headers["X-Total-Count"]) > 10
+    pointer = response_pointer(document, "/api/export", 200, "application/x-ndjson")
+    for line in lines:
+        assert problems(document, pointer, json.loads(line)) == []
+    first = wclient.get("/api/search?per_page=4").get_json()
+    following = wclient.get(f"/api/search?per_page=4&cursor={first['next_cursor']}")
+    pointer = response_pointer(document, "/api/search", 200, "application/json")
+    assert problems(document, pointer, following.get_json()) == []
+    assert following.get_json()["page"] == 2
 
 
 def test_unavailable_index_matches_the_document(tmp_path: Path) -> None:

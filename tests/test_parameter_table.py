@@ -20,9 +20,19 @@ from werkzeug.datastructures import MultiDict
 from indexer.typesense.schema import COLLECTION_FIELDS
 from indexer.whoosh.schema import build_schema
 from search import InvalidParameter, SearchRequest, validate
-from search.cli import cli, request_options
+from search.cli import cli
+from search.cli_options import request_options
 from search.facet_specs import FACET_NAMES, FACETS
-from search.parameters import PARAMETERS, SEARCH, SUGGEST, Parameter, parameters_of
+from search.parameters import (
+    API_SEARCH,
+    EXPORT,
+    EXPORT_PARAMETERS,
+    PARAMETERS,
+    SEARCH,
+    SUGGEST,
+    Parameter,
+    parameters_of,
+)
 from search.parameters import parse_arguments as parse_table
 from webui.openapi import openapi_document, query_parameters
 from webui.params import request_to_search_request
@@ -76,7 +86,10 @@ def test_every_search_parameter_is_in_openapi_with_its_limits(parameter: Paramet
 
 
 def test_openapi_lists_exactly_the_table() -> None:
-    assert list(_openapi_parameters("/api/search")) == [p.name for p in parameters_of(SEARCH)]
+    searched = [p.name for p in parameters_of(SEARCH) + parameters_of(API_SEARCH)]
+    assert list(_openapi_parameters("/api/search")) == searched
+    exported = [p.name for p in parameters_of(EXPORT, EXPORT_PARAMETERS)]
+    assert list(_openapi_parameters("/api/export")) == exported
     suggest = _openapi_parameters("/api/suggest")
     assert [(name, p["schema"]["maxLength"]) for name, p in suggest.items()] == [
         (p.name, p.max_length) for p in parameters_of(SUGGEST)
@@ -89,7 +102,7 @@ def test_every_search_parameter_is_a_cli_option(parameter: Parameter) -> None:
     if parameter.name == "q":
         assert options["text"] == ["text"]  # the query is the command's argument
         return
-    flags = options[parameter.field]
+    flags = options[parameter.name]
     assert f"--{parameter.name.replace('_', '-')}" in flags
     if parameter.cli_off:
         assert parameter.cli_off in flags
@@ -187,7 +200,7 @@ def test_a_parameter_added_to_the_table_shows_up_in_every_generator() -> None:
     parsed = parse_table({"lang": ["en", "de", "en"]}, NOW, SEARCH, table)
     assert parsed["lang"] == ("en", "de")
 
-    @request_options(table)
+    @request_options(SEARCH, table)
     def command(**chosen: object) -> None:
         """A command with the options of ``table``."""
 

@@ -4,6 +4,8 @@ delete) and its CLI. One Typesense server is started for the module on 127.0.0.1
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from typesense_servers import API_KEY, require_binary, typesense_node
 
 from corpus import Article, ReadReport, read_paths
 from search import IndexUnavailable, InvalidParameter, SearchRequest, SearchResponse
+from search.cursor import fingerprint
 from search.typesense.query import translate
 from support import ARTICLES, REPO, article_ids, assert_consistent_page
 
@@ -416,6 +419,26 @@ def check_typesense_app(client: FlaskClient) -> None:
     refused = client.get("/api/search?q=title:election")
     assert refused.status_code == 400
     assert refused.get_json()["error"]["code"] == "unsupported_query"
+    assert payload["next_cursor"] is None  # no snapshot to page through
+    made = {"v": "x", "p": 10, "f": fingerprint(SearchRequest(q="election"))}
+    cursor = base64.urlsafe_b64encode(json.dumps(made).encode()).decode()
+    for url in ("/api/export?q=election", f"/api/search?q=election&cursor={cursor}"):
+        refused = client.get(url)
+        assert refused.status_code == 400, url
+        assert refused.get_json()["error"]["code"] == "unsupported_query"
+    page = client.get("/?q=election").get_data(as_text=True)
+    assert "/api/export" not in page  # no Download link where export is unavailable
+
+
+@pytest.mark.slow
+def test_typesense_says_it_cannot_export_or_page_by_cursor(ts_service) -> None:
+    for attempt in (
+        lambda: ts_service.export(SearchRequest(q="budget")),
+        lambda: ts_service.search(SearchRequest(q="budget", start=20)),
+    ):
+        with pytest.raises(InvalidParameter) as refused:
+            attempt()
+        assert refused.value.code == "unsupported_query"
 
 
 @pytest.mark.slow

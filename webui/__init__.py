@@ -36,7 +36,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider's
     app.extensions[SERVICE_KEY] = service_from_config(app.config)
 
-    from webui import api, errors, feeds, http_cache, ops, security, terms_api, timeline_api, views
+    from webui import (
+        api,
+        errors,
+        export_api,
+        feeds,
+        http_cache,
+        ops,
+        security,
+        terms_api,
+        timeline_api,
+        views,
+    )
     from webui.urls import configure_urls
 
     configure_urls(app)  # before the routes: they use its article id converter
@@ -47,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(timeline_api.bp)
     app.register_blueprint(terms_api.bp)
+    app.register_blueprint(export_api.bp)
     errors.register(app)
     security.register(app)
     ops.register(app)

@@ -10,10 +10,17 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
+from search.cursor import check_version, next_cursor, request_at_cursor
+from search.errors import InvalidParameter
 from search.parameters import SUGGEST, names_of, parse_arguments
 from webui import SERVICE_KEY
 from webui.openapi import openapi_document
-from webui.params import SEARCH_PARAMS, reject_unknown, request_to_search_request, request_values
+from webui.params import (
+    API_SEARCH_PARAMS,
+    reject_unknown,
+    request_to_search_request,
+    request_values,
+)
 from webui.urls import public_base_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -26,10 +33,23 @@ RELATED_LIMIT = 5
 @bp.get("/search")
 def search() -> Response:
     """Search; see README "JSON API" and /api/openapi.json for the contract."""
-    reject_unknown(request.args, SEARCH_PARAMS)
+    reject_unknown(request.args, API_SEARCH_PARAMS)
     service = current_app.extensions[SERVICE_KEY]
-    response = service.search(request_to_search_request(request.args))
-    return jsonify(response.to_json_dict())
+    asked = request_to_search_request(request.args)
+    cursor = request.args.get("cursor", "").strip()
+    if cursor:
+        if "page" in request.args:
+            raise InvalidParameter(
+                "page", "page and cursor cannot be combined: the cursor says where to go on"
+            )
+        asked, version = request_at_cursor(asked, cursor)
+        response = service.search(asked)
+        check_version(response, version)
+    else:
+        response = service.search(asked)
+    data = response.to_json_dict()
+    data["next_cursor"] = next_cursor(response)
+    return jsonify(data)
 
 
 def article_json(article: Any, related: tuple[Any, ...]) -> dict[str, Any]:

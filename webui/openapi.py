@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from search.parameters import (
+    API_SEARCH,
+    EXPORT,
+    EXPORT_PARAMETERS,
     MAX_COMPARED,
     MONTH_PATTERN,
     PARAMETERS,
@@ -28,6 +31,7 @@ from search.parameters import (
 from webui.openapi_schemas import (
     ARTICLE,
     ERROR,
+    EXPORT_ROW,
     FACET_VALUE,
     HIT,
     SEARCH_RESPONSE,
@@ -113,7 +117,7 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                 "get": {
                     "operationId": "search",
                     "summary": "Ranked, faceted, paged search",
-                    "parameters": query_parameters(SEARCH),
+                    "parameters": query_parameters(SEARCH) + query_parameters(API_SEARCH),
                     "responses": {"200": _json("SearchResponse", "one page of hits"), **ERRORS},
                 }
             },
@@ -155,6 +159,40 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                     "parameters": query_parameters(TERMS, TERMS_PARAMETERS),
                     "responses": {
                         "200": _json("TermsResponse", "the terms, best first"),
+                        **ERRORS,
+                    },
+                }
+            },
+            "/api/export": {
+                "get": {
+                    "operationId": "export",
+                    "summary": "Every matching article, as a CSV or JSONL download",
+                    "description": "The query as typed with its filters (no spelling "
+                    "correction, no relaxing), no cap on rows, in the search's order; "
+                    "near-duplicates included unless collapse=1, so with collapse=0 the "
+                    "rows equal /api/search's total. Streamed; X-Total-Count gives the "
+                    "row count. CSV: UTF-8 with a byte-order mark, one header row, "
+                    "RFC 4180 quoting, tags joined with '; ', a cell starting with =, +, "
+                    "-, @, tab or CR (not a number) prefixed with an apostrophe. JSONL: "
+                    "one object per line. The Typesense backend: 400 unsupported_query.",
+                    "parameters": query_parameters(EXPORT, EXPORT_PARAMETERS),
+                    "responses": {
+                        "200": {
+                            "description": "the file (Content-Disposition: attachment, "
+                            "named after the query and the day)",
+                            "headers": {
+                                "X-Total-Count": {
+                                    "description": "rows in the file",
+                                    "schema": {"type": "integer", "minimum": 0},
+                                }
+                            },
+                            "content": {
+                                "text/csv": {"schema": {"type": "string"}},
+                                "application/x-ndjson": {
+                                    "schema": {"$ref": "#/components/schemas/ExportRow"}
+                                },
+                            },
+                        },
                         **ERRORS,
                     },
                 }
@@ -216,6 +254,7 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
                 "Error": ERROR,
                 "TimelineResponse": TIMELINE_RESPONSE,
                 "TermsResponse": TERMS_RESPONSE,
+                "ExportRow": EXPORT_ROW,
             },
             "responses": {
                 name: _json("Error", description)

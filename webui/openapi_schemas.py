@@ -118,6 +118,13 @@ SEARCH_RESPONSE = {
             },
             "additionalProperties": False,
         },
+        "next_cursor": {
+            **NULLABLE_STRING,
+            "description": "pass as cursor= (with the same parameters, without page) for the "
+            "page after this one, also past result 10,000; null on the last page. Valid for "
+            "the index snapshot it came from: after a rebuild or update the API answers 400 "
+            "cursor_expired (start again). The Whoosh backend only.",
+        },
         "suggestion": {
             **NULLABLE_STRING,
             "description": "did-you-mean: a spelling correction of the query that finds more "
@@ -307,5 +314,23 @@ TERMS_RESPONSE = {
         "matches": {"type": "integer", "minimum": 0},
         "terms": {"type": "array", "items": _TERM},
         "notices": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+EXPORT_ROW = {
+    "type": "object",
+    "description": "one line of a JSONL export: the fields asked for (fields=), in order",
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "date": DATE_TIME,
+        "source": {"type": "string"},
+        "url": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "author": {"type": "string"},
+        "views": {"type": ["integer", "null"], "minimum": 0},
+        "language": {"type": "string"},
+        "body": {"type": "string"},
     },
 }

@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 from werkzeug.datastructures import MultiDict
 
 from search import InvalidParameter, SearchRequest
-from search.parameters import SEARCH, names_of, parse_request
+from search.parameters import API_SEARCH, SEARCH, names_of, parse_request
 
 #: Parameters of ``/search``, ``/api/search`` and ``/search.atom``.
 SEARCH_PARAMS = names_of(SEARCH)
+#: Parameters of ``/api/search``: those and the cursor.
+API_SEARCH_PARAMS = SEARCH_PARAMS + names_of(API_SEARCH)
 
 
 def reject_unknown(args: MultiDict[str, str], known: tuple[str, ...]) -> None:

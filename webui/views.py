@@ -10,6 +10,7 @@ from search import InvalidParameter
 from search.facet_specs import FACETS
 from search.terms import TermsRequest
 from webui import SERVICE_KEY, presenters, timeline_chart
+from webui.export_api import EXPORT_PARAMS
 from webui.params import SEARCH_PARAMS, request_to_search_request
 from webui.terms_api import TERMS_PARAMS
 
@@ -57,6 +58,10 @@ def search_page() -> str:
         response = service.search(dataclasses.replace(search_request, page=1, snippets=False))
     state = {name: request.args.getlist(name) for name in SEARCH_PARAMS if request.args.get(name)}
     terms_state = {name: values for name, values in state.items() if name in TERMS_PARAMS}
+    # An export walks one fixed snapshot of the index (offered where the backend has one)
+    # and lists what the query as typed matches (not a correction, not any of its words).
+    exportable = response.version and response.total and not response.corrected_query
+    export_state = {name: values for name, values in state.items() if name in EXPORT_PARAMS}
     terms = None
     if request.args.get("terms") == "1" and search_request.q.strip() and response.total:
         terms = service.terms(TermsRequest(search_request, limit=SIDEBAR_TERMS))
@@ -75,6 +80,7 @@ def search_page() -> str:
         clear_url=presenters.clear_filters_url(request.args),
         terms=terms,
         terms_state=terms_state,
+        export_state=export_state if exportable and not response.relaxed else None,
         sidebar_terms=SIDEBAR_TERMS,
     )
 

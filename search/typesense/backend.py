@@ -35,6 +35,7 @@ from indexer.typesense.schema import (
     ts_document_to_article,
 )
 from search.errors import IndexUnavailable, InvalidParameter
+from search.export import ArticleStream
 from search.facet_specs import FACETS, FACETS_BY_NAME, ordered_values, selections
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
@@ -49,6 +50,7 @@ from search.typesense.mapping import (
     filter_by,
     hit_from_document,
     merge_related,
+    no_snapshot,
     related_key_words,
     term_matcher,
 )
@@ -257,6 +259,10 @@ class TypesenseSearchService:
             code="unsupported_query",
         )
 
+    def export(self, request: SearchRequest, now: datetime | None = None) -> ArticleStream:
+        """Not available: see `search.typesense.mapping.no_snapshot`."""
+        raise no_snapshot("q", "export")
+
     def timeline(
         self, request: SearchRequest, interval: str | None = None, now: datetime | None = None
     ) -> Timeline:
@@ -338,6 +344,8 @@ class TypesenseSearchService:
         Typesense cannot express and `IndexUnavailable` when no node answers.
         """
         validate(request)
+        if request.start is not None:
+            raise no_snapshot("cursor", "cursor paging")
         started = time.perf_counter()
         translated = translate(request.q, request.op)
         notices = list(translated.notices)

@@ -149,3 +149,15 @@ def merge_related(
         if len(hits) == limit:
             break
     return tuple(hits)
+
+
+def no_snapshot(param: str, feature: str) -> InvalidParameter:
+    """The 400 ``unsupported_query`` for ``feature`` (export, cursor paging): walking
+    through every match needs one fixed snapshot of the index, and Typesense has none
+    (its pages shift under concurrent writes, and deep pages cost more each)."""
+    return InvalidParameter(
+        param,
+        f"{feature} needs a fixed snapshot of the index to page through, which the "
+        "Typesense backend does not have; use the Whoosh backend",
+        code="unsupported_query",
+    )

@@ -23,11 +23,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from corpus.article import Article
 from search.completion import complete
 from search.correction import Correction
 from search.deadline import Deadline
 from search.errors import SearchTimedOut
+from search.export import ArticleStream
 from search.models import SORTS, Hit, IndexInfo, QueryDate, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
 from search.parameters import validate
@@ -36,7 +39,8 @@ from search.snippets import highlight
 from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
 from search.whoosh.assist import SpellingModels, corrected_text, missing_words
-from search.whoosh.execution import Snapshot, count, execute
+from search.whoosh.execution import Snapshot, count, execute, listing_order
+from search.whoosh.export import export_articles, export_order
 from search.whoosh.highlight import term_matcher
 from search.whoosh.hits import article_from_fields
 from search.whoosh.query import ParsedQuery, parse_query
@@ -63,14 +67,6 @@ EXPANSION_SHARE = 0.5
 MATCHING_SHARE = 0.5
 
 
-def _ordered(request: SearchRequest, parsed: ParsedQuery) -> SearchRequest:
-    """``request`` in the order its hits are listed: without words there is nothing to
-    rank by relevance, so a browse lists the newest first."""
-    if parsed.is_empty and request.sort == "relevance":
-        return dataclasses.replace(request, sort="newest", recency=False)
-    return request
-
-
 def _meaningful_sorts(parsed: ParsedQuery, views_known: bool) -> tuple[str, ...]:
     """The orders worth offering: relevance needs words, views needs a view count."""
     return tuple(
@@ -94,6 +90,11 @@ def _query_dates(text: str, parsed: ParsedQuery) -> tuple[QueryDate, ...]:
         )
         for bound in parsed.dates
     )
+
+
+def _version(snapshot: Snapshot) -> str:
+    """The snapshot's token: generation folder and commit."""
+    return f"{snapshot.generation.name}.{snapshot.searcher.reader().generation()}"
 
 
 class SearchService:
@@ -195,10 +196,7 @@ class SearchService:
         """A token that changes whenever what is served changes (generation or commit),
         for HTTP validators (ETag)."""
 
-        def token(snapshot: Snapshot) -> str:
-            return f"{snapshot.generation.name}.{snapshot.searcher.reader().generation()}"
-
-        return self.served.read(token)
+        return self.served.read(_version)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
         """Completions of ``prefix`` for autocomplete: its last word completed with the
@@ -251,6 +249,21 @@ class SearchService:
             )
         )
 
+    def export(self, request: SearchRequest, now: datetime | None = None) -> ArticleStream:
+        """Every article ``request`` matches, in its order, read lazily from a snapshot
+        pinned until the stream is closed (`search.whoosh.export`)."""
+        validate(request)
+        moment = now or datetime.now(UTC)
+
+        def order(snapshot: Snapshot) -> tuple[Snapshot, np.ndarray]:
+            docs = export_order(snapshot, request, moment)
+            self.served.pin(snapshot)
+            return snapshot, docs
+
+        snapshot, docs = self.served.read(order)
+        articles = export_articles(self.served, snapshot, docs)
+        return ArticleStream(len(docs), articles, lambda: self.served.unpin(snapshot))
+
     # -- searching -------------------------------------------------------------
 
     def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
@@ -275,7 +288,7 @@ class SearchService:
             expansion = deadline.part(EXPANSION_SHARE)
             parsed = parse_query(request.q, schema, request.op, now, reader, expansion)
             typed = parsed
-            ordered = _ordered(request, parsed)
+            ordered = listing_order(request, parsed)
             matching = deadline.at_least(MATCHING_SHARE)
             outcome = execute(snapshot, parsed, ordered, now, deadline, matching)
             typed_total, corrected, correction = outcome.total, None, None
@@ -338,6 +351,7 @@ class SearchService:
                 newest_date=snapshot.tables.newest_date,
                 oldest_date=snapshot.tables.oldest_date,
                 query_dates=_query_dates(request.q, typed),
+                version=_version(snapshot),
             )
 
         return self.served.read(run)

@@ -9,6 +9,7 @@ ranked by Whoosh's collectors over the documents that passed instead.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +32,16 @@ from search.whoosh.query import ParsedQuery
 from search.whoosh.ranking import ranked, recency_model
 from search.whoosh.scorer import Evaluation, QueryScorer, Unsupported
 
-__all__ = ["Outcome", "Snapshot", "best_positions", "count", "execute", "with_feedback"]
+__all__ = [
+    "Outcome",
+    "Snapshot",
+    "best_positions",
+    "count",
+    "execute",
+    "listing_order",
+    "matching_documents",
+    "with_feedback",
+]
 
 
 @dataclass(slots=True)
@@ -104,6 +114,14 @@ def _matches(
         deadline,
     )
     return _Matches(counts, evaluation)
+
+
+def listing_order(request: SearchRequest, parsed: ParsedQuery) -> SearchRequest:
+    """``request`` in the order its hits are listed: without words there is nothing to
+    rank by relevance, so a browse lists the newest first."""
+    if parsed.is_empty and request.sort == "relevance":
+        return dataclasses.replace(request, sort="newest", recency=False)
+    return request
 
 
 def count(
@@ -202,7 +220,7 @@ def _ranked_page(
     deadline: Deadline,
 ) -> list[tuple[int, float]]:
     """(document, score) of every hit up to the end of the requested page."""
-    window = request.page * request.per_page
+    window = request.window
     groups = snapshot.groups
     collapse = request.collapse and bool(groups.members)
     passing = matches.counts.passing
@@ -258,7 +276,7 @@ def execute(
     matcher = term_matcher(parsed.query)
     title_matcher = term_matcher(parsed.query, "title")
     analyzer = searcher.schema["body"].analyzer
-    start = (request.page - 1) * request.per_page
+    start = request.first
     hits = []
     for docnum, score in ranked_docs[start : start + request.per_page]:
         fields = searcher.stored_fields(docnum)

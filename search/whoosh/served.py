@@ -75,6 +75,10 @@ class ServedIndex:
         self.lock = threading.RLock()
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
+        #: Snapshots held open by a long read (an export) beyond their replacement,
+        #: with how many such reads hold each (by ``id``).
+        self._pins: dict[int, int] = {}
+        self._retired: dict[int, Snapshot] = {}
 
     def read(self, work: Callable[[Snapshot], T]) -> T:
         """``work(snapshot)`` on the served snapshot, under the lock. When the
@@ -119,7 +123,7 @@ class ServedIndex:
             if snapshot is None or snapshot.generation != generation:
                 self._snapshot = _open(generation, self.ranking)
                 if snapshot is not None:
-                    snapshot.searcher.close()
+                    self._retire(snapshot)
             else:
                 try:
                     if not snapshot.searcher.up_to_date():
@@ -135,13 +139,39 @@ class ServedIndex:
         if snapshot is not None and self._snapshot is snapshot:
             self._snapshot = None
             self._checked_at = 0.0
+            self._retire(snapshot)
+
+    def _retire(self, snapshot: Snapshot) -> None:
+        """Close ``snapshot``'s searcher now, or when the last read pinning it ends."""
+        if self._pins.get(id(snapshot)):
+            self._retired[id(snapshot)] = snapshot
+        else:
             snapshot.searcher.close()
 
+    def pin(self, snapshot: Snapshot) -> None:
+        """Keep ``snapshot`` open (its files readable, even when its generation is
+        replaced or removed meanwhile) until as many `unpin` calls: for reads that
+        outlast one `read`, such as an export streamed in chunks."""
+        with self.lock:
+            self._pins[id(snapshot)] = self._pins.get(id(snapshot), 0) + 1
+
+    def unpin(self, snapshot: Snapshot) -> None:
+        """End one `pin` of ``snapshot``; closed when it was replaced meanwhile."""
+        with self.lock:
+            left = self._pins.get(id(snapshot), 0) - 1
+            if left > 0:
+                self._pins[id(snapshot)] = left
+                return
+            self._pins.pop(id(snapshot), None)
+            retired = self._retired.pop(id(snapshot), None)
+            if retired is not None:
+                retired.searcher.close()
+
     def close(self) -> None:
-        """Release the open searcher."""
+        """Release the open searcher (a pinned one when its last pin ends)."""
         with self.lock:
             if self._snapshot is not None:
-                self._snapshot.searcher.close()
+                self._retire(self._snapshot)
                 self._snapshot = None
 
 
