@@ -129,3 +129,22 @@ def test_api_terms_refuses_bad_parameters(client: FlaskClient, query: str, param
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["param"] == param and error["code"] and error["message"]
+
+
+def test_background_counts_follow_a_rebuilt_index(tmp_path: Path) -> None:
+    """Document frequencies are remembered per snapshot: a new generation counts anew."""
+    folder = tmp_path / "index"
+    archive = list(terms_archive())
+    build_index(archive, folder)
+    service = SearchService(folder, refresh_seconds=0)
+    try:
+        asked = TermsRequest(SearchRequest(q="strike", collapse=False))
+        before = {term.term: term.bg_count for term in service.terms(asked).terms}
+        holding = [a for a in archive if "dockworkers" in a.body.lower()]
+        rest = [a for a in archive if "dockworkers" not in a.body.lower()]
+        build_index(rest + holding[: len(holding) // 2], folder)
+        after = {term.term: term.bg_count for term in service.terms(asked).terms}
+    finally:
+        service.close()
+    assert before["dockworkers"] == len(holding) > 2
+    assert after["dockworkers"] == len(holding) // 2
