@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -198,3 +198,67 @@ def terms_archive() -> Iterator[Article]:
                 f"terminal would stay shut. Report {number}."
             ),
         )
+
+
+EXPORT_NOW = datetime(2024, 6, 1, tzinfo=UTC)
+SAME_MOMENT = datetime(2023, 5, 5, 12, 0, tzinfo=UTC)
+STORY = (
+    "The harbour authority closed the northern quay after a crane collapsed onto a cargo "
+    "ship during the night shift, and dock workers were sent home while inspectors "
+    "examined the damaged berth and the cranes beside it for cracks."
+)
+HOSTILE_TITLES = {
+    "cell-formula": '=HYPERLINK("http://x","click") harbour',
+    "cell-plus": "+44 harbour hotline",
+    "cell-at": "@SUM(A1) harbour",
+    "cell-minus": "-harbour dues rise",
+    "cell-quote": 'Harbour "quote", comma; and more',
+}
+
+
+def export_archive() -> list[Article]:
+    """An archive for export, sorting and cursor tests: articles sharing one timestamp
+    (ties broken by id), undated ones, equal and unknown view counts, three copies of one
+    story (near-duplicates), and titles a spreadsheet would run as formulas."""
+    articles = []
+    for number in range(40):
+        date: datetime | None = EXPORT_NOW - timedelta(days=3 * number)
+        if number % 9 == 0:
+            date = None  # undated: listed last by either date order
+        elif number % 4 == 0:
+            date = SAME_MOMENT  # ties on date: broken by id
+        articles.append(
+            Article(
+                id=f"a{(number * 7) % 40:02d}",  # ids not in index order
+                title=f"Harbour report {number}" if number % 2 else f"Budget note {number}",
+                body=("harbour ships quay " * (1 + number % 5)) + f"budget item {number}.",
+                date=date,
+                tags=("Ports",) if number % 3 else ("Ports", "Money"),
+                source="Daily Ledger" if number % 2 else "Morning Post",
+                url=f"https://example.org/{number}",
+                views=None if number % 5 == 0 else (number % 4) * 100,
+            )
+        )
+    for letter in "xyz":
+        articles.append(
+            Article(
+                id=f"copy-{letter}",
+                title="Crane collapses at harbour",
+                body=STORY,
+                date=datetime(2024, 1, 2, 9, tzinfo=UTC),
+                source=f"Wire {letter.upper()}",
+                views=10,
+            )
+        )
+    for article_id, title in HOSTILE_TITLES.items():
+        articles.append(
+            Article(
+                id=article_id,
+                title=title,
+                body="A harbour notice.\nSecond line, with a comma.",
+                date=datetime(2022, 2, 2, tzinfo=UTC),
+                author="-",
+                views=5,
+            )
+        )
+    return articles

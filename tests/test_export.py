@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,73 +25,16 @@ from search.csv_cells import neutral_cell
 from search.export import export_chunks, parse_fields
 from search.models import MAX_WINDOW
 from search.parameters import validate
+from support import HOSTILE_TITLES, SAME_MOMENT, export_archive
 from webui import create_app
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
-SAME_MOMENT = datetime(2023, 5, 5, 12, 0, tzinfo=UTC)
-STORY = (
-    "The harbour authority closed the northern quay after a crane collapsed onto a cargo "
-    "ship during the night shift, and dock workers were sent home while inspectors "
-    "examined the damaged berth and the cranes beside it for cracks."
-)
-HOSTILE_TITLES = {
-    "cell-formula": '=HYPERLINK("http://x","click") harbour',
-    "cell-plus": "+44 harbour hotline",
-    "cell-at": "@SUM(A1) harbour",
-    "cell-minus": "-harbour dues rise",
-    "cell-quote": 'Harbour "quote", comma; and more',
-}
-
-
-def _archive() -> list[Article]:
-    articles = []
-    for number in range(40):
-        date: datetime | None = NOW - timedelta(days=3 * number)
-        if number % 9 == 0:
-            date = None  # undated: listed last by either date order
-        elif number % 4 == 0:
-            date = SAME_MOMENT  # ties on date: broken by id
-        articles.append(
-            Article(
-                id=f"a{(number * 7) % 40:02d}",  # ids not in index order
-                title=f"Harbour report {number}" if number % 2 else f"Budget note {number}",
-                body=("harbour ships quay " * (1 + number % 5)) + f"budget item {number}.",
-                date=date,
-                tags=("Ports",) if number % 3 else ("Ports", "Money"),
-                source="Daily Ledger" if number % 2 else "Morning Post",
-                url=f"https://example.org/{number}",
-                views=None if number % 5 == 0 else (number % 4) * 100,
-            )
-        )
-    for letter in "xyz":
-        articles.append(
-            Article(
-                id=f"copy-{letter}",
-                title="Crane collapses at harbour",
-                body=STORY,
-                date=datetime(2024, 1, 2, 9, tzinfo=UTC),
-                source=f"Wire {letter.upper()}",
-                views=10,
-            )
-        )
-    for article_id, title in HOSTILE_TITLES.items():
-        articles.append(
-            Article(
-                id=article_id,
-                title=title,
-                body="A harbour notice.\nSecond line, with a comma.",
-                date=datetime(2022, 2, 2, tzinfo=UTC),
-                author="-",
-                views=5,
-            )
-        )
-    return articles
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index_dir = tmp_path_factory.mktemp("export") / "index"
-    build_index(_archive(), index_dir)
+    build_index(export_archive(), index_dir)
     return index_dir
 
 
@@ -268,13 +211,13 @@ def test_an_export_finishes_from_its_snapshot_while_the_index_is_rebuilt(
     tmp_path: Path,
 ) -> None:
     index_dir = tmp_path / "index"
-    build_index(_archive(), index_dir)
+    build_index(export_archive(), index_dir)
     service = SearchService(index_dir, refresh_seconds=0)
     try:
         stream = service.export(SearchRequest(q="", collapse=False), NOW)
         rows = [next(iter(stream))]
-        build_index(_archive()[:5], index_dir)  # a new generation replaces the served one
-        build_index(_archive()[:3], index_dir)  # and the old one is removed
+        build_index(export_archive()[:5], index_dir)  # a new generation replaces the served one
+        build_index(export_archive()[:3], index_dir)  # and the old one is removed
         assert service.doc_count() == 3  # searches moved on
         rows += list(stream)
         stream.close()
@@ -354,13 +297,13 @@ def test_a_cursor_must_belong_to_its_search(web: FlaskClient) -> None:
 
 def test_a_cursor_expires_with_its_index_snapshot(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
-    build_index(_archive(), index_dir)
+    build_index(export_archive(), index_dir)
     web = create_app(
         {"TESTING": True, "INDEX_DIR": str(index_dir), "REFRESH_SECONDS": 0}
     ).test_client()
     cursor = web.get("/api/search?q=harbour&per_page=3").get_json()["next_cursor"]
     assert web.get(f"/api/search?q=harbour&per_page=3&cursor={cursor}").status_code == 200
-    build_index(_archive()[:30], index_dir)
+    build_index(export_archive()[:30], index_dir)
     expired = web.get(f"/api/search?q=harbour&per_page=3&cursor={cursor}")
     assert expired.status_code == 400
     assert expired.get_json()["error"]["code"] == "cursor_expired"

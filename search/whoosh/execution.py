@@ -31,6 +31,7 @@ from search.whoosh.hits import hit_from_fields
 from search.whoosh.query import ParsedQuery
 from search.whoosh.ranking import ranked, recency_model
 from search.whoosh.scorer import Evaluation, QueryScorer, Unsupported
+from search.whoosh.sorting import COLUMN_SORTS, ordered_positions
 
 __all__ = [
     "Outcome",
@@ -234,6 +235,10 @@ def _ranked_page(
             scores = scores * model.factors(passing)
         best = best_positions(passing, scores, window, groups.group if collapse else None, deadline)
         return list(zip(passing[best].tolist(), scores[best].tolist(), strict=True))
+    if request.sort in COLUMN_SORTS:
+        group = groups.group if collapse else None
+        listed = ordered_positions(snapshot, passing, request.sort, window, group)
+        return [(doc, 0.0) for doc in passing[listed].tolist()]
     searcher = snapshot.searcher
     if request.recency and request.sort == "relevance":
         model = recency_model(
