@@ -35,6 +35,7 @@ from search.deadline import Deadline
 from search.notices import cut_query
 from search.relevance import DEFAULT_FIELD_BOOSTS
 from search.whoosh.fields_query import ExactPlugin, FieldsPlugin, RepeatsAndGroup, RepeatsOrGroup
+from search.whoosh.lexicon import field_lexicon, wildcard_regex
 
 #: Longest query text read; the rest is dropped with a notice.
 #: Most index terms one wildcard, prefix or range may stand for.
@@ -235,6 +236,26 @@ def _scanned(reader: IndexReader, node: wq.Query) -> Iterator[bytes | None]:
     yield from node._btexts(reader)  # prefixes and ranges: every entry matches
 
 
+def _from_lexicon(
+    reader: IndexReader, node: wq.Query, limit: int, deadline: Deadline
+) -> tuple[list[str], bool] | None:
+    """`_expansions` of a wildcard or prefix from the field's lexicon held in memory
+    (`search.whoosh.lexicon`, read within ``deadline``); None for other nodes, or while
+    the field's lexicon is not (yet) held."""
+    if type(node) not in (wq.Wildcard, wq.Prefix) or deadline.expired():
+        return None  # (past the deadline, the walk records the cut and stops at once)
+    lexicon = field_lexicon(reader, node.field(), deadline)
+    if lexicon is None:
+        return None
+    if type(node) is wq.Wildcard:
+        positions = lexicon.matching(wildcard_regex(node.text))
+    else:
+        positions = lexicon.with_prefix(node.text)
+    if len(positions) <= limit:
+        return [lexicon.terms[int(position)] for position in positions], False
+    return lexicon.most_frequent(positions, limit), True
+
+
 def _expansions(
     reader: IndexReader,
     node: wq.Query,
@@ -249,6 +270,9 @@ def _expansions(
     if fieldname not in reader.indexed_field_names():
         return [], False
     deadline = deadline or Deadline.unlimited()
+    held = _from_lexicon(reader, node, limit, deadline)
+    if held is not None:
+        return held
     terms: list[bytes] = []
     capped = False
     for count, term in enumerate(_scanned(reader, node)):

@@ -1,0 +1,83 @@
+"""Wildcards and prefixes expanded from the lexicon held in memory
+(`search.whoosh.lexicon`) stand for exactly the terms Whoosh's own walk of the lexicon
+finds, most frequent first when there are too many, on an index of several segments."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.writing import NO_MERGE
+
+from indexer.whoosh.schema import build_schema
+from search.deadline import Deadline
+from search.whoosh import lexicon, query
+
+WORDS = (
+    "harbour harbours harbourside habit hab oil oiled oiling boil soil toil station nation "
+    "ration motion lotion potion ship shipping shipment shipper mention tension pension "
+    "quay quays key keys sea seas season seasonal reason treason s se sea seat"
+).split()
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory):
+    path: Path = tmp_path_factory.mktemp("lexicon")
+    ix = whoosh_index.create_in(str(path), build_schema())
+    rng = random.Random(5)
+    for batch in range(3):
+        writer = ix.writer()
+        for n in range(60):
+            words = [rng.choice(WORDS) for _ in range(rng.randint(3, 30))]
+            writer.add_document(id=f"{batch}-{n}", title=" ".join(words[:4]), body=" ".join(words))
+        writer.commit(mergetype=NO_MERGE)
+    found = ix.reader()
+    assert len(list(found.leaf_readers())) == 3
+    yield found
+    found.close()
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        wq.Wildcard("body", "*tion"),
+        wq.Wildcard("body", "s*a*"),
+        wq.Wildcard("body", "?oil"),
+        wq.Wildcard("title", "*ip*"),
+        wq.Wildcard("body", "*zzz"),
+        wq.Prefix("body", "s"),
+        wq.Prefix("body", "harbour"),
+        wq.Prefix("title", "q"),
+        wq.Prefix("body", "zz"),
+    ],
+    ids=str,
+)
+@pytest.mark.parametrize("limit", [1, 3, 200])
+def test_held_expansions_equal_the_walk(reader, monkeypatch, node: wq.Query, limit: int) -> None:
+    held = query._expansions(reader, node, limit)
+    assert lexicon.field_lexicon(reader, node.field()) is not None  # it was used
+    with monkeypatch.context() as patched:
+        patched.setattr(query, "field_lexicon", lambda *args: None)
+        walked = query._expansions(reader, node, limit)
+    assert held == walked
+
+
+def test_reading_resumes_within_each_deadline(tmp_path: Path) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    writer = ix.writer()
+    for n in range(9000):  # more than one read step (4,096 terms)
+        writer.add_document(id=str(n), title="t", body=f"w{n}x")
+    writer.commit()
+    with ix.reader() as fresh:
+        spent = Deadline(0.0)
+        assert lexicon.field_lexicon(fresh, "body", spent) is None  # a step, then stop
+        assert lexicon.field_lexicon(fresh, "body", spent) is None
+        held = lexicon.field_lexicon(fresh, "body")
+        assert held is not None and len(held.terms) == 9000
+        node = wq.Wildcard("body", "w12*x")
+        assert query._expansions(fresh, node, 500)[0] == sorted(
+            f"w{n}x" for n in range(9000) if str(n).startswith("12")
+        )
