@@ -8,7 +8,7 @@ WORKERS ?= 2
 export BROADSHEET_INDEX_DIR ?= var/index
 DEMO_CORPUS = corpus/demo/wikinews_en_tosca.jsonl.gz
 
-.PHONY: run test lint format index demo-index bench eval clean axe
+.PHONY: run test lint format index demo-index bench bench-million eval clean axe
 # axe-core (accessibility checks injected by tests/test_browser_pages.py), into var/npm (gitignored)
 AXE_VERSION = 4.14.1
 AXE = var/npm/node_modules/axe-core/axe.min.js
@@ -52,10 +52,18 @@ test: $(VENV)/.dev $(AXE)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: side-by-side benchmark of issue 7 (not part of make test); BENCH_ARGS=--quick for a smoke run
+## bench: side-by-side benchmark of issue 7, then the latency tail per class of hard query on
+## Reuters and 200k synthetic articles (not part of make test); BENCH_ARGS=--quick for a smoke run
+TAIL_SIZE ?= 200000
 bench: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r bench/requirements.txt || echo "bench: tantivy did not install; the run records it as skipped"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.tail_bench --corpus reuters || true
+	$(BIN)/python -m bench.tail_bench --corpus synthetic --size $(TAIL_SIZE) || true
+
+## bench-million: one million synthetic articles on this machine (about half an hour; 2 GB of files in var/)
+bench-million: $(VENV)/.runtime
+	$(BIN)/python -m bench.million
 
 ## eval: ranking quality on the five judged collections in ../shared (MAP, nDCG@10, P@10, R@100)
 EVAL_SUITE ?= ../shared/data/ir-collections
