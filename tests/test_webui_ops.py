@@ -31,6 +31,20 @@ def test_healthz_reports_count_and_generation(client: FlaskClient) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", payload["last_commit"])
 
 
+def test_server_timing_says_the_search_and_the_app_time(client: FlaskClient) -> None:
+    def timings(path: str) -> dict[str, float]:
+        response = client.get(path)
+        assert response.status_code == 200
+        header = response.headers["Server-Timing"]
+        return {name: float(ms) for name, ms in re.findall(r"(\w+);dur=([\d.]+)", header)}
+
+    for path in ("/api/search?q=harbour", "/?q=harbour"):
+        searched = timings(path)
+        assert set(searched) == {"search", "app"}, path
+        assert 0 < searched["search"] <= searched["app"], path
+    assert set(timings("/healthz")) == {"app"}  # no search, no search time
+
+
 def test_healthz_is_503_without_an_index(tmp_path: Path) -> None:
     client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
     response = client.get("/healthz")

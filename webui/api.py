@@ -15,6 +15,7 @@ from search.errors import InvalidParameter
 from search.parameters import SUGGEST, names_of, parse_arguments
 from webui import SERVICE_KEY
 from webui.openapi import openapi_document
+from webui.ops import note_search_time
 from webui.params import (
     API_SEARCH_PARAMS,
     reject_unknown,
@@ -47,6 +48,7 @@ def search() -> Response:
         check_version(response, version)
     else:
         response = service.search(asked)
+    note_search_time(response.took_ms)
     data = response.to_json_dict()
     data["next_cursor"] = next_cursor(response)
     return jsonify(data)

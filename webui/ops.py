@@ -143,15 +143,28 @@ def _start_timer() -> None:
     g.broadsheet_started = time.perf_counter()
 
 
+def note_search_time(took_ms: float) -> None:
+    """Record the search's own milliseconds of this request (``Server-Timing: search``)."""
+    g.broadsheet_search_ms = took_ms
+
+
 def _record(response: Response) -> Response:
+    """Count and time the request; say the app's (and the search's) time in
+    ``Server-Timing``, as browsers' developer tools and the benchmark read it."""
     started = g.pop("broadsheet_started", None)
     if started is None:
         return response
+    seconds = time.perf_counter() - started
     rule = request.url_rule
     endpoint = rule.endpoint if rule is not None else UNMATCHED_ENDPOINT
     method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
     REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
-    LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+    LATENCY.labels(endpoint).observe(seconds)
+    timing = f"app;dur={seconds * 1000:.2f}"
+    searched = g.pop("broadsheet_search_ms", None)
+    if searched is not None:
+        timing = f"search;dur={searched:.2f}, {timing}"
+    response.headers["Server-Timing"] = timing
     return response
 
 

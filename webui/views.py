@@ -11,6 +11,7 @@ from search.facet_specs import FACETS
 from search.terms import TermsRequest
 from webui import SERVICE_KEY, presenters, timeline_chart
 from webui.export_api import EXPORT_PARAMS
+from webui.ops import note_search_time
 from webui.params import SEARCH_PARAMS, request_to_search_request
 from webui.terms_api import TERMS_PARAMS
 
@@ -56,6 +57,7 @@ def search_page() -> str:
         if error.param != "page" or asked_page == 1:
             raise
         response = service.search(dataclasses.replace(search_request, page=1, snippets=False))
+    note_search_time(response.took_ms)
     state = {name: request.args.getlist(name) for name in SEARCH_PARAMS if request.args.get(name)}
     terms_state = {name: values for name, values in state.items() if name in TERMS_PARAMS}
     # An export walks one fixed snapshot of the index (offered where the backend has one)
