@@ -34,7 +34,13 @@ from search.datequery import DateBound, extract_dates
 from search.deadline import Deadline
 from search.notices import cut_query
 from search.relevance import DEFAULT_FIELD_BOOSTS
-from search.whoosh.fields_query import ExactPlugin, FieldsPlugin, RepeatsAndGroup, RepeatsOrGroup
+from search.whoosh.fields_query import (
+    ExactPlugin,
+    FieldsPlugin,
+    RepeatsAndGroup,
+    RepeatsOrGroup,
+    plain_words_query,
+)
 from search.whoosh.lexicon import field_lexicon, wildcard_regex
 
 #: Longest query text read; the rest is dropped with a notice.
@@ -382,7 +388,8 @@ def _parse_leniently(text: str, schema: Schema, op: str, notices: list[str]) -> 
     parser = _parser(schema, op)
     attempt: Callable[[str], wq.Query] = parser.parse
     try:
-        query = attempt(rewrite_plus_minus(text))
+        plain = plain_words_query(text, parser, DEFAULT_FIELD_BOOSTS)
+        query = plain if plain is not None else attempt(rewrite_plus_minus(text))
     except Exception:  # third-party parser; any failure means "read as words"
         query = wq.NullQuery
     if isinstance(query, type(wq.NullQuery)):
