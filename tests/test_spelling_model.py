@@ -69,6 +69,30 @@ def test_pairs_do_not_cross_punctuation() -> None:
     assert ("plan", "works") in pairs and "s" not in vocabulary
 
 
+def test_pairs_held_while_counting_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("indexer.spelling_model.PENDING_PAIRS", 50)
+    monkeypatch.setattr("indexer.spelling_model.MAX_HELD_PAIRS", 200)
+    counter = WordCounter()
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for batch in range(40):
+        # "New York" in every batch; 60 pairs never seen again in each.
+        rare = " ".join(
+            f"{letters[batch % 26]}{letters[n % 26]}{letters[n // 26]}x" for n in range(61)
+        )
+        counter.add([f"New York {rare}", "New York"])
+        assert len(counter._keys) <= 200
+    keys, counts = counter.pairs()
+    assert counter.pruned_below > 1 and len(keys) <= 250
+    arrays, _ = model_arrays(counter)
+    blob, offsets = bytes(arrays["words"]), arrays["word_offsets"].tolist()
+    vocabulary = [blob[a:b].decode() for a, b in zip(offsets, offsets[1:], strict=False)]
+    kept = {
+        (vocabulary[int(key) >> 32], vocabulary[int(key) & 0xFFFFFFFF]): int(count)
+        for key, count in zip(arrays["pair_keys"], arrays["pair_counts"], strict=True)
+    }
+    assert kept[("new", "york")] == 80  # a frequent pair is counted exactly
+
+
 def test_candidates_come_from_the_delete_index(model: SpellingModel) -> None:
     found = {model.word(number): edits for number, edits in model.candidates("minster", 2)}
     assert found["minister"] == 1 and found["monster"] == 1
