@@ -13,7 +13,7 @@ from indexer.whoosh.schema import build_schema
 from search.relevance import DEFAULT_FIELD_BOOSTS
 from search.whoosh import query as query_module
 from search.whoosh.fields_query import plain_words_query
-from search.whoosh.query import parse_query
+from search.whoosh.query import parse_query, query_parser
 
 SCHEMA = build_schema()
 #: Stop words, repeats, digits, capitals, accents, non-Latin letters, operators' look-alikes.
@@ -27,7 +27,7 @@ VOCABULARY = [
 
 
 def _by_parser(text: str, op: str) -> wq.Query:
-    return query_module._parser(SCHEMA, op).parse(text)
+    return query_parser(SCHEMA, op).parse(text)
 
 
 @pytest.mark.parametrize("op", ["and", "or"])
@@ -35,7 +35,7 @@ def _by_parser(text: str, op: str) -> wq.Query:
 @given(words=st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=40))
 def test_plain_words_build_what_the_parser_builds(op: str, words: list[str]) -> None:
     text = " ".join(words)
-    parser = query_module._parser(SCHEMA, op)
+    parser = query_parser(SCHEMA, op)
     fast = plain_words_query(text, parser, DEFAULT_FIELD_BOOSTS)
     if {"AND", "OR", "NOT"} & set(words):
         assert fast is None  # operators are the parser's
@@ -63,7 +63,7 @@ def test_plain_words_build_what_the_parser_builds(op: str, words: list[str]) -> 
     ],
 )
 def test_anything_but_plain_words_goes_to_the_parser(text: str) -> None:
-    parser = query_module._parser(SCHEMA, "and")
+    parser = query_parser(SCHEMA, "and")
     assert plain_words_query(text, parser, DEFAULT_FIELD_BOOSTS) is None
 
 

@@ -145,7 +145,8 @@ class ParsedQuery:
     dates: tuple[DateBound, ...] = ()
 
 
-def _parser(schema: Schema, op: str) -> QueryParser:
+def query_parser(schema: Schema, op: str) -> QueryParser:
+    """Whoosh's parser with Broadsheet's groups and plugins, ``op`` the default operator."""
     # A repeated word counts again (its boost adds up) instead of being dropped.
     group = RepeatsAndGroup if op == "and" else RepeatsOrGroup
     parser = QueryParser(None, schema, group=group)
@@ -385,7 +386,7 @@ def parse_query(
 
 
 def _parse_leniently(text: str, schema: Schema, op: str, notices: list[str]) -> wq.Query:
-    parser = _parser(schema, op)
+    parser = query_parser(schema, op)
     attempt: Callable[[str], wq.Query] = parser.parse
     try:
         plain = plain_words_query(text, parser, DEFAULT_FIELD_BOOSTS)
