@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.util.times import long_to_datetime
 
 from corpus.article import format_utc
@@ -27,6 +26,7 @@ from indexer.generations import (
 from indexer.sources import Manifest
 from indexer.whoosh.integrity import read_postings
 from indexer.whoosh.schema import SCHEMA_VERSION, from_whoosh_date
+from indexer.whoosh.storage import open_mapped_index
 from indexer.whoosh.transaction import read_info, verify_generation
 
 _MISSING_DATE = 2**63  # DATETIME columns hold 2**64 - 1 for "no date"
@@ -60,7 +60,7 @@ def index_stats(index_dir: Path) -> dict[str, Any]:
     low = high = None
     undated = 0
     segments = []
-    ix = whoosh_index.open_dir(str(generation))
+    ix = open_mapped_index(generation)
     try:
         with ix.searcher() as searcher:
             count = searcher.doc_count()
@@ -203,7 +203,7 @@ def check_index(index_dir: Path, *, deep: bool = False) -> CheckResult:
 
 
 def _check_documents(generation: Path, result: CheckResult) -> None:
-    ix = whoosh_index.open_dir(str(generation))
+    ix = open_mapped_index(generation)
     try:
         with ix.searcher() as searcher:
             ids: set[str] = set()

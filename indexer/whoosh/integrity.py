@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from indexer.errors import IndexerError
+from indexer.whoosh.storage import open_mapped_index
 
 #: Problems after which a deep read stops collecting (the verdict is clear by then).
 MAX_PROBLEMS = 20
@@ -126,7 +126,7 @@ def read_postings(generation: Path) -> DeepReadResult:
     """Read every posting block and column of ``generation``; never raises for bad data."""
     result = DeepReadResult()
     try:
-        ix = whoosh_index.open_dir(str(generation))
+        ix = open_mapped_index(generation)
     except Exception as error:
         result.problems.append(f"cannot open {generation.name}: {error}")
         return result

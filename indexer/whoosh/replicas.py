@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from whoosh import index as whoosh_index
 
 from indexer.errors import IndexerError
 from indexer.generations import current_generation, new_generation, publish, writer_lock
+from indexer.whoosh.storage import open_mapped_index
 
 _SKIP_SUFFIXES = (".lock",)
 
@@ -48,7 +48,7 @@ class ReplicaResult:
 
 
 def _doc_count(generation: Path) -> int:
-    ix = whoosh_index.open_dir(str(generation))
+    ix = open_mapped_index(generation)
     try:
         return ix.doc_count()
     finally:

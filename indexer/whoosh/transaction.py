@@ -44,6 +44,7 @@ from indexer.sources import Manifest
 from indexer.spelling_model import write_spelling_model
 from indexer.whoosh.pipeline import IndexFeeder
 from indexer.whoosh.schema import SCHEMA_VERSION, build_schema
+from indexer.whoosh.storage import open_mapped_index
 
 #: Stored texts handed to the spelling model at a time (two per article).
 SPELLING_BATCH = 1000
@@ -64,7 +65,7 @@ __all__ = [
 
 def stored_texts(generation: Path) -> Iterator[list[str]]:
     """The titles and bodies of the live articles of ``generation``, in batches."""
-    ix = whoosh_index.open_dir(str(generation))
+    ix = open_mapped_index(generation)
     try:
         with ix.searcher() as searcher:
             batch: list[str] = []
@@ -89,7 +90,7 @@ def verify_generation(generation: Path, expected: int | None) -> int:
     Returns the number of live documents; raises `IndexVerificationError`.
     """
     try:
-        ix = whoosh_index.open_dir(str(generation))
+        ix = open_mapped_index(generation)
     except Exception as error:  # any failure means "not servable"
         raise IndexVerificationError(f"cannot open {generation.name}: {error}") from error
     try:
