@@ -32,13 +32,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import queries as query_sets
 from bench.corpora import REPO, reuters_paths
 from bench.served import Connection, search_path, start
 from bench.timeline_bench import percentile
 from corpus import ReadReport, read_paths
 from indexer import build_index
 
-QUERIES = REPO / "bench" / "queries" / "reuters.tsv"
 #: Profile buckets: the first pattern a function's file matches names its bucket.
 BUCKETS = (
     ("metrics", r"prometheus_client|webui/ops\.py"),
@@ -50,12 +50,6 @@ BUCKETS = (
     ("search", r"/search/|whoosh/|numpy|/indexer/"),
     ("flask+werkzeug", r"/flask/|/werkzeug/|/jinja2/|/click/"),
 )
-
-
-def load_queries() -> list[str]:
-    """The benchmark's query strings."""
-    lines = QUERIES.read_text(encoding="utf-8").splitlines()
-    return [line.split("\t", 1)[1] for line in lines if line and not line.startswith("#")]
 
 
 def _wsgi_environ(path: str) -> dict[str, Any]:
@@ -169,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="a Reuters index built before")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    queries = load_queries()
+    queries = [query for _kind, query in query_sets.load("reuters")]
     with tempfile.TemporaryDirectory(prefix="served-path-") as folder:
         index_dir = args.index
         if index_dir is None:
