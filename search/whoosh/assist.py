@@ -22,11 +22,9 @@ from search.correction import Correction, correct_query
 from search.deadline import Deadline
 from search.errors import SearchTimedOut
 from search.models import Hit
-from search.relevance import DEFAULT_FIELD_BOOSTS
 from search.spelling import SpellingModel
 from search.whoosh.execution import Snapshot
-from search.whoosh.fields_query import plain_words_query
-from search.whoosh.query import ParsedQuery, parse_query, query_parser
+from search.whoosh.query import ParsedQuery, parse_query
 from search.whoosh.scorer import Unsupported
 
 __all__ = ["SpellingModels", "corrected_text", "missing_words", "query_clauses"]
@@ -98,19 +96,14 @@ def missing_words(
     docnums = [searcher.document_number(id=hit.id) for hit in hits]
     lacking: list[list[str]] = [[] for _ in hits]
     dropped: list[str] = []
-    parser = query_parser(searcher.schema, "and")
     for clause in query_clauses(parsed.text):
         if deadline is not None and deadline.stop_here("missing words"):
             break
-        # A plain word is built as parse_query would build it, without its passes.
-        query = plain_words_query(clause, parser, DEFAULT_FIELD_BOOSTS)
-        if query is None:
-            alone = parse_query(clause, searcher.schema, "and", now, reader, deadline)
-            query = wq.NullQuery if alone.is_empty else alone.query
-        if query is wq.NullQuery:
+        alone = parse_query(clause, searcher.schema, "and", now, reader, deadline)
+        if alone.is_empty or alone.query is wq.NullQuery:
             continue  # stop words only: no hit can have or lack it
         try:
-            found = snapshot.scorer.evaluate(query, deadline).docs
+            found = snapshot.scorer.evaluate(alone.query, deadline).docs
         except (Unsupported, SearchTimedOut):
             continue
         has = np.isin(np.asarray([d if d is not None else -1 for d in docnums]), found)
