@@ -271,7 +271,7 @@ def test_service_pages_walk_the_scorers_order(tmp_path: Path) -> None:
 def test_positions_decode_like_whoosh_small_and_large_gaps() -> None:
     from whoosh.formats import Positions
 
-    from search.whoosh.postings import decode_positions
+    from indexer.whoosh.postings import decode_positions
 
     fmt = Positions()
     rng = random.Random(3)

@@ -69,6 +69,11 @@ SCHEMA_VERSION = 5
 #: precision tiers, ``dated``'s 2); an index written with them reads the same.
 SORT_ONLY_FIELDS = ("views", "dated")
 
+#: Keyword fields whose values by document the indexer writes for each generation
+#: (`indexer.whoosh.tables`): the facet fields (`search.facet_specs.FACETS`) not
+#: read from the date column.
+TABLE_FIELDS = ("tag_exact", "source_exact")
+
 
 def build_schema() -> Schema:
     """Return a fresh Schema instance (Whoosh schemas are mutable, so never share one)."""

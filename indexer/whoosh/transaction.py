@@ -5,7 +5,8 @@ writer lock the caller holds, and yields a `Transaction`: its ``feeder`` takes
 documents and deletions, `Transaction.commit` writes the segments, and
 `Transaction.publish` builds the spelling model, verifies the generation (it opens,
 holds exactly the articles written, every segment's stored fields read back),
-writes its manifest and build info and swaps it in atomically. Leaving the block by
+writes the per-document tables web workers map (`indexer.whoosh.tables`), its
+manifest and build info and swaps it in atomically. Leaving the block by
 an error, or without publishing, cancels the writer and removes the staged folder:
 the served index stays as it was. build, update and optimize all go through it.
 
@@ -45,6 +46,7 @@ from indexer.spelling_model import write_spelling_model
 from indexer.whoosh.pipeline import IndexFeeder
 from indexer.whoosh.schema import SCHEMA_VERSION, build_schema
 from indexer.whoosh.storage import open_mapped_index
+from indexer.whoosh.tables import write_tables
 
 #: Stored texts handed to the spelling model at a time (two per article).
 SPELLING_BATCH = 1000
@@ -111,6 +113,16 @@ def verify_generation(generation: Path, expected: int | None) -> int:
     if expected is not None and found != expected:
         raise IndexVerificationError(f"wrote {expected} articles but the index holds {found}")
     return found
+
+
+def write_generation_tables(generation: Path) -> None:
+    """Write the per-document tables web workers map (`indexer.whoosh.tables`)."""
+    ix = open_mapped_index(generation)
+    try:
+        with ix.searcher() as searcher:
+            write_tables(generation, searcher.reader())
+    finally:
+        ix.close()
 
 
 def write_info(generation: Path, **fields: Any) -> None:
@@ -189,6 +201,8 @@ class Transaction:
         progress.phase("verifying")
         announce("verifying")
         verify_generation(self.generation, articles)
+        progress.phase("writing tables")
+        write_generation_tables(self.generation)
         if manifest is not None:
             manifest.save(self.generation)
             info["files"] = len(manifest.files)

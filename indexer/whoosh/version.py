@@ -2,7 +2,7 @@
 
 Broadsheet writes Whoosh's W3 segment files itself (`indexer.whoosh.codec_fast`), extends
 Whoosh's writer and storage classes (`indexer.whoosh.fixes`,
-`indexer.whoosh.storage`) and reads its postings directly (`search.whoosh.postings`):
+`indexer.whoosh.storage`) and reads its postings directly (`indexer.whoosh.postings`):
 all of it relies on internals of the one release it is tested with. Another
 release may lay its files or classes out differently, so importing `indexer`
 (and with it `search` and `webui`) stops at once with a message naming the

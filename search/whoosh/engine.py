@@ -9,7 +9,7 @@ generation was removed), so a web worker serves a rebuilt index without a restar
 
 One search: parse the query (`search.whoosh.query`), score every match once
 (`search.whoosh.scorer`), count facets, the total and the near-duplicate groups over
-the matches from per-reader tables (`search.whoosh.facets`, `search.whoosh.dedup`), and take
+the matches from per-reader tables (`search.whoosh.facets`, `indexer.whoosh.dedup`), and take
 the requested page from the same scores (`search.whoosh.execution`); all of it within
 the time limit (`search.deadline`).
 """

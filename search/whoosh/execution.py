@@ -18,12 +18,12 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
+from indexer.whoosh.dedup import DuplicateGroups
 from indexer.whoosh.schema import to_whoosh_date
 from search.deadline import Deadline
 from search.facet_specs import FACET_NAMES, selections
 from search.models import FacetValue, Hit, SearchRequest
 from search.snippets import highlight, lead_snippet, make_snippet
-from search.whoosh.dedup import DuplicateGroups
 from search.whoosh.facets import FacetCounts, FacetTables, count_facets
 from search.whoosh.feedback import bo1_terms, expand_scores, feedback_words, query_words
 from search.whoosh.highlight import term_matcher

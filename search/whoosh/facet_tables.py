@@ -18,8 +18,8 @@ import numpy as np
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
+from indexer.whoosh.tables import GenerationTables, KeywordTable, compute_tables
 from search.facet_specs import FACETS
-from search.whoosh.postings import read_numeric_column, read_postings
 
 __all__ = ["FacetTables"]
 
@@ -57,9 +57,14 @@ class FacetTables:
 
     @classmethod
     def load(cls, reader: IndexReader) -> FacetTables:
-        """Read the tables of every facet from ``reader``."""
-        size = reader.doc_count_all()
-        stamps = _stamps(reader, size)
+        """Compute the tables of every facet from ``reader``."""
+        return cls.from_tables(compute_tables(reader))
+
+    @classmethod
+    def from_tables(cls, tables: GenerationTables) -> FacetTables:
+        """The facet tables over a generation's per-document tables
+        (`indexer.whoosh.tables`: written by the indexer, or computed)."""
+        stamps = tables.stamps
         dated = stamps < np.uint64(NO_DATE)
         micros = np.where(dated, stamps, np.uint64(_EPOCH_LONG)).astype(np.int64) - _EPOCH_LONG
         day_numbers = micros // _DAY_LONG
@@ -71,13 +76,15 @@ class FacetTables:
         for facet in FACETS:
             if facet.index_field == "date":
                 values[facet.name], single[facet.name] = by_date[facet.values]
-            elif facet.multi_valued:
-                values[facet.name], offsets, ids = _multi(reader, facet.index_field, size)
-                multi[facet.name] = (offsets, ids)
+                continue
+            table = tables.keywords[facet.index_field]
+            if facet.multi_valued:
+                values[facet.name] = table.names
+                multi[facet.name] = (table.offsets, table.ids)
             else:
-                values[facet.name], single[facet.name] = _single(reader, facet.index_field, size)
+                values[facet.name], single[facet.name] = _single(table)
         return cls(
-            values, single, multi, days, int(days.max(initial=-1)), stamps, _views_known(reader)
+            values, single, multi, days, int(days.max(initial=-1)), stamps, tables.views_known
         )
 
     @property
@@ -145,62 +152,14 @@ def _date_facets(
     }
 
 
-def _terms(reader: IndexReader, fieldname: str) -> list[bytes]:
-    if fieldname not in reader.indexed_field_names():
-        return []
-    return list(reader.lexicon(fieldname))
-
-
-def _multi(
-    reader: IndexReader, fieldname: str, size: int
-) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """A multi-valued ID field's names (lexicon order) and each document's value
-    numbers (offsets + ids)."""
-    names, docs, numbers = [], [], []
-    for number, term in enumerate(_terms(reader, fieldname)):
-        names.append(term.decode("utf-8"))
-        found, _ = read_postings(reader, fieldname, term)
-        docs.append(found)
-        numbers.append(np.full(len(found), number, dtype=np.int32))
-    all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-    all_numbers = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int32)
-    order = np.argsort(all_docs, kind="stable")  # by document, tags in lexicon order
-    offsets = np.zeros(size + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(np.bincount(all_docs, minlength=size))
-    return tuple(names), offsets, all_numbers[order]
-
-
-def _single(reader: IndexReader, fieldname: str, size: int) -> tuple[tuple[str, ...], np.ndarray]:
-    """Values of a single-valued ID field ("" first, then sorted) and each document's."""
-    ids = np.zeros(size, dtype=np.int32)
-    names = [""]
-    for term in _terms(reader, fieldname):
-        found, _ = read_postings(reader, fieldname, term)
-        names.append(term.decode("utf-8"))
-        ids[found] = len(names) - 1
-    return tuple(names), ids
-
-
-def _stamps(reader: IndexReader, size: int) -> np.ndarray:
-    """The raw ``date`` column (2**64 - 1 for undated documents)."""
-    undated = 2**64 - 1
-
-    def column(leaf: IndexReader) -> object | None:
-        return leaf.column_reader("date", translate=False) if leaf.has_column("date") else None
-
-    found = read_numeric_column(reader.leaf_readers(), column, undated).astype(np.uint64)
-    return found if len(found) == size else np.full(size, undated, dtype=np.uint64)
-
-
-def _views_known(reader: IndexReader) -> bool:
-    """Whether any document's ``views`` is known: the raw (sortable) column holds a
-    signed 64-bit value shifted by 2**63, and unknown views are stored as -1."""
-
-    def column(leaf: IndexReader) -> object | None:
-        return leaf.column_reader("views", translate=False) if leaf.has_column("views") else None
-
-    raw = read_numeric_column(reader.leaf_readers(), column, 0)
-    return bool(len(raw)) and int(raw.max()) >= 2**63
+def _single(table: KeywordTable) -> tuple[tuple[str, ...], np.ndarray]:
+    """Values of a single-valued field ("" first, then in lexicon order) and each
+    document's number (0: none; the last of several, as a lexicon walk would set)."""
+    counts = np.diff(table.offsets)
+    ids = np.zeros(len(counts), dtype=np.int32)
+    holding = np.flatnonzero(counts)
+    ids[holding] = np.asarray(table.ids)[np.asarray(table.offsets)[holding + 1] - 1] + 1
+    return ("", *table.names), ids
 
 
 def _month_name(months_since_1970: int) -> str:

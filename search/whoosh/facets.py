@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.whoosh.dedup import DuplicateGroups
 from search.deadline import Deadline
 from search.facet_specs import FACET_LIMIT, FACETS_BY_NAME, ordered_values
 from search.models import FacetValue
-from search.whoosh.dedup import DuplicateGroups
 from search.whoosh.facet_tables import FacetTables
 
 __all__ = ["FACET_LIMIT", "FacetCounts", "FacetTables", "count_facets"]

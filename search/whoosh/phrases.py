@@ -2,7 +2,7 @@
 
 Whoosh checks a phrase with span matchers that walk every posting of every word.
 Here the caller first intersects the words' documents (vectors, in C); the
-positions of those candidates alone are read (`search.whoosh.postings.read_values`) and
+positions of those candidates alone are read (`indexer.whoosh.postings.read_values`) and
 decoded, and each word must follow the span so far within ``slop`` positions:
 Whoosh's ``SpanNear2(ordered=True, mindist=1)``, the matcher behind its ``Phrase``.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from whoosh.reading import IndexReader
 
-from search.whoosh.postings import decode_positions, read_values
+from indexer.whoosh.postings import decode_positions, read_values
 
 __all__ = ["verify_phrase"]
 

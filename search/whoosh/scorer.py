@@ -2,7 +2,7 @@
 
 Whoosh ranks through a tree of matchers that advance one posting at a time in
 Python, and a second walk was needed to count facets over every match. Here
-each term's posting list is read once, whole (`search.whoosh.postings`), into two
+each term's posting list is read once, whole (`indexer.whoosh.postings`), into two
 NumPy arrays (document numbers and term frequencies), and a query is evaluated
 in two steps:
 
@@ -44,12 +44,12 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
 
+from indexer.whoosh.postings import live_documents, read_numeric_column, read_postings
 from search.deadline import Deadline
 from search.relevance import DEFAULT_RANKING, RankingParams, lucene_idf
 from search.whoosh.bm25f import add_scores
 from search.whoosh.fields_query import FieldsQuery
 from search.whoosh.phrases import verify_phrase
-from search.whoosh.postings import live_documents, read_numeric_column, read_postings
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
 

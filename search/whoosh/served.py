@@ -29,10 +29,11 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from indexer.generations import current_generation
+from indexer.whoosh.dedup import DuplicateGroups
 from indexer.whoosh.storage import open_mapped_index
+from indexer.whoosh.tables import compute_tables, read_tables
 from search.errors import IndexDamaged, IndexUnavailable
 from search.relevance import DEFAULT_RANKING, RankingParams
-from search.whoosh.dedup import DuplicateGroups
 from search.whoosh.execution import Snapshot
 from search.whoosh.facets import FacetTables
 from search.whoosh.scorer import QueryScorer
@@ -176,10 +177,14 @@ class ServedIndex:
 
 
 def _load(generation: Path, index: object, searcher: Searcher, ranking: RankingParams) -> Snapshot:
+    """The snapshot of ``searcher``: its per-document tables mapped from those the
+    indexer wrote for this state of the index, else computed."""
     reader = searcher.reader()
-    tables = FacetTables.load(reader)
+    stored = read_tables(generation, reader) or compute_tables(reader)
+    tables = FacetTables.from_tables(stored)
+    groups = DuplicateGroups.from_groups(stored.groups)
     scorer = QueryScorer(reader, ranking, {"date": tables.stamps})
-    return Snapshot(generation, index, searcher, tables, DuplicateGroups.load(reader), scorer)
+    return Snapshot(generation, index, searcher, tables, groups, scorer)
 
 
 def _open(generation: Path, ranking: RankingParams) -> Snapshot:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from whoosh.reading import IndexReader
 
+from indexer.whoosh.postings import read_numeric_column
 from search.whoosh.facet_tables import NO_DATE
-from search.whoosh.postings import read_numeric_column
 
 if TYPE_CHECKING:  # execution imports this module
     from search.whoosh.execution import Snapshot

@@ -11,14 +11,13 @@ with a few words edited, lands in one group; a follow-up story does not.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from whoosh.reading import IndexReader
 
+from indexer.whoosh.postings import live_documents
 from indexer.whoosh.schema import EMPTY_BIN, SKETCH_BINS
-from search.whoosh.postings import live_documents
 
 #: Estimated shingle Jaccard similarity from which two articles are one story.
 SIMILARITY = 0.6
@@ -61,65 +60,89 @@ class DuplicateGroups:
 
     @classmethod
     def load(cls, reader: IndexReader) -> DuplicateGroups:
-        """Group the documents of ``reader`` by their ``minhash`` column.
+        """Group the documents of ``reader`` by their ``minhash`` column."""
+        return cls.from_groups(duplicate_groups(reader))
 
-        The sketches sit in one ``(documents, SKETCH_BINS)`` array of 32-bit bins;
-        each band's bucketing is a sort, each candidate pair's similarity a vector
-        comparison, so loading stays well under a second at 200k documents.
-        """
-        size = reader.doc_count_all()
-        if not reader.has_column("minhash"):
-            return cls.empty(size)
-        exact: dict[bytes, int] = {}
-        pairs: list[tuple[int, int]] = []
-        signed: list[int] = []
-        raws: list[bytes] = []
-        live = set(live_documents(reader).tolist())
-        for leaf, offset in reader.leaf_readers():  # segment by segment: no lookups per document
-            if not leaf.has_column("minhash"):
-                continue
-            for docnum, raw in enumerate(leaf.column_reader("minhash"), offset):
-                if not raw or docnum not in live:
-                    continue
-                first = exact.setdefault(raw, docnum)
-                if first != docnum:
-                    pairs.append((first, docnum))  # the very same sketch
-                    continue
-                signed.append(docnum)
-                raws.append(raw)
-        del exact, live
-        sketches = np.frombuffer(b"".join(raws), dtype="<u4").reshape(-1, SKETCH_BINS)
-        del raws
-        owners = np.array(signed, dtype=np.int64)
-        for band in range(0, SKETCH_BINS, BAND_ROWS):
-            pairs.extend(_similar_pairs(sketches, owners, band))
-        return cls.from_pairs(size, pairs)
+    @classmethod
+    def from_groups(cls, group: np.ndarray) -> DuplicateGroups:
+        """The groups of a ``group`` vector (as `duplicate_groups` gives; a group
+        is named by its smallest member)."""
+        grouped = np.flatnonzero(group >= 0)
+        order = grouped[np.argsort(group[grouped], kind="stable")]
+        ids = group[order]
+        members: dict[int, tuple[int, ...]] = {}
+        if len(order):
+            starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+            for part in np.split(order, starts[1:]):
+                docs = tuple(part.tolist())
+                members[docs[0]] = docs
+        return cls(group, members)
 
     @classmethod
     def from_pairs(cls, size: int, pairs: list[tuple[int, int]]) -> DuplicateGroups:
         """Groups joining every pair (union-find); a group is named by its smallest member."""
-        parent = list(range(size))
+        return cls.from_groups(_join(size, pairs))
 
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
 
-        for x, y in pairs:
-            rx, ry = find(x), find(y)
-            if rx != ry:
-                parent[max(rx, ry)] = min(rx, ry)
-        grouped: dict[int, list[int]] = defaultdict(list)
-        for docnum in sorted({d for pair in pairs for d in pair}):
-            root = find(docnum)
-            if root != docnum:
-                grouped[root].append(docnum)
-        members = {root: (root, *docs) for root, docs in sorted(grouped.items())}
-        group = np.full(size, -1, dtype=np.int32)
-        for root, docs in members.items():
-            group[list(docs)] = root
-        return cls(group, members)
+def duplicate_groups(reader: IndexReader) -> np.ndarray:
+    """The near-duplicate group of every document of ``reader`` (-1: none), from its
+    ``minhash`` column.
+
+    The sketches sit in one ``(documents, SKETCH_BINS)`` array of 32-bit bins;
+    each band's bucketing is a sort, each candidate pair's similarity a vector
+    comparison.
+    """
+    size = reader.doc_count_all()
+    if not reader.has_column("minhash"):
+        return np.full(size, -1, dtype=np.int32)
+    exact: dict[bytes, int] = {}
+    pairs: list[tuple[int, int]] = []
+    signed: list[int] = []
+    raws: list[bytes] = []
+    live = set(live_documents(reader).tolist())
+    for leaf, offset in reader.leaf_readers():  # segment by segment: no lookups per document
+        if not leaf.has_column("minhash"):
+            continue
+        for docnum, raw in enumerate(leaf.column_reader("minhash"), offset):
+            if not raw or docnum not in live:
+                continue
+            first = exact.setdefault(raw, docnum)
+            if first != docnum:
+                pairs.append((first, docnum))  # the very same sketch
+                continue
+            signed.append(docnum)
+            raws.append(raw)
+    del exact, live
+    sketches = np.frombuffer(b"".join(raws), dtype="<u4").reshape(-1, SKETCH_BINS)
+    del raws
+    owners = np.array(signed, dtype=np.int64)
+    for band in range(0, SKETCH_BINS, BAND_ROWS):
+        pairs.extend(_similar_pairs(sketches, owners, band))
+    return _join(size, pairs)
+
+
+def _join(size: int, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Union-find over ``pairs``: each document's group (its smallest member), -1 alone."""
+    parent = list(range(size))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for x, y in pairs:
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+    group = np.full(size, -1, dtype=np.int32)
+    touched = sorted({d for pair in pairs for d in pair})
+    roots = [find(docnum) for docnum in touched]
+    for docnum, root in zip(touched, roots, strict=True):
+        if root != docnum:
+            group[docnum] = root
+            group[root] = root
+    return group
 
 
 def _similar_pairs(sketches: np.ndarray, owners: np.ndarray, band: int) -> list[tuple[int, int]]:
