@@ -57,7 +57,7 @@ from typing import Any
 from whoosh import writing
 from whoosh.codec import whoosh3
 
-from indexer.whoosh import codec_fast, fast_text, field_terms, posting_pool
+from indexer.whoosh import codec_fast, fast_text, field_terms, posting_pool, schema
 from indexer.whoosh.codec_fast import can_write_fast, field_lengths, flush_segment
 from indexer.whoosh.posting_pool import CompactPostingPool, add_document
 
@@ -104,6 +104,7 @@ class FastSegmentWriter(writing.SegmentWriter):
     def __init__(
         self, ix: Any, *, compact_pool: bool = True, fast_paths: bool = True, **kwargs: Any
     ) -> None:
+        kwargs.setdefault("codec", schema.posting_codec())
         super().__init__(ix, **kwargs)
         self.fast_paths = fast_paths
         if compact_pool:  # SegmentWriter ignores its poolclass argument: set it here

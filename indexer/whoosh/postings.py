@@ -2,15 +2,23 @@
 
 Whoosh's matchers hand out one posting per method call (``is_active``, ``id``,
 ``weight``, ``next``): most of a search's time went into those calls. Here a
-term's whole posting list is read block by block from Whoosh 2.7.5's
-``W3LeafMatcher`` (its decoded id and weight arrays), with each segment's
-deletions applied and its document numbers shifted by the segment's offset.
-Positions (posting values) are read only for phrase checks. Numeric columns
-(dates, field lengths) are read whole into NumPy vectors.
+term's whole posting list is read in one piece from Whoosh 2.7.5's W3 postings file,
+with each segment's deletions applied and its document numbers shifted by the
+segment's offset. Each block is a length, a pickled info tuple and the pickled
+(usually compressed) tuple ``(ids, weights, values)``; the values (positions, one
+pickled string per posting) make up most of it and cost most to unpickle, and a
+search needs only ids and weights. So a block is inflated only as far as its ids
+and weights reach, and those are read from the pickle's bytes as vectors
+(`_parse_block`); any other layout is unpickled whole. Positions (posting values)
+are read only for phrase checks. Numeric columns (dates, field lengths) are read
+whole into NumPy vectors.
 """
 
 from __future__ import annotations
 
+import io
+import pickle
+import zlib
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
@@ -45,9 +53,15 @@ def _block_arrays(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     block's data without Whoosh's per-posting delta generator."""
     if matcher._data is None:
         matcher._read_data()
-    ids, weights = matcher._data[0], matcher._data[1]
-    count = matcher._blocklength
-    if matcher._byteids:
+    return _as_arrays(matcher._data[0], matcher._data[1], matcher._blocklength, matcher._byteids)
+
+
+def _as_arrays(
+    ids: Any, weights: Any, count: int, byteids: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors of a block's unpickled ids (delta-coded unless ``byteids``) and weights
+    (None: all 1.0; one float: all equal; else one per posting)."""
+    if byteids:
         doc_ids = np.asarray(ids, dtype=np.int64)
     else:  # delta-coded: Whoosh's delta_decode is a running sum
         doc_ids = np.cumsum(np.asarray(ids, dtype=np.int64))
@@ -60,8 +74,127 @@ def _block_arrays(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     return doc_ids, weight_values
 
 
+#: Pickle opcodes of the block data Whoosh 2.7.5 writes (protocol 2): ``(ids, weights,
+#: values)``, ids and weights first. Integers are ``K`` (1 byte), ``M`` (2 bytes) or
+#: ``J`` (4 bytes, little-endian); floats ``G`` (8 bytes, big-endian).
+_INT_SIZES = {ord("K"): 1, ord("M"): 2, ord("J"): 4}
+#: Bytes of block data decompressed first: a posting's id and weight take at most
+#: 2 + 9 bytes when its delta is under 256 (nearly always), plus the opcodes around.
+_POSTING_BYTES = 11
+_LEADING_BYTES = 32
+_MARK, _TUPLE, _BINPUT, _NONE, _FLOAT = (ord(c) for c in "(tqNG")
+
+
+class _Irregular(Exception):
+    """Block data not laid out as `_parse_block` expects: unpickle it whole."""
+
+
+def _parse_int(data: bytes, at: int) -> tuple[int, int]:
+    size = _INT_SIZES.get(data[at]) if at + 5 <= len(data) else None
+    if size is None:
+        raise _Irregular
+    return int.from_bytes(data[at + 1 : at + 1 + size], "little", signed=size == 4), at + 1 + size
+
+
+def _parse_block(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and weights of one block's (decompressed) pickled data, read from the
+    pickle's bytes in place: the values (positions, one pickled string each, the
+    costly part to unpickle) that follow them are never read. Raises `_Irregular`
+    for any other layout, or when ``data`` may stop before the weights do."""
+    if count < 4 or data[0:3] != b"\x80\x02(":
+        raise _Irregular  # short tuples use other opcodes
+    try:
+        return _parse_ids_and_weights(data, count)
+    except (IndexError, ValueError) as error:  # ``data`` ends too soon
+        raise _Irregular from error
+
+
+def _parse_ids_and_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """`_parse_block` past its checks; every read either is within ``data`` or raises."""
+    first, at = _parse_int(data, 3)
+    rest = count - 1
+    if data[at : at + 2 * rest : 2] == b"K" * rest:  # every delta under 256: one slice
+        deltas = np.frombuffer(data, dtype=np.uint8, count=2 * rest, offset=at)[1::2]
+        at += 2 * rest
+    else:
+        values = []
+        for _ in range(rest):
+            value, at = _parse_int(data, at)
+            values.append(value)
+        deltas = np.array(values, dtype=np.int64)
+    if data[at] != _TUPLE or data[at + 1] != _BINPUT:
+        raise _Irregular
+    at += 3
+    ids = np.empty(count, dtype=np.int64)
+    ids[0] = first
+    ids[1:] = deltas
+    np.cumsum(ids, out=ids)
+    kind = data[at]
+    if kind == _NONE:
+        return ids, np.ones(count)
+    if kind == _FLOAT:
+        return ids, np.full(count, np.frombuffer(data, ">f8", 1, at + 1)[0], dtype=np.float64)
+    if kind != _MARK or data[at + 1 : at + 1 + 9 * count : 9] != b"G" * count:
+        raise _Irregular
+    rows = np.frombuffer(data, dtype=np.uint8, count=9 * count, offset=at + 1).reshape(count, 9)
+    weights = rows[:, 1:].copy().view(">f8").ravel().astype(np.float64)
+    if data[at + 1 + 9 * count] != _TUPLE:
+        raise _Irregular
+    return ids, weights
+
+
+def _block_info(block: bytes) -> tuple[tuple[Any, ...], int]:
+    """A block's info tuple and the size of its pickle, which the data follows."""
+    info = pickle.loads(block)  # bytes past the pickle's end are ignored
+    size = len(pickle.dumps(info, 2))  # as written: the same dumps of the same tuple
+    if block[size - 1 : size] != b".":
+        stream = io.BytesIO(block)
+        info = pickle.Unpickler(stream).load()
+        size = stream.tell()
+    return info, size
+
+
+def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every (ids, weights) block of a W3 posting list, read from its bytes in one
+    piece: each block is its length, its pickled info tuple and its (compressed)
+    pickled data (``W3PostingsWriter._write_block``)."""
+    start = matcher._baseoffset
+    length = matcher._length  # the term's extent (Whoosh reads it back as a 1-tuple)
+    length = length[0] if isinstance(length, tuple) else length
+    raw = matcher._postfile.get(start, matcher._startoffset + length - start)
+    position = 0
+    while position < len(raw):
+        length = int.from_bytes(raw[position : position + 4], "big", signed=True)
+        last = length < 0
+        block = raw[position + 4 : position + 4 + abs(length)]
+        info, info_size = _block_info(block)
+        data = block[info_size:]
+        count, compression = info[0], info[3]
+        inflater = None
+        if compression:  # only the front, where ids and weights are: rarely more is needed
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(data, _LEADING_BYTES + _POSTING_BYTES * count)
+        try:
+            arrays = _parse_block(data, count)
+        except _Irregular:
+            if inflater is not None:
+                data += inflater.decompress(inflater.unconsumed_tail) + inflater.flush()
+            try:
+                arrays = _parse_block(data, count)
+            except _Irregular:
+                ids, weights, _ = pickle.loads(data)
+                arrays = _as_arrays(ids, weights, count)
+        yield arrays
+        position += 4 + abs(length)
+        if last:
+            return
+
+
 def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every (ids, weights) block of a posting list (one block for non-W3 matchers)."""
+    if type(matcher) is W3LeafMatcher and not matcher._byteids:
+        yield from _w3_blocks(matcher)
+        return
     if type(matcher) is not W3LeafMatcher:
         ids, weights = [], []
         while matcher.is_active():

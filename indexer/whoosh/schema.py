@@ -37,6 +37,7 @@ from operator import methodcaller
 from typing import Any
 
 from whoosh.analysis import StandardAnalyzer
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
@@ -68,6 +69,19 @@ SCHEMA_VERSION = 5
 #: searched: no postings. They were 18 of an article's postings (``views``' 16
 #: precision tiers, ``dated``'s 2); an index written with them reads the same.
 SORT_ONLY_FIELDS = ("views", "dated")
+
+#: Postings per block of a posting list (Whoosh writes 128). Searches read whole
+#: posting lists, and each block costs a header, a decompression and a parse on top of
+#: its postings: 512 a block read them about twice as fast as 128 (bench/README.md),
+#: and any Whoosh reader reads blocks of any length (the length is in each block).
+POSTING_BLOCK = 512
+
+
+def posting_codec() -> W3Codec:
+    """The codec Broadsheet writes segments with: Whoosh's W3, `POSTING_BLOCK` postings
+    a block."""
+    return W3Codec(blocklimit=POSTING_BLOCK)
+
 
 #: Keyword fields whose values by document the indexer writes for each generation
 #: (`indexer.whoosh.tables`): the facet fields (`search.facet_specs.FACETS`) not
