@@ -110,4 +110,10 @@ def test_read_postings_equals_whooshs_walk_over_segments_and_deletions(
                 ]
                 assert ids.tolist() == [d for d, _ in live], (field, term)
                 assert np.allclose(weights, [w for _, w in live]), (field, term)
+                for size in (1, 5, 60, 600):  # only where some documents may be
+                    wanted = np.array(sorted(rng.sample(range(3001), size)), dtype=np.int64)
+                    some, some_weights = postings.read_postings(reader, field, term, wanted)
+                    keep = np.isin(ids, wanted)
+                    assert some.tolist() == ids[keep].tolist(), (field, term, size)
+                    assert np.array_equal(some_weights, weights[keep]), (field, term, size)
     mapped.close()

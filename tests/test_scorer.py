@@ -29,7 +29,7 @@ from search.relevance import DEFAULT_RANKING
 from search.whoosh.facets import FacetTables
 from search.whoosh.query import parse_query
 from search.whoosh.ranking import ranked
-from search.whoosh.scorer import QueryScorer, Unsupported
+from search.whoosh.scorer import EXACT_IDF_POSTINGS, QueryScorer, Unsupported
 from search.whoosh.weighting import relevance_model
 
 WORDS = (
@@ -132,7 +132,9 @@ def test_single_field_scores_equal_whoosh(segmented: Path) -> None:
             _assert_same(want, scorer.scores(query), repr(query))
 
 
-def _reference_bm25f(reader: object, words: list[str], params: object) -> dict[int, float]:
+def _reference_bm25f(
+    reader: object, words: list[str], params: object, exact_up_to: int = EXACT_IDF_POSTINGS
+) -> dict[int, float]:
     """BM25F of ``words`` (each over title and body) per document, the slow way:
     postings walked one at a time, lengths asked per document (search.relevance)."""
     count = reader.doc_count_all()
@@ -150,7 +152,12 @@ def _reference_bm25f(reader: object, words: list[str], params: object) -> dict[i
                         tf[f][postings.id()] = postings.weight()
                     postings.next()
         holding = set(tf["title"]) | set(tf["body"])
-        idf = math.log(1 + (count - len(holding) + 0.5) / (len(holding) + 0.5))
+        frequency = len(holding)
+        if sum(reader.doc_frequency(f, word) for f in fields) > exact_up_to:
+            # the largest document frequency of the fields (Lucene's CombinedFieldQuery),
+            # as the lexicon counts it (deleted documents included)
+            frequency = max(reader.doc_frequency(f, word) for f in fields)
+        idf = math.log(1 + (count - frequency + 0.5) / (frequency + 0.5))
         for doc in holding:
             combined = 0.0
             for f in fields:
@@ -175,6 +182,22 @@ def test_default_field_words_score_bm25f(segmented: Path) -> None:
                 _assert_same(want, scorer.scores(query), text)
 
 
+def test_common_words_take_the_largest_field_frequency_as_idf(
+    segmented: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search.whoosh.scorer as scorer_module
+
+    monkeypatch.setattr(scorer_module, "EXACT_IDF_POSTINGS", 0)  # every word is "common"
+    ix = whoosh_index.open_dir(str(segmented))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        scorer = QueryScorer(reader)
+        query = parse_query("oil prices gold", searcher.schema, "or", datetime.now(UTC), reader)
+        want = _reference_bm25f(reader, ["oil", "price", "gold"], DEFAULT_RANKING, 0)
+        assert want != _reference_bm25f(reader, ["oil", "price", "gold"], DEFAULT_RANKING)
+        _assert_same(want, scorer.scores(query.query), "largest frequency")
+
+
 def test_a_repeated_word_counts_twice(segmented: Path) -> None:
     ix = whoosh_index.open_dir(str(segmented))
     with ix.searcher() as searcher:
@@ -197,6 +220,39 @@ def test_a_small_cache_evicts_and_still_scores_the_same(segmented: Path) -> None
                 query = parse_query(text, searcher.schema, "and", datetime.now(UTC), reader).query
                 _assert_same(roomy.scores(query), scorer.scores(query), text)
         assert scorer._cached <= 50 or len(scorer._cache) == 1
+
+
+def test_reading_only_the_blocks_of_the_matches_changes_nothing(
+    segmented: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Words of a conjunction after the rarest, and the words scored for a few matches,
+    are read only where the matches are (`SPARSE_READ`); forced on for every term, the
+    matches are still Whoosh's and the scores those of whole posting lists."""
+    import search.whoosh.scorer as scorer_module
+
+    ix = whoosh_index.open_dir(str(segmented))
+    texts = [*QUERIES, "market oil prices the bank", "happy gold trade deficit central rates"]
+    with ix.searcher(weighting=relevance_model()) as searcher:
+        reader = searcher.reader()
+        whole = {}
+        for text in texts:
+            for op in ("and", "or"):
+                parsed = parse_query(text, searcher.schema, op, datetime.now(UTC), reader)
+                whole[text, op] = (parsed.query, QueryScorer(reader).scores(parsed.query))
+        monkeypatch.setattr(scorer_module, "SPARSE_READ", 0)  # always the blocks only
+        read_in_blocks = []
+        whole_read = scorer_module.read_postings
+
+        def counted(reader, fieldname, btext, wanted=None):  # type: ignore[no-untyped-def]
+            read_in_blocks.append(wanted is not None)
+            return whole_read(reader, fieldname, btext, wanted)
+
+        monkeypatch.setattr(scorer_module, "read_postings", counted)
+        for (text, op), (query, scores) in whole.items():
+            scorer = QueryScorer(reader)
+            _assert_same(scores, scorer.scores(query), f"{text!r} {op}")
+            assert set(scores) == set(_whoosh_scores(searcher, query)), f"{text!r} {op}"
+        assert sum(read_in_blocks) >= 20
 
 
 def test_unsupported_nodes_are_refused_not_guessed(segmented: Path) -> None:

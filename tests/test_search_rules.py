@@ -110,6 +110,20 @@ def test_wildcard_expansion_is_bounded(svc: SearchService, monkeypatch: pytest.M
     assert any("most common" in notice for notice in response.notices)
 
 
+def test_wildcard_expansion_is_bounded_by_postings(
+    svc: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search.whoosh.query
+
+    unbounded = svc.search(SearchRequest(q="c*", per_page=50), now=NOW)
+    assert not any("most common" in notice for notice in unbounded.notices)
+    monkeypatch.setattr(search.whoosh.query, "MAX_EXPANSION_POSTINGS", 2)
+    bounded = svc.search(SearchRequest(q="c*", per_page=50), now=NOW)
+    assert 0 < bounded.total < unbounded.total
+    assert {hit.id for hit in bounded.hits} < {hit.id for hit in unbounded.hits}
+    assert any("only the" in notice and "most common" in notice for notice in bounded.notices)
+
+
 def test_unknown_field_is_read_as_words_with_a_notice(svc: SearchService) -> None:
     response = svc.search(SearchRequest(q="colour:zebra"), now=NOW)
     assert [hit.id for hit in response.hits] == ["zebra"]

@@ -154,22 +154,36 @@ def _block_info(block: bytes) -> tuple[tuple[Any, ...], int]:
     return info, size
 
 
-def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _w3_blocks(
+    matcher: W3LeafMatcher, wanted: np.ndarray | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every (ids, weights) block of a W3 posting list, read from its bytes in one
     piece: each block is its length, its pickled info tuple and its (compressed)
-    pickled data (``W3PostingsWriter._write_block``)."""
+    pickled data (``W3PostingsWriter._write_block``). With ``wanted`` (ascending
+    segment document numbers), only the blocks whose id range holds one of them are
+    decoded (the info tuple names each block's last id)."""
     start = matcher._baseoffset
     length = matcher._length  # the term's extent (Whoosh reads it back as a 1-tuple)
     length = length[0] if isinstance(length, tuple) else length
     raw = matcher._postfile.get(start, matcher._startoffset + length - start)
     position = 0
+    previous = -1
     while position < len(raw):
         length = int.from_bytes(raw[position : position + 4], "big", signed=True)
         last = length < 0
         block = raw[position + 4 : position + 4 + abs(length)]
         info, info_size = _block_info(block)
-        data = block[info_size:]
         count, compression = info[0], info[3]
+        if wanted is not None:
+            low, high = previous + 1, info[1]
+            previous = high
+            start_at = int(np.searchsorted(wanted, low))
+            if start_at == len(wanted) or wanted[start_at] > high:
+                position += 4 + abs(length)
+                if last:
+                    return
+                continue
+        data = block[info_size:]
         inflater = None
         if compression:  # only the front, where ids and weights are: rarely more is needed
             inflater = zlib.decompressobj()
@@ -190,10 +204,14 @@ def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]
             return
 
 
-def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Every (ids, weights) block of a posting list (one block for non-W3 matchers)."""
+def _blocks(
+    matcher: Any, wanted: np.ndarray | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every (ids, weights) block of a posting list (one block for non-W3 matchers);
+    with ``wanted`` (ascending segment numbers), W3 blocks holding none of them may be
+    left out."""
     if type(matcher) is W3LeafMatcher and not matcher._byteids:
-        yield from _w3_blocks(matcher)
+        yield from _w3_blocks(matcher, wanted)
         return
     if type(matcher) is not W3LeafMatcher:
         ids, weights = [], []
@@ -209,18 +227,28 @@ def _blocks(matcher: Any) -> Iterator[tuple[np.ndarray, np.ndarray]]:
 
 
 def read_postings(
-    reader: IndexReader, fieldname: str, btext: bytes
+    reader: IndexReader, fieldname: str, btext: bytes, wanted: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Live document numbers (ascending, global) holding ``btext`` in ``fieldname``
-    and the term's weight (frequency) in each."""
+    and the term's weight (frequency) in each; with ``wanted`` (ascending global
+    numbers), only those of them, reading only the blocks that may hold them."""
     docs: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     for leaf, offset in reader.leaf_readers():
+        local = None
+        if wanted is not None:
+            end = offset + leaf.doc_count_all()
+            local = wanted[(wanted >= offset) & (wanted < end)] - offset
+            if not len(local):
+                continue
         if fieldname not in leaf.schema or (fieldname, btext) not in leaf:
             continue
         matcher, deleted = _leaf(leaf, fieldname, btext)
         dropped = np.fromiter(deleted, dtype=np.int64) if deleted else None
-        for ids, block_weights in _blocks(matcher):
+        for ids, block_weights in _blocks(matcher, local):
+            if local is not None:
+                kept = np.isin(ids, local, assume_unique=True)
+                ids, block_weights = ids[kept], block_weights[kept]
             if dropped is not None:
                 kept = ~np.isin(ids, dropped)
                 ids, block_weights = ids[kept], block_weights[kept]

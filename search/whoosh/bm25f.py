@@ -67,7 +67,7 @@ def fields_scores(
     params = scorer.params
     combined = np.zeros(len(docs))
     for fieldname in fieldnames:
-        term = scorer.term(fieldname, text)
+        term = scorer.term_for(fieldname, text, docs)
         if term.idf is not None:
             combined += params.weight(fieldname) * normalised_tf(scorer, term, fieldname, docs)
     return saturate(scorer, scorer.fields_idf(tuple(fieldnames), text), combined)
@@ -105,11 +105,11 @@ def add_scores(
             return
         _add_any(evaluation, query.subqueries, docs, totals, boost)
     elif kind is wq.Term:
-        term = scorer.term(query.fieldname, query.text)
+        term = scorer.term_for(query.fieldname, query.text, docs)
         totals += term_scores(scorer, term, query.fieldname, docs) * boost
     elif kind is wq.Phrase:
         for word in query.words:  # repeated words count again, as in Whoosh
-            term = scorer.term(query.fieldname, word)
+            term = scorer.term_for(query.fieldname, word, docs)
             totals += term_scores(scorer, term, query.fieldname, docs) * boost
     elif kind is wq.And:
         for child in query.subqueries:

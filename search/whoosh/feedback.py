@@ -130,7 +130,7 @@ def expand_scores(
     for word, share in terms:
         holding = np.zeros(len(docs), dtype=bool)
         for fieldname in FEEDBACK_FIELDS:  # which matches hold the word (no set union)
-            postings = scorer.term(fieldname, word).docs
+            postings = scorer.term_for(fieldname, word, docs).docs
             if not len(postings):
                 continue
             if len(postings) < len(docs):  # search the shorter list in the longer one

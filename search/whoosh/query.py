@@ -52,6 +52,12 @@ MAX_LEXICON_SCAN = 200_000
 #: Most index terms all the wildcards of one query may stand for together (each
 #: gets an equal share, at most `MAX_EXPANSIONS`): ``a* b* c* ... j*`` stays cheap.
 MAX_QUERY_EXPANSIONS = 400
+#: Most postings all the expansions of one query may read together (each wildcard gets
+#: an equal share; its most frequent words are kept while they fit, at least one):
+#: a search reads about ten million postings a second, so ``s*`` over 200,000
+#: articles (thousands of words, millions of postings) stays within about 50 ms,
+#: while any wildcard over Reuters-21578 keeps every word up to `MAX_EXPANSIONS`.
+MAX_EXPANSION_POSTINGS = 500_000
 #: A wildcard that starts with ``*`` or ``?`` scans the whole lexicon and matches
 #: nearly every document unless it names this many letters (``*tion`` yes, ``*e*`` no).
 MIN_LEADING_WILDCARD_LETTERS = 3
@@ -300,6 +306,27 @@ def _expansions(
     return texts[:limit], True
 
 
+def _within_postings(
+    reader: IndexReader, fieldname: str, texts: list[str], budget: int
+) -> tuple[list[str], bool]:
+    """The most frequent of ``texts`` whose postings together fit ``budget`` (at least
+    the most frequent one), and whether any was left out."""
+    if fieldname not in reader.indexed_field_names():
+        return texts, False
+    frequency = [reader.doc_frequency(fieldname, text) for text in texts]
+    if sum(frequency) <= budget:
+        return texts, False
+    order = sorted(range(len(texts)), key=lambda i: -frequency[i])
+    kept: list[str] = []
+    total = 0
+    for i in order:
+        if kept and total + frequency[i] > budget:
+            break
+        kept.append(texts[i])
+        total += frequency[i]
+    return kept, True
+
+
 def bound_expansions(
     query: wq.Query,
     reader: IndexReader,
@@ -308,12 +335,15 @@ def bound_expansions(
 ) -> wq.Query:
     """Replace wildcards, prefixes and term ranges by constant-score `TermSet` queries
     of at most `MAX_EXPANSIONS` terms (a Whoosh ``Or`` of hundreds of terms scores
-    very slowly), each expansion reading the lexicon only until ``deadline``."""
+    very slowly) and `MAX_EXPANSION_POSTINGS` postings, each expansion reading the
+    lexicon only until ``deadline``."""
     capped: list[str] = []
     dropped: list[str] = []
     multi = (wq.Wildcard, wq.Prefix, wq.TermRange, wq.FuzzyTerm)
     count = sum(1 for node in query.leaves() if isinstance(node, multi))
     limit = min(MAX_EXPANSIONS, max(20, MAX_QUERY_EXPANSIONS // max(1, count)))
+    postings = MAX_EXPANSION_POSTINGS // max(1, count)
+    counts: list[int] = []
 
     def visit(node: wq.Query) -> wq.Query:
         if isinstance(node, wq.Every):
@@ -323,8 +353,10 @@ def bound_expansions(
             return wq.NullQuery
         if isinstance(node, multi):
             kept, cut = _expansions(reader, node, limit, deadline)
-            if cut:
+            kept, over = _within_postings(reader, node.field(), kept, postings)
+            if cut or over:
                 capped.append(str(node))
+                counts.append(len(kept))
             return TermSet(node.field(), kept, label=str(node), boost=node.boost)
         return node.apply(visit)
 
@@ -337,8 +369,8 @@ def bound_expansions(
         )
     if capped:
         notices.append(
-            f"{_as_typed(capped)} matches too many words: only the {limit:,} most common "
-            "of them were searched."
+            f"{_as_typed(capped)} matches too many words: only the {max(counts):,} most "
+            "common of them were searched."
         )
     return query
 

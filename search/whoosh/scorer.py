@@ -48,7 +48,7 @@ from indexer.whoosh.postings import live_documents, read_numeric_column, read_po
 from search.deadline import Deadline
 from search.relevance import DEFAULT_RANKING, RankingParams, lucene_idf
 from search.whoosh.bm25f import add_scores
-from search.whoosh.fields_query import FieldsQuery
+from search.whoosh.fields_query import FieldsQuery, fields_term_text
 from search.whoosh.phrases import verify_phrase
 
 __all__ = ["Evaluation", "QueryScorer", "Unsupported"]
@@ -61,6 +61,15 @@ CACHED_IDFS = 100_000
 PHRASES_CACHED = 512
 #: The step a search past its deadline stops in while matching (`search.deadline`).
 MATCHING = "matching"
+#: A term is read only in the blocks that may hold the documents asked (not whole, and
+#: not cached) when it is held by more than this many times as many documents: the
+#: other words of a conjunction once the rarest narrowed the matches, the words of a
+#: few matches' scores, feedback words (`search.whoosh.feedback`).
+SPARSE_READ = 128
+#: A word searched in several fields whose document frequencies add up to at most
+#: this has its idf from the documents holding it in any field (read from the
+#: postings); a commoner one from its largest frequency (`QueryScorer.fields_idf`).
+EXACT_IDF_POSTINGS = 20_000
 #: Column values from here up mean "no value" (Whoosh stores 2**64 - 1 for no date).
 NO_VALUE = 2**63
 _LENGTH_OF_BYTE = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
@@ -155,18 +164,31 @@ class QueryScorer:
 
     def fields_idf(self, fieldnames: tuple[str, ...], text: object) -> float:
         """`search.relevance.lucene_idf` of a word searched in several fields: its
-        documents are those holding it in any of them (one field: the field's own
-        document frequency, as Whoosh counts it)."""
+        documents are those holding it in any of them, counted from the postings while
+        its document frequencies add up to at most `EXACT_IDF_POSTINGS`; a commoner
+        word takes the largest of them (as Lucene's ``CombinedFieldQuery`` does for
+        BM25F), read from the lexicon, so scoring a few matches never reads a common
+        word whole. The rule depends on the index alone, never on what is cached.
+        (One field: the field's own document frequency, as Whoosh counts it.)"""
         key = (fieldnames, text)
         found = self._idfs.get(key)
         if found is None:
-            terms = [self.term(fieldname, text) for fieldname in fieldnames]
-            if len(terms) == 1 and terms[0].idf is not None:
-                return terms[0].idf
-            holding = self.empty()
-            for term in terms:
-                holding[term.docs] = True
-            found = lucene_idf(self.doc_count, int(np.count_nonzero(holding)))
+            frequencies = []
+            for fieldname in fieldnames:
+                if fieldname not in self.schema:
+                    continue
+                try:
+                    btext = self.schema[fieldname].to_bytes(text)
+                except ValueError:
+                    continue
+                frequencies.append(self.reader.doc_frequency(fieldname, btext))
+            if len(fieldnames) == 1 or sum(frequencies) > EXACT_IDF_POSTINGS:
+                found = lucene_idf(self.doc_count, max(frequencies, default=0))
+            else:
+                holding = self.empty()
+                for fieldname in fieldnames:
+                    holding[self.term(fieldname, text).docs] = True
+                found = lucene_idf(self.doc_count, int(np.count_nonzero(holding)))
             with self._lock:
                 if len(self._idfs) > CACHED_IDFS:
                     self._idfs.clear()
@@ -212,6 +234,50 @@ class QueryScorer:
         found = TermPostings(docs.astype(np.int32), weights, idf)
         self._remember(key, found, len(docs))
         return found
+
+    def term_for(self, fieldname: str, text: object, docs: Vector | None) -> TermPostings:
+        """``text``'s postings in ``fieldname`` for matching or scoring ``docs``
+        (ascending numbers; None: all): the whole list (`term`) when cached or when
+        ``docs`` are many; else, when the term is held by more than `SPARSE_READ`
+        times as many documents, those of ``docs`` holding it, read from the blocks
+        that may hold them (not cached)."""
+        if docs is None or fieldname not in self.schema:
+            return self.term(fieldname, text)
+        field = self.schema[fieldname]
+        try:
+            btext = field.to_bytes(text)
+        except ValueError:
+            return _NO_TERM
+        with self._lock:
+            found = self._cache.get((fieldname, btext))
+        if found is not None:
+            return found
+        frequency = self.reader.doc_frequency(fieldname, btext)
+        if len(docs) * SPARSE_READ >= frequency:
+            return self.term(fieldname, text)
+        held, weights = read_postings(self.reader, fieldname, btext, docs)
+        idf = lucene_idf(self.doc_count, frequency) if field.scorable and frequency else None
+        return TermPostings(held.astype(np.int32), weights, idf)
+
+    def word_frequency(self, query: wq.Query) -> int | None:
+        """How many documents a plain word may match: a `wq.Term`'s document frequency,
+        or the sum over the fields of a `FieldsQuery` of one word; None for any other
+        node."""
+        if type(query) is wq.Term:
+            parts = [query]
+        elif type(query) is FieldsQuery and fields_term_text(query) is not None:
+            parts = list(query.subqueries)
+        else:
+            return None
+        total = 0
+        for part in parts:
+            if part.fieldname in self.schema:
+                try:
+                    btext = self.schema[part.fieldname].to_bytes(part.text)
+                except ValueError:
+                    continue
+                total += self.reader.doc_frequency(part.fieldname, btext)
+        return total
 
     def _remember(self, key: tuple[str, bytes], term: TermPostings, size: int) -> None:
         with self._lock:
@@ -334,8 +400,7 @@ class Evaluation:
         if kind is wq.Phrase:
             return self._phrase(query)
         if kind is wq.And:
-            parts = [self.mask(q) for q in query.subqueries]
-            return np.logical_and.reduce(parts) if parts else scorer.empty()
+            return self._conjunction(query.subqueries)
         if (kind is wq.Or and not query.minmatch and not query.scale) or kind is FieldsQuery:
             parts = [self.mask(q) for q in query.subqueries]
             return np.logical_or.reduce(parts) if parts else scorer.empty()
@@ -350,6 +415,42 @@ class Evaluation:
         if query is wq.NullQuery or kind is type(wq.NullQuery):
             return scorer.empty()
         raise Unsupported(kind.__name__)
+
+    def _conjunction(self, subqueries: list[wq.Query]) -> Vector:
+        """Documents every one of ``subqueries`` matches. Plain words go first, the
+        rarest first; once the matches so far are few, each further word is read
+        only where it may hold them (`QueryScorer.term_for`), so a long query of
+        common words reads a small part of their postings."""
+        scorer = self.scorer
+        if not subqueries:
+            return scorer.empty()
+        frequencies = [scorer.word_frequency(part) for part in subqueries]
+        order = sorted(
+            range(len(subqueries)),
+            key=lambda i: (frequencies[i] is None, frequencies[i] or 0),
+        )
+        found: Vector | None = None
+        for i in order:
+            part, frequency = subqueries[i], frequencies[i]
+            if found is not None and frequency is not None:
+                self.deadline.check(MATCHING)
+                candidates = np.flatnonzero(found)
+                if len(candidates) * SPARSE_READ < frequency:
+                    found = self._word_within(part, candidates)
+                    continue
+            mask = self.mask(part)
+            found = mask.copy() if found is None else found & mask
+        assert found is not None
+        return found
+
+    def _word_within(self, query: wq.Query, candidates: Vector) -> Vector:
+        """Those of ``candidates`` a plain word (`QueryScorer.word_frequency`) matches,
+        as a boolean vector (not remembered: it holds only the candidates)."""
+        found = self.scorer.empty()
+        parts = [query] if type(query) is wq.Term else query.subqueries
+        for part in parts:
+            found[self.scorer.term_for(part.fieldname, part.text, candidates).docs] = True
+        return found
 
     def _phrase(self, query: wq.Phrase) -> Vector:
         """Documents holding the words in order, each within ``slop`` positions of the
