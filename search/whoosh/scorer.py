@@ -436,7 +436,7 @@ class Evaluation:
                 self.deadline.check(MATCHING)
                 candidates = np.flatnonzero(found)
                 if len(candidates) * SPARSE_READ < frequency:
-                    found = self._word_within(part, candidates)
+                    found = found & self._word_within(part, candidates)
                     continue
             mask = self.mask(part)
             found = mask.copy() if found is None else found & mask
@@ -444,8 +444,9 @@ class Evaluation:
         return found
 
     def _word_within(self, query: wq.Query, candidates: Vector) -> Vector:
-        """Those of ``candidates`` a plain word (`QueryScorer.word_frequency`) matches,
-        as a boolean vector (not remembered: it holds only the candidates)."""
+        """The documents a plain word (`QueryScorer.word_frequency`) matches among
+        ``candidates`` (and maybe others: a whole list is used when it is cached), as
+        a boolean vector; not remembered, since it need not hold every match."""
         found = self.scorer.empty()
         parts = [query] if type(query) is wq.Term else query.subqueries
         for part in parts:
