@@ -95,3 +95,26 @@ def test_bo1_weights_follow_the_formula(index) -> None:
             assert share == pytest.approx(bo1(word) / top)
     finally:
         service.close()
+
+
+def test_only_the_best_matches_are_reranked(index, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from search.whoosh import feedback
+
+    service = SearchService(index)
+    try:
+        scorer = service.served.current().scorer
+        docs = np.arange(scorer.doc_count, dtype=np.int64)
+        scores = np.linspace(1.0, 2.0, len(docs))[::-1].copy()  # document 0 best
+        terms = [("uranium", 1.0), ("centrifuge", 0.5)]
+        everywhere = feedback.expand_scores(scorer, docs, scores, terms)
+        monkeypatch.setattr(feedback, "FEEDBACK_DEPTH", 3)
+        deep3 = feedback.expand_scores(scorer, docs, scores, terms)
+    finally:
+        service.close()
+    changed = np.flatnonzero(everywhere != scores)
+    assert len(changed) > 3  # the words are in more than the three best
+    assert np.array_equal(deep3[:3], everywhere[:3])  # the three best: re-ranked
+    assert np.array_equal(deep3[3:], scores[3:])  # the rest keep their own scores
+    assert deep3[:3].min() >= deep3[3:].max()

@@ -17,8 +17,8 @@ a match, so totals and facets are the query's own. It runs for queries of at lea
 `RankingParams.feedback_min_words` distinct words (see docs/relevance.md for why).
 
 Work is bounded: `MAX_FEEDBACK_CHARS` of each feedback document are analysed,
-collection frequencies are cached per index snapshot, and each added word costs
-one posting list, scored only where it meets the matches.
+collection frequencies are cached per index snapshot, only the `FEEDBACK_DEPTH` best
+matches are re-ranked, and each added word is read only where it may meet them.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FEEDBACK_FIELDS",
+    "FEEDBACK_DEPTH",
     "MAX_FEEDBACK_CHARS",
     "bo1_terms",
     "expand_scores",
@@ -51,6 +52,10 @@ __all__ = [
 FEEDBACK_FIELDS = ("title", "body")
 #: Characters of each feedback document analysed (a long article is read in part).
 MAX_FEEDBACK_CHARS = 20_000
+#: Matches re-ranked by feedback: the best this many by the query's own score (the
+#: usual re-ranking depth); the rest keep their scores, which are below all of them,
+#: since feedback only adds. A broad query over a large archive thus costs the same.
+FEEDBACK_DEPTH = 1000
 
 
 def query_words(query: wq.Query) -> set[str]:
@@ -122,10 +127,15 @@ def expand_scores(
     scorer: QueryScorer, docs: np.ndarray, scores: np.ndarray, terms: list[tuple[str, float]]
 ) -> np.ndarray:
     """``scores`` (aligned with ``docs``, ascending) plus the feedback words' weighted
-    BM25F, each computed only on the documents holding the word."""
+    BM25F, each computed only on the documents holding the word, for the
+    `FEEDBACK_DEPTH` best-scored of ``docs``."""
     weight = scorer.params.feedback_weight
     expanded = scores.copy()
     if not len(docs):
+        return expanded
+    if len(docs) > FEEDBACK_DEPTH:  # the best by the query's own score, ascending
+        best = np.sort(np.argpartition(-scores, FEEDBACK_DEPTH - 1)[:FEEDBACK_DEPTH])
+        expanded[best] = expand_scores(scorer, docs[best], scores[best], terms)
         return expanded
     for word, share in terms:
         holding = np.zeros(len(docs), dtype=bool)
