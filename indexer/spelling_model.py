@@ -229,8 +229,12 @@ def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
 
 
-def model_arrays(counter: WordCounter) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Fold the written forms of `WordCounter` into the model's arrays (module docstring)."""
+def model_arrays(
+    counter: WordCounter, min_pair_count: int = MIN_PAIR_COUNT, with_deletes: bool = True
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Fold the written forms of `WordCounter` into the model's arrays (module
+    docstring); pairs seen fewer than ``min_pair_count`` times are dropped, and the
+    delete index is left empty unless ``with_deletes``."""
     cased = counter.cased_words
     cased_counts = counter.unigrams()
     lowered = [word.lower() for word in cased]
@@ -255,11 +259,11 @@ def model_arrays(counter: WordCounter) -> tuple[dict[str, np.ndarray], dict[str,
     flags[inverse[top]] = capital[first[top]].astype(np.uint8) | (
         capital[second[top]].astype(np.uint8) << 1
     )
-    kept = totals >= MIN_PAIR_COUNT
+    kept = totals >= min_pair_count
 
     hashes: list[int] = []
     owners: list[int] = []
-    for index, word in enumerate(words):
+    for index, word in enumerate(words if with_deletes else ()):
         if counts[index] >= MIN_CANDIDATE_COUNT:
             found = [delete_hash(text) for text in deletes(word)]
             hashes += found

@@ -43,6 +43,7 @@ from indexer.phases import announce
 from indexer.progress import Progress
 from indexer.sources import Manifest
 from indexer.spelling_model import write_spelling_model
+from indexer.spelling_update import SpellingChange, write_adjusted_model
 from indexer.whoosh.pipeline import IndexFeeder
 from indexer.whoosh.schema import SCHEMA_VERSION, build_schema
 from indexer.whoosh.storage import open_mapped_index
@@ -84,6 +85,21 @@ def stored_texts(generation: Path) -> Iterator[list[str]]:
 
 class IndexVerificationError(IndexerError, RuntimeError):
     """A freshly written generation did not hold what was written; it is not served."""
+
+
+def stored_articles_of(generation: Path, ids: list[str]) -> Iterator[tuple[str, str]]:
+    """The stored (title, body) of the live articles of ``generation`` with these ids."""
+    ix = open_mapped_index(generation)
+    try:
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            for article_id in ids:
+                for docnum in searcher.document_numbers(id=article_id):
+                    if not reader.is_deleted(docnum):
+                        fields = reader.stored_fields(docnum)
+                        yield fields.get("title", ""), fields.get("body", "")
+    finally:
+        ix.close()
 
 
 def verify_generation(generation: Path, expected: int | None) -> int:
@@ -186,15 +202,20 @@ class Transaction:
         progress: Progress,
         *,
         manifest: Manifest | None = None,
-        spelling: bool = True,
+        spelling: bool | SpellingChange = True,
         **info: Any,
     ) -> None:
         """Verify the committed generation holds ``articles``, save its spelling model
-        (unless ``spelling`` is False: an optimize keeps its base's), ``manifest`` and
+        (recounted; adjusted from the base's by a usable `SpellingChange`; or, when
+        ``spelling`` is False, the base's, as an optimize keeps it), ``manifest`` and
         build info (``info`` plus counts), then serve it atomically."""
         if not self.committed:
             raise RuntimeError("publish before commit")
-        if spelling:
+        if isinstance(spelling, SpellingChange) and spelling.usable:
+            progress.phase("adjusting the spelling model")
+            announce("spelling")
+            write_adjusted_model(self.generation, spelling)
+        elif spelling:
             progress.phase("counting words for spelling")
             announce("spelling")
             write_spelling_model(self.generation, stored_texts(self.generation))

@@ -54,10 +54,16 @@ from indexer.sources import (
     stat_entry,
     unchanged,
 )
+from indexer.spelling_update import SpellingChange
 from indexer.whoosh.build import BuildResult
 from indexer.whoosh.pipeline import IndexFeeder
 from indexer.whoosh.schema import SCHEMA_VERSION, article_to_document
-from indexer.whoosh.transaction import DEFAULT_LIMIT_MB, read_info, write_transaction
+from indexer.whoosh.transaction import (
+    DEFAULT_LIMIT_MB,
+    read_info,
+    stored_articles_of,
+    write_transaction,
+)
 
 
 class NoManifest(IndexerError, RuntimeError):
@@ -243,16 +249,21 @@ def update_from_paths(
         with write_transaction(
             index_dir, base=base, workers=workers, limit_mb=limit_mb
         ) as transaction:
+            change = SpellingChange(base, served)
+            if not change.too_many(len(plan.delete_ids)):
+                for title, body in stored_articles_of(base, plan.delete_ids):
+                    change.remove(title, body)
             progress.phase(f"deleting {len(plan.delete_ids)} article(s) of changed files")
             announce("deleting")
             deleted = transaction.feeder.delete_ids(plan.delete_ids)
-            added = _add_files(transaction.feeder, plan, fmt, report, progress)
+            added = _add_files(transaction.feeder, plan, fmt, report, progress, change)
             progress.end_indexing()
             transaction.commit(merge=True, on_phase=progress.phase)
             transaction.publish(
                 total,
                 progress,
                 manifest=plan.manifest,
+                spelling=change,
                 command="update",
                 sources=paths,
                 based_on=base.name,
@@ -280,7 +291,12 @@ def update_from_paths(
 
 
 def _add_files(
-    feeder: IndexFeeder, plan: UpdatePlan, fmt: str | None, report: ReadReport, progress: Progress
+    feeder: IndexFeeder,
+    plan: UpdatePlan,
+    fmt: str | None,
+    report: ReadReport,
+    progress: Progress,
+    change: SpellingChange,
 ) -> int:
     sizes = [plan.manifest.files[str(path)].size for path in plan.to_read]
     progress.start_indexing(sum(sizes), len(plan.to_read))
@@ -296,6 +312,7 @@ def _add_files(
         for position, article in enumerate(_read_all(path, fmt, report, check)):
             if position in kept:
                 feeder.add(article_to_document(article))
+                change.add(article.title, article.body)
                 count += 1
                 progress.update(count, done + min(size, (position + 1) * share))
         if check.articles != expected:
