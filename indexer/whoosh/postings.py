@@ -246,8 +246,9 @@ def read_postings(
         matcher, deleted = _leaf(leaf, fieldname, btext)
         dropped = np.fromiter(deleted, dtype=np.int64) if deleted else None
         for ids, block_weights in _blocks(matcher, local):
-            if local is not None:
-                kept = np.isin(ids, local, assume_unique=True)
+            if local is not None:  # membership by binary search: ``local`` is sorted
+                at = np.minimum(np.searchsorted(local, ids), len(local) - 1)
+                kept = local[at] == ids
                 ids, block_weights = ids[kept], block_weights[kept]
             if dropped is not None:
                 kept = ~np.isin(ids, dropped)

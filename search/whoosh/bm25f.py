@@ -59,15 +59,20 @@ def term_scores(scorer: QueryScorer, term: TermPostings, fieldname: str, docs: V
 
 
 def fields_scores(
-    scorer: QueryScorer, fieldnames: Sequence[str], text: str, docs: Vector
+    scorer: QueryScorer,
+    fieldnames: Sequence[str],
+    text: str,
+    docs: Vector,
+    terms: Sequence[TermPostings] | None = None,
 ) -> Vector:
     """BM25F of the word ``text`` over ``fieldnames`` for ``docs``: the fields'
     weighted, length-normalised frequencies summed, then saturated once, with the
-    idf of the documents holding the word in any of the fields."""
+    idf of the documents holding the word in any of the fields. ``terms``: the
+    word's postings in each field, already read for these documents or more."""
     params = scorer.params
     combined = np.zeros(len(docs))
-    for fieldname in fieldnames:
-        term = scorer.term_for(fieldname, text, docs)
+    for number, fieldname in enumerate(fieldnames):
+        term = terms[number] if terms is not None else scorer.term_for(fieldname, text, docs)
         if term.idf is not None:
             combined += params.weight(fieldname) * normalised_tf(scorer, term, fieldname, docs)
     return saturate(scorer, scorer.fields_idf(tuple(fieldnames), text), combined)

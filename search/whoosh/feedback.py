@@ -139,8 +139,9 @@ def expand_scores(
         return expanded
     for word, share in terms:
         holding = np.zeros(len(docs), dtype=bool)
-        for fieldname in FEEDBACK_FIELDS:  # which matches hold the word (no set union)
-            postings = scorer.term_for(fieldname, word, docs).docs
+        read = [scorer.term_for(fieldname, word, docs) for fieldname in FEEDBACK_FIELDS]
+        for term in read:  # which matches hold the word (no set union)
+            postings = term.docs
             if not len(postings):
                 continue
             if len(postings) < len(docs):  # search the shorter list in the longer one
@@ -154,6 +155,6 @@ def expand_scores(
         if holding.any():
             found = docs[holding]
             expanded[holding] += (
-                weight * share * fields_scores(scorer, FEEDBACK_FIELDS, word, found)
+                weight * share * fields_scores(scorer, FEEDBACK_FIELDS, word, found, read)
             )
     return expanded
