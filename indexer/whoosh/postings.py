@@ -85,32 +85,29 @@ _LEADING_BYTES = 32
 _MARK, _TUPLE, _BINPUT, _NONE, _FLOAT = (ord(c) for c in "(tqNG")
 
 
-class _Irregular(Exception):
-    """Block data not laid out as `_parse_block` expects: unpickle it whole."""
-
-
 def _parse_int(data: bytes, at: int) -> tuple[int, int]:
     size = _INT_SIZES.get(data[at]) if at + 5 <= len(data) else None
     if size is None:
-        raise _Irregular
+        raise ValueError("not an integer opcode")
     return int.from_bytes(data[at + 1 : at + 1 + size], "little", signed=size == 4), at + 1 + size
 
 
-def _parse_block(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
+def _parse_block(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Ids and weights of one block's (decompressed) pickled data, read from the
     pickle's bytes in place: the values (positions, one pickled string each, the
-    costly part to unpickle) that follow them are never read. Raises `_Irregular`
-    for any other layout, or when ``data`` may stop before the weights do."""
+    costly part to unpickle) that follow them are never read. None for any other
+    layout, or when ``data`` may stop before the weights do (then unpickle it)."""
     if count < 4 or data[0:3] != b"\x80\x02(":
-        raise _Irregular  # short tuples use other opcodes
+        return None  # short tuples use other opcodes
     try:
         return _parse_ids_and_weights(data, count)
-    except (IndexError, ValueError) as error:  # ``data`` ends too soon
-        raise _Irregular from error
+    except (IndexError, ValueError):  # another layout, or ``data`` ends too soon
+        return None
 
 
 def _parse_ids_and_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """`_parse_block` past its checks; every read either is within ``data`` or raises."""
+    """`_parse_block` past its checks; every read either is within ``data`` or raises
+    (``ValueError`` for a layout it does not read)."""
     first, at = _parse_int(data, 3)
     rest = count - 1
     if data[at : at + 2 * rest : 2] == b"K" * rest:  # every delta under 256: one slice
@@ -123,7 +120,7 @@ def _parse_ids_and_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndar
             values.append(value)
         deltas = np.array(values, dtype=np.int64)
     if data[at] != _TUPLE or data[at + 1] != _BINPUT:
-        raise _Irregular
+        raise ValueError("ids not followed by a memoised tuple")
     at += 3
     ids = np.empty(count, dtype=np.int64)
     ids[0] = first
@@ -135,11 +132,11 @@ def _parse_ids_and_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndar
     if kind == _FLOAT:
         return ids, np.full(count, np.frombuffer(data, ">f8", 1, at + 1)[0], dtype=np.float64)
     if kind != _MARK or data[at + 1 : at + 1 + 9 * count : 9] != b"G" * count:
-        raise _Irregular
+        raise ValueError("weights are not one float each")
     rows = np.frombuffer(data, dtype=np.uint8, count=9 * count, offset=at + 1).reshape(count, 9)
     weights = rows[:, 1:].copy().view(">f8").ravel().astype(np.float64)
     if data[at + 1 + 9 * count] != _TUPLE:
-        raise _Irregular
+        raise ValueError("weights not followed by the end of their tuple")
     return ids, weights
 
 
@@ -188,16 +185,13 @@ def _w3_blocks(
         if compression:  # only the front, where ids and weights are: rarely more is needed
             inflater = zlib.decompressobj()
             data = inflater.decompress(data, _LEADING_BYTES + _POSTING_BYTES * count)
-        try:
+        arrays = _parse_block(data, count)
+        if arrays is None and inflater is not None:  # the rest of the block, then again
+            data += inflater.decompress(inflater.unconsumed_tail) + inflater.flush()
             arrays = _parse_block(data, count)
-        except _Irregular:
-            if inflater is not None:
-                data += inflater.decompress(inflater.unconsumed_tail) + inflater.flush()
-            try:
-                arrays = _parse_block(data, count)
-            except _Irregular:
-                ids, weights, _ = pickle.loads(data)
-                arrays = _as_arrays(ids, weights, count)
+        if arrays is None:
+            ids, weights, _ = pickle.loads(data)
+            arrays = _as_arrays(ids, weights, count)
         yield arrays
         position += 4 + abs(length)
         if last:

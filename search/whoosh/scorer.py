@@ -23,8 +23,9 @@ terms and phrases (Whoosh's BM25 with the same idf); a word over several
 fields is scored by BM25F, which Whoosh's per-field matchers cannot express
 (``tests/test_scorer.py`` checks both against Whoosh and against a plain
 reference computation, on indexes with several segments and deletions).
-Nodes not covered (``Or`` with a minimum match, span queries, ranges
-on fields without a column) raise `Unsupported`; the caller ranks with Whoosh.
+The matching walk is `search.whoosh.evaluation.Evaluation`. Nodes not covered
+(``Or`` with a minimum match, span queries, ranges on fields without a column) raise
+`Unsupported`; the caller ranks with Whoosh.
 
 Term arrays are cached per index snapshot (least recently used, a bounded number
 of postings, 12 bytes each); the benchmark reports the first (cold) pass, when
@@ -47,11 +48,10 @@ from whoosh.util.numeric import byte_to_length
 from indexer.whoosh.postings import live_documents, read_numeric_column, read_postings
 from search.deadline import Deadline
 from search.relevance import DEFAULT_RANKING, RankingParams, lucene_idf
-from search.whoosh.bm25f import add_scores
+from search.whoosh.evaluation import MATCHING, Evaluation, Unsupported
 from search.whoosh.fields_query import FieldsQuery, fields_term_text
-from search.whoosh.phrases import verify_phrase
 
-__all__ = ["Evaluation", "QueryScorer", "Unsupported"]
+__all__ = ["MATCHING", "Evaluation", "QueryScorer", "TermPostings", "Unsupported"]
 
 #: Postings kept cached per snapshot (12 bytes each).
 CACHED_POSTINGS = 2_000_000
@@ -59,8 +59,6 @@ CACHED_POSTINGS = 2_000_000
 CACHED_IDFS = 100_000
 #: Phrases whose matching documents stay cached per snapshot.
 PHRASES_CACHED = 512
-#: The step a search past its deadline stops in while matching (`search.deadline`).
-MATCHING = "matching"
 #: A term is read only in the blocks that may hold the documents asked (not whole, and
 #: not cached) when it is held by more than this many times as many documents: the
 #: other words of a conjunction once the rarest narrowed the matches, the words of a
@@ -75,10 +73,6 @@ NO_VALUE = 2**63
 _LENGTH_OF_BYTE = np.array([0] + [byte_to_length(b) for b in range(1, 256)], dtype=np.float64)
 
 Vector = np.ndarray
-
-
-class Unsupported(Exception):
-    """A query node this evaluator does not cover; rank with Whoosh instead."""
 
 
 class TermPostings:
@@ -253,11 +247,16 @@ class QueryScorer:
         if found is not None:
             return found
         frequency = self.reader.doc_frequency(fieldname, btext)
-        if len(docs) * SPARSE_READ >= frequency:
+        if not self.reads_sparsely(len(docs), frequency):
             return self.term(fieldname, text)
         held, weights = read_postings(self.reader, fieldname, btext, docs)
         idf = lucene_idf(self.doc_count, frequency) if field.scorable and frequency else None
         return TermPostings(held.astype(np.int32), weights, idf)
+
+    def reads_sparsely(self, documents: int, frequency: int) -> bool:
+        """Whether a word held by ``frequency`` documents is read, for ``documents``
+        of them, only where those are (`SPARSE_READ`)."""
+        return documents * SPARSE_READ < frequency
 
     def word_frequency(self, query: wq.Query) -> int | None:
         """How many documents a plain word may match: a `wq.Term`'s document frequency,
@@ -357,144 +356,3 @@ class QueryScorer:
 
 
 _NO_TERM = TermPostings(np.zeros(0, dtype=np.int32), np.zeros(0), None)
-
-
-class Evaluation:
-    """One query over one snapshot: which documents match (boolean vectors), then,
-    for the documents asked, the scores (one vector expression per query term)."""
-
-    def __init__(self, scorer: QueryScorer, query: wq.Query, deadline: Deadline) -> None:
-        self.scorer = scorer
-        self.query = query
-        self.deadline = deadline
-        self.docs: Vector = np.zeros(0, dtype=np.int64)
-        self._masks: dict[int, Vector] = {}
-
-    # -- which documents -------------------------------------------------------
-
-    def mask(self, query: wq.Query) -> Vector:
-        """The documents ``query`` matches, as a boolean vector (remembered per node;
-        shared, do not modify)."""
-        found = self._masks.get(id(query))
-        if found is None:
-            self.deadline.check(MATCHING)
-            found = self._masks[id(query)] = self._find(query)
-        return found
-
-    def _term_mask(self, fieldname: str, text: object) -> Vector:
-        found = self.scorer.empty()
-        found[self.scorer.term(fieldname, text).docs] = True
-        return found
-
-    def _find(self, query: wq.Query) -> Vector:
-        kind = type(query)
-        scorer = self.scorer
-        if kind is wq.Term:
-            return self._term_mask(query.fieldname, query.text)
-        if _is_term_set(query):
-            found = scorer.empty()
-            for text in query.texts:
-                self.deadline.check(MATCHING)
-                found[scorer.term(query.fieldname, text).docs] = True
-            return found
-        if kind is wq.Phrase:
-            return self._phrase(query)
-        if kind is wq.And:
-            return self._conjunction(query.subqueries)
-        if (kind is wq.Or and not query.minmatch and not query.scale) or kind is FieldsQuery:
-            parts = [self.mask(q) for q in query.subqueries]
-            return np.logical_or.reduce(parts) if parts else scorer.empty()
-        if kind is wq.AndNot:
-            return self.mask(query.a) & ~self.mask(query.b)
-        if kind is wq.Not:
-            return scorer.live() & ~self.mask(query.query)
-        if kind is wq.Every and query.fieldname in (None, "", "*"):
-            return scorer.live()
-        if scorer.is_column_range(query):
-            return scorer.range_mask(query)
-        if query is wq.NullQuery or kind is type(wq.NullQuery):
-            return scorer.empty()
-        raise Unsupported(kind.__name__)
-
-    def _conjunction(self, subqueries: list[wq.Query]) -> Vector:
-        """Documents every one of ``subqueries`` matches. Plain words go first, the
-        rarest first; once the matches so far are few, each further word is read
-        only where it may hold them (`QueryScorer.term_for`), so a long query of
-        common words reads a small part of their postings."""
-        scorer = self.scorer
-        if not subqueries:
-            return scorer.empty()
-        frequencies = [scorer.word_frequency(part) for part in subqueries]
-        order = sorted(
-            range(len(subqueries)),
-            key=lambda i: (frequencies[i] is None, frequencies[i] or 0),
-        )
-        found: Vector | None = None
-        for i in order:
-            part, frequency = subqueries[i], frequencies[i]
-            if found is not None and frequency is not None:
-                self.deadline.check(MATCHING)
-                candidates = np.flatnonzero(found)
-                if len(candidates) * SPARSE_READ < frequency:
-                    found = found & self._word_within(part, candidates)
-                    continue
-            mask = self.mask(part)
-            found = mask.copy() if found is None else found & mask
-        assert found is not None
-        return found
-
-    def _word_within(self, query: wq.Query, candidates: Vector) -> Vector:
-        """The documents a plain word (`QueryScorer.word_frequency`) matches among
-        ``candidates`` (and maybe others: a whole list is used when it is cached), as
-        a boolean vector; not remembered, since it need not hold every match."""
-        found = self.scorer.empty()
-        parts = [query] if type(query) is wq.Term else query.subqueries
-        for part in parts:
-            found[self.scorer.term_for(part.fieldname, part.text, candidates).docs] = True
-        return found
-
-    def _phrase(self, query: wq.Phrase) -> Vector:
-        """Documents holding the words in order, each within ``slop`` positions of the
-        one before (Whoosh's ``SpanNear2(ordered=True, mindist=1)``)."""
-        scorer = self.scorer
-        fieldname = query.fieldname
-        if fieldname not in scorer.schema or not query.words or query.slop < 1:
-            return scorer.empty()  # Whoosh needs a span distance of at least 1
-        field = scorer.schema[fieldname]
-        if not field.format or not field.format.supports("positions"):
-            raise Unsupported("phrase on a field without positions")
-        try:
-            btexts = tuple(field.to_bytes(word) for word in query.words)
-        except ValueError:
-            return scorer.empty()
-        return scorer.phrase_matches(
-            (fieldname, btexts, query.slop), lambda: self._check_phrase(query)
-        )
-
-    def _check_phrase(self, query: wq.Phrase) -> tuple[Vector, bool]:
-        """Verify positions on the documents holding every word (`search.whoosh.phrases`)."""
-        words = query.words
-        candidates = np.logical_and.reduce([self._term_mask(query.fieldname, w) for w in words])
-        return verify_phrase(
-            self.scorer.reader,
-            query.fieldname,
-            words,
-            query.slop,
-            candidates,
-            lambda: self.deadline.stop_here("phrase checks"),
-        )
-
-    # -- how well --------------------------------------------------------------
-
-    def scores(self, docs: Vector) -> Vector:
-        """The scores of the matched ``docs`` (ascending numbers, all in ``self.docs``)."""
-        totals = np.zeros(len(docs))
-        if len(docs):
-            add_scores(self, self.query, docs, totals, 1.0)
-        return totals
-
-
-def _is_term_set(query: wq.Query) -> bool:
-    """`search.whoosh.query.TermSet`: an expanded wildcard, matched with a constant score."""
-    texts = getattr(query, "texts", None)
-    return getattr(query, "constantscore", False) and isinstance(texts, tuple)
