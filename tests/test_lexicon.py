@@ -14,7 +14,7 @@ from whoosh.writing import NO_MERGE
 
 from indexer.whoosh.schema import build_schema
 from search.deadline import Deadline
-from search.whoosh import lexicon, query
+from search.whoosh import expansion, lexicon
 
 WORDS = (
     "harbour harbours harbourside habit hab oil oiled oiling boil soil toil station nation "
@@ -57,11 +57,11 @@ def reader(tmp_path_factory: pytest.TempPathFactory):
 )
 @pytest.mark.parametrize("limit", [1, 3, 200])
 def test_held_expansions_equal_the_walk(reader, monkeypatch, node: wq.Query, limit: int) -> None:
-    held = query._expansions(reader, node, limit)
+    held = expansion._expansions(reader, node, limit)
     assert lexicon.field_lexicon(reader, node.field()) is not None  # it was used
     with monkeypatch.context() as patched:
-        patched.setattr(query, "field_lexicon", lambda *args: None)
-        walked = query._expansions(reader, node, limit)
+        patched.setattr(expansion, "field_lexicon", lambda *args: None)
+        walked = expansion._expansions(reader, node, limit)
     assert held == walked
 
 
@@ -78,6 +78,6 @@ def test_reading_resumes_within_each_deadline(tmp_path: Path) -> None:
         held = lexicon.field_lexicon(fresh, "body")
         assert held is not None and len(held.terms) == 9000
         node = wq.Wildcard("body", "w12*x")
-        assert query._expansions(fresh, node, 500)[0] == sorted(
+        assert expansion._expansions(fresh, node, 500)[0] == sorted(
             f"w{n}x" for n in range(9000) if str(n).startswith("12")
         )

@@ -27,7 +27,7 @@ from search.deadline import Deadline
 from search.facet_specs import FACET_NAMES
 from search.snippets import make_snippet
 from search.spelling import SpellingModel
-from search.whoosh import query as whoosh_query
+from search.whoosh import expansion as whoosh_expansion
 from search.whoosh.assist import corrected_text
 from search.whoosh.facets import count_facets
 from search.whoosh.highlight import term_matcher
@@ -217,7 +217,7 @@ def test_leading_wildcards_that_match_nothing_are_bounded(words_index: Path) -> 
     service = SearchService(words_index, time_limit=LIMIT)
     try:  # Whoosh's walk of the lexicon (what runs while it is not held in memory)
         with pytest.MonkeyPatch.context() as patched:
-            patched.setattr(whoosh_query, "field_lexicon", lambda *args: None)
+            patched.setattr(whoosh_expansion, "field_lexicon", lambda *args: None)
             seconds, walked = timed(service, q, op="or")
     finally:
         service.close()

@@ -102,9 +102,9 @@ def test_wildcards_and_prefixes(svc: SearchService) -> None:
 
 
 def test_wildcard_expansion_is_bounded(svc: SearchService, monkeypatch: pytest.MonkeyPatch) -> None:
-    import search.whoosh.query
+    import search.whoosh.expansion
 
-    monkeypatch.setattr(search.whoosh.query, "MAX_EXPANSIONS", 3)
+    monkeypatch.setattr(search.whoosh.expansion, "MAX_EXPANSIONS", 3)
     response = svc.search(SearchRequest(q="c*"), now=NOW)
     assert response.total > 0
     assert any("most common" in notice for notice in response.notices)
@@ -113,11 +113,11 @@ def test_wildcard_expansion_is_bounded(svc: SearchService, monkeypatch: pytest.M
 def test_wildcard_expansion_is_bounded_by_postings(
     svc: SearchService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import search.whoosh.query
+    import search.whoosh.expansion
 
     unbounded = svc.search(SearchRequest(q="c*", per_page=50), now=NOW)
     assert not any("most common" in notice for notice in unbounded.notices)
-    monkeypatch.setattr(search.whoosh.query, "MAX_EXPANSION_POSTINGS", 2)
+    monkeypatch.setattr(search.whoosh.expansion, "MAX_EXPANSION_POSTINGS", 2)
     bounded = svc.search(SearchRequest(q="c*", per_page=50), now=NOW)
     assert 0 < bounded.total < unbounded.total
     assert {hit.id for hit in bounded.hits} < {hit.id for hit in unbounded.hits}

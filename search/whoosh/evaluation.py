@@ -171,6 +171,6 @@ class Evaluation:
 
 
 def _is_term_set(query: wq.Query) -> bool:
-    """`search.whoosh.query.TermSet`: an expanded wildcard, matched with a constant score."""
+    """`search.whoosh.expansion.TermSet`: an expanded wildcard, matched with a constant score."""
     texts = getattr(query, "texts", None)
     return getattr(query, "constantscore", False) and isinstance(texts, tuple)
