@@ -82,6 +82,8 @@ _INT_SIZES = {ord("K"): 1, ord("M"): 2, ord("J"): 4}
 #: 2 + 9 bytes when its delta is under 256 (nearly always), plus the opcodes around.
 _POSTING_BYTES = 11
 _LEADING_BYTES = 32
+#: Longest pickled block info tuple: six numbers (a float and five integers).
+_INFO_BYTES = 80
 _MARK, _TUPLE, _BINPUT, _NONE, _FLOAT = (ord(c) for c in "(tqNG")
 
 
@@ -140,11 +142,14 @@ def _parse_ids_and_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndar
     return ids, weights
 
 
-def _block_info(block: bytes) -> tuple[tuple[Any, ...], int]:
+def _block_info(block: memoryview) -> tuple[tuple[Any, ...], int]:
     """A block's info tuple and the size of its pickle, which the data follows."""
-    info = pickle.loads(block)  # bytes past the pickle's end are ignored
-    size = len(pickle.dumps(info, 2))  # as written: the same dumps of the same tuple
-    if block[size - 1 : size] != b".":
+    try:
+        info = pickle.loads(block[:_INFO_BYTES])  # bytes past the pickle's end are ignored
+        size = len(pickle.dumps(info, 2))  # as written: the same dumps of the same tuple
+    except (pickle.UnpicklingError, EOFError, ValueError):
+        size = 0  # longer than expected: read by the unpickler below
+    if size == 0 or bytes(block[size - 1 : size]) != b".":
         stream = io.BytesIO(block)
         info = pickle.Unpickler(stream).load()
         size = stream.tell()
@@ -162,13 +167,13 @@ def _w3_blocks(
     start = matcher._baseoffset
     length = matcher._length  # the term's extent (Whoosh reads it back as a 1-tuple)
     length = length[0] if isinstance(length, tuple) else length
-    raw = matcher._postfile.get(start, matcher._startoffset + length - start)
+    raw = memoryview(matcher._postfile.get(start, matcher._startoffset + length - start))
     position = 0
     previous = -1
     while position < len(raw):
         length = int.from_bytes(raw[position : position + 4], "big", signed=True)
         last = length < 0
-        block = raw[position + 4 : position + 4 + abs(length)]
+        block = raw[position + 4 : position + 4 + abs(length)]  # a view: nothing copied
         info, info_size = _block_info(block)
         count, compression = info[0], info[3]
         if wanted is not None:
@@ -180,11 +185,13 @@ def _w3_blocks(
                 if last:
                     return
                 continue
-        data = block[info_size:]
+        data: bytes | memoryview = block[info_size:]
         inflater = None
         if compression:  # only the front, where ids and weights are: rarely more is needed
             inflater = zlib.decompressobj()
             data = inflater.decompress(data, _LEADING_BYTES + _POSTING_BYTES * count)
+        else:
+            data = bytes(data)
         arrays = _parse_block(data, count)
         if arrays is None and inflater is not None:  # the rest of the block, then again
             data += inflater.decompress(inflater.unconsumed_tail) + inflater.flush()
