@@ -40,10 +40,12 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class DuplicateGroups:
-    """``group[docnum]`` is -1 for an article with no near-duplicate, else its group id."""
+    """``group[docnum]`` is -1 for an article with no near-duplicate, else its group id
+    (the group's smallest document number)."""
 
     group: np.ndarray
-    members: dict[int, tuple[int, ...]]
+    #: Whether any article has a near-duplicate (else nothing ever collapses).
+    any_groups: bool
 
     def key(self, docnum: int) -> int:
         """Collapse key: 0 for no group (never collapsed), else group id + 1."""
@@ -56,7 +58,7 @@ class DuplicateGroups:
     @classmethod
     def empty(cls, size: int) -> DuplicateGroups:
         """No groups at all (an index without sketches)."""
-        return cls(np.full(size, -1, dtype=np.int32), {})
+        return cls(np.full(size, -1, dtype=np.int32), False)
 
     @classmethod
     def load(cls, reader: IndexReader) -> DuplicateGroups:
@@ -65,23 +67,8 @@ class DuplicateGroups:
 
     @classmethod
     def from_groups(cls, group: np.ndarray) -> DuplicateGroups:
-        """The groups of a ``group`` vector (as `duplicate_groups` gives; a group
-        is named by its smallest member)."""
-        grouped = np.flatnonzero(group >= 0)
-        order = grouped[np.argsort(group[grouped], kind="stable")]
-        ids = group[order]
-        members: dict[int, tuple[int, ...]] = {}
-        if len(order):
-            starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-            for part in np.split(order, starts[1:]):
-                docs = tuple(part.tolist())
-                members[docs[0]] = docs
-        return cls(group, members)
-
-    @classmethod
-    def from_pairs(cls, size: int, pairs: list[tuple[int, int]]) -> DuplicateGroups:
-        """Groups joining every pair (union-find); a group is named by its smallest member."""
-        return cls.from_groups(_join(size, pairs))
+        """The groups of a ``group`` vector (as `duplicate_groups` gives)."""
+        return cls(group, bool(len(group)) and int(group.max()) >= 0)
 
 
 def duplicate_groups(reader: IndexReader) -> np.ndarray:

@@ -200,7 +200,7 @@ def with_feedback(
         return scores
     if len(query_words(query)) < params.feedback_min_words:
         return scores
-    groups = snapshot.groups.group if snapshot.groups.members else None
+    groups = snapshot.groups.group if snapshot.groups.any_groups else None
     best = docs[best_positions(docs, scores, params.feedback_docs, groups, deadline)]
     searcher = snapshot.searcher
     texts = []
@@ -223,7 +223,7 @@ def _ranked_page(
     """(document, score) of every hit up to the end of the requested page."""
     window = request.window
     groups = snapshot.groups
-    collapse = request.collapse and bool(groups.members)
+    collapse = request.collapse and groups.any_groups
     passing = matches.counts.passing
     if matches.evaluation is not None and request.sort == "relevance":
         scores = matches.evaluation.scores(passing)

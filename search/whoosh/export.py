@@ -64,7 +64,7 @@ def export_order(snapshot: Snapshot, request: SearchRequest, now: datetime) -> n
             searcher = Searcher(reader, weighting=_recency(snapshot, now), closereader=False)
         results = ranked(searcher, parsed.query, len(docs), "relevance", set(docs.tolist()))
         order = np.array([hit.docnum for hit in results], dtype=np.int64)
-    if ordered.collapse and snapshot.groups.members:
+    if ordered.collapse and snapshot.groups.any_groups:
         order = first_of_each_group(order, snapshot.groups.group[order])
     return order
 

@@ -100,7 +100,7 @@ def count_facets(
     for passed in passes.values():
         failures += ~passed
     full = docs[failures == 0] if active else docs
-    if groups is not None and not groups.members:
+    if groups is not None and not groups.any_groups:
         groups = None  # no group has two members: nothing collapses
     total = len(full)
     grouped_docs = grouped_keys = np.zeros(0, dtype=np.int64)

@@ -64,7 +64,7 @@ def _sample(
     """The ``size`` best of ``docs`` by ``scores`` (ties to the lower number); with
     ``collapse``, one article per group of near-duplicates, so that copies of one
     story do not fill the sample and inflate its counts."""
-    groups = snapshot.groups.group if collapse and snapshot.groups.members else None
+    groups = snapshot.groups.group if collapse and snapshot.groups.any_groups else None
     ranking = scores if scores is not None else np.zeros(len(docs))
     return [int(docs[i]) for i in best_positions(docs, ranking, size, groups, deadline)]
 

@@ -149,7 +149,7 @@ def timeline(
     docs, _ = matching_documents(snapshot, parsed, request, deadline)
     dates = snapshot_dates(snapshot)
     days = dates.days[docs]
-    collapsed = bool(request.collapse and snapshot.groups.members)
+    collapsed = bool(request.collapse and snapshot.groups.any_groups)
     if collapsed:
         days = days[_stories(snapshot, docs, days)]
     dated = days != UNDATED
