@@ -279,7 +279,9 @@ def _dated_articles() -> list[Article]:
     return articles
 
 
-def test_date_ranges_filter_like_whoosh(tmp_path: Path) -> None:
+def test_date_ranges_filter_like_whoosh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whoosh filters dates through postings, which Broadsheet no longer writes: index them here.
+    monkeypatch.setattr("indexer.whoosh.schema.COLUMN_ONLY_FIELDS", ("views", "dated"))
     build_index(_dated_articles(), tmp_path / "index")
     service = SearchService(tmp_path / "index")
     try:
@@ -296,6 +298,37 @@ def test_date_ranges_filter_like_whoosh(tmp_path: Path) -> None:
             assert set(got) == want and want, (start, end)
             inside = scorer.scores(wq.And([base, dates]))  # a range inside the query
             assert set(inside) == want
+    finally:
+        service.close()
+
+
+def test_whooshs_matchers_filter_dates_through_the_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query the scorer does not cover is matched by Whoosh; its date filters (the
+    request's and the query's own) compare the date column, which is all the index has."""
+    build_index(_dated_articles(), tmp_path / "index")
+    service = SearchService(tmp_path / "index")
+    after = datetime(2020, 6, 1, tzinfo=UTC)
+    requests = [  # listed by date, which both ways share (their relevance scores differ)
+        SearchRequest(q="oil OR gold", date_from=after, per_page=100, sort="oldest"),
+        SearchRequest(q="market after:2021-01-01", op="or", per_page=100, sort="oldest"),
+        SearchRequest(q="oil -after:2021-01-01", op="or", per_page=100, sort="oldest"),
+        SearchRequest(q="", date_to=datetime(2020, 12, 31, tzinfo=UTC), per_page=100),
+    ]
+    try:
+        by_scorer = [service.search(request) for request in requests]
+
+        def refuse(self: QueryScorer, query: object, deadline: object = None) -> None:
+            raise Unsupported("as if the query held a node the scorer cannot match")
+
+        monkeypatch.setattr(QueryScorer, "evaluate", refuse)
+        service.served._snapshot = None  # reopened: the tables and scorer anew
+        for request, want in zip(requests, by_scorer, strict=True):
+            got = service.search(request)
+            assert want.total > 0, request.q
+            assert got.total == want.total, request.q
+            assert [h.id for h in got.hits] == [h.id for h in want.hits], request.q
     finally:
         service.close()
 

@@ -75,13 +75,6 @@ class _Matches:
     evaluation: Evaluation | None
 
 
-def _combine(*queries: wq.Query | None) -> wq.Query | None:
-    present = [query for query in queries if query is not None]
-    if not present:
-        return None
-    return present[0] if len(present) == 1 else wq.And(present)
-
-
 def _request_dates(request: SearchRequest) -> wq.Query | None:
     if request.date_from is None and request.date_to is None:
         return None
@@ -102,10 +95,13 @@ def _matches(
         docs = evaluation.docs
         for date_filter in filters:  # filters narrow the matches, never add to scores
             docs = snapshot.scorer.restrict(docs, date_filter)
-    except Unsupported:
-        query = _combine(parsed.query, *filters)
-        found = deadline.until(snapshot.searcher.docs_for_query(query), "matching", every=256)
-        docs = np.fromiter(found, dtype=np.int64)
+    except Unsupported:  # Whoosh matches the words; the date filters compare the column
+        found = deadline.until(
+            snapshot.searcher.docs_for_query(parsed.query), "matching", every=256
+        )
+        docs = np.unique(np.fromiter(found, dtype=np.int64))
+        for date_filter in filters:
+            docs = snapshot.scorer.restrict(docs, date_filter)
     counts = count_facets(
         snapshot.tables,
         docs,
