@@ -24,7 +24,7 @@ from corpus import ReadReport
 from indexer.whoosh.build import build_from_paths
 from search import SearchRequest, SearchService
 from search.notices import MAX_QUERY_CHARS
-from search.whoosh.query import MIN_LEADING_WILDCARD_LETTERS
+from search.whoosh.expansion import MIN_LEADING_WILDCARD_LETTERS
 from servers import gunicorn
 
 #: Seconds any one of these searches may take here (the time limit is 1.5 s).
