@@ -118,3 +118,21 @@ def test_only_the_best_matches_are_reranked(index, monkeypatch: pytest.MonkeyPat
     assert np.array_equal(deep3[:3], everywhere[:3])  # the three best: re-ranked
     assert np.array_equal(deep3[3:], scores[3:])  # the rest keep their own scores
     assert deep3[:3].min() >= deep3[3:].max()
+
+
+def test_words_in_most_articles_are_not_added(index, monkeypatch: pytest.MonkeyPatch) -> None:
+    from indexer.whoosh.schema import TEXT_ANALYZER
+    from search.whoosh import feedback
+
+    # "sunny" is in the 12 weather notes of 18 articles; "uranium" in 5.
+    texts = ["sunny uranium centrifuge sunny", "sunny uranium centrifuge sunny sunny"]
+    counts, holding = feedback_words(texts, TEXT_ANALYZER)
+    service = SearchService(index)
+    try:
+        scorer = service.served.current().scorer
+        kept = dict(bo1_terms(scorer, counts, holding, 5))
+        assert "uranium" in kept and "sunni" not in kept  # stems
+        monkeypatch.setattr(feedback, "FEEDBACK_MAX_SHARE", 1.0)
+        assert "sunni" in dict(bo1_terms(scorer, counts, holding, 5))
+    finally:
+        service.close()

@@ -156,6 +156,20 @@ class QueryScorer:
             found = self._averages[fieldname] = (total / (self.doc_count or 1)) or 1.0
         return found
 
+    def document_frequency(self, fieldnames: tuple[str, ...], text: object) -> int:
+        """The largest document frequency of ``text`` in ``fieldnames``, from the
+        lexicon (deleted documents included, as Whoosh counts them)."""
+        frequency = 0
+        for fieldname in fieldnames:
+            if fieldname not in self.schema:
+                continue
+            try:
+                btext = self.schema[fieldname].to_bytes(text)
+            except ValueError:
+                continue
+            frequency = max(frequency, self.reader.doc_frequency(fieldname, btext))
+        return frequency
+
     def fields_idf(self, fieldnames: tuple[str, ...], text: object) -> float:
         """`search.relevance.lucene_idf` of a word searched in several fields: its
         documents are those holding it in any of them, counted from the postings while
