@@ -120,7 +120,8 @@ def bo1_terms(
         frequency = scorer.collection_frequency(FEEDBACK_FIELDS, word)
         if frequency <= 0:
             continue
-        if scorer.document_frequency(FEEDBACK_FIELDS, word) > FEEDBACK_MAX_SHARE * documents:
+        common = FEEDBACK_MAX_SHARE * documents  # occurrences bound documents from above
+        if frequency > common and scorer.document_frequency(FEEDBACK_FIELDS, word) > common:
             continue
         p = frequency / documents
         weighted.append((tf * log2((1 + p) / p) + log2(1 + p), word))
