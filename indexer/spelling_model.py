@@ -294,9 +294,12 @@ def model_arrays(
     return arrays, meta
 
 
-def write_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> int:
+def write_arrays(
+    path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any], magic: bytes = MAGIC
+) -> int:
     """Write ``arrays`` and ``meta`` to ``path`` atomically (a temporary name, fsync,
-    rename: a hard-linked older model is replaced, never written into); returns bytes."""
+    rename: a hard-linked older model is replaced, never written into); returns bytes.
+    ``magic`` (8 bytes) names what the file holds."""
     layout: dict[str, list[Any]] = {}
     offset = 0
     for name, array in arrays.items():
@@ -306,10 +309,10 @@ def write_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     header = json.dumps(
         {"version": FORMAT_VERSION, "meta": meta, "arrays": layout}, sort_keys=True
     ).encode("utf-8")
-    start = -(-(len(MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
+    start = -(-(len(magic) + 8 + len(header)) // _ALIGN) * _ALIGN
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as handle:
-        handle.write(MAGIC + len(header).to_bytes(8, "little") + header)
+        handle.write(magic + len(header).to_bytes(8, "little") + header)
         handle.write(b"\0" * (start - handle.tell()))
         for name, array in arrays.items():
             handle.write(b"\0" * (start + layout[name][1] - handle.tell()))
@@ -325,29 +328,37 @@ class ModelFormatError(IndexerError, ValueError):
     """A spelling model file that is not one, or of another format version."""
 
 
-def read_arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The arrays and meta of a model file, as read-only views into an ``mmap``."""
+def read_arrays(
+    path: Path, magic: bytes = MAGIC, mapped: bool = True
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and meta of a file `write_arrays` wrote with ``magic``, as read-only
+    views into one ``mmap`` (one file descriptor held while they live, however many
+    arrays), or, unless ``mapped``, into the file's bytes read whole (none held)."""
+    data: mmap.mmap | bytes
     with path.open("rb") as handle:
-        try:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError as error:  # an empty file
-            raise ModelFormatError(f"{path.name}: empty") from error
-    if mapped[: len(MAGIC)] != MAGIC:
-        raise ModelFormatError(f"{path.name}: not a spelling model")
-    size = int.from_bytes(mapped[len(MAGIC) : len(MAGIC) + 8], "little")
+        if mapped:
+            try:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError as error:  # an empty file
+                raise ModelFormatError(f"{path.name}: empty") from error
+        else:
+            data = handle.read()
+    if data[: len(magic)] != magic:
+        raise ModelFormatError(f"{path.name}: not a {magic.decode('ascii', 'replace')} file")
+    size = int.from_bytes(data[len(magic) : len(magic) + 8], "little")
     try:
-        header = json.loads(mapped[len(MAGIC) + 8 : len(MAGIC) + 8 + size])
+        header = json.loads(data[len(magic) + 8 : len(magic) + 8 + size])
     except ValueError as error:
         raise ModelFormatError(f"{path.name}: unreadable header") from error
     if header.get("version") != FORMAT_VERSION:
         raise ModelFormatError(f"{path.name}: format {header.get('version')!r}")
-    start = -(-(len(MAGIC) + 8 + size) // _ALIGN) * _ALIGN
+    start = -(-(len(magic) + 8 + size) // _ALIGN) * _ALIGN
     arrays = {}
     for name, (dtype, offset, count) in header["arrays"].items():
         itemsize = np.dtype(dtype).itemsize
-        if start + offset + count * itemsize > len(mapped):
+        if start + offset + count * itemsize > len(data):
             raise ModelFormatError(f"{path.name}: truncated at {name}")
-        arrays[name] = np.frombuffer(mapped, dtype=dtype, count=count, offset=start + offset)
+        arrays[name] = np.frombuffer(data, dtype=dtype, count=count, offset=start + offset)
     return arrays, header.get("meta", {})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,9 +13,10 @@ import numpy as np
 
 from corpus import Article, ReadReport
 from indexer import build_from_paths, build_index, current_generation, update_from_paths
+from indexer.spelling_model import read_arrays, write_arrays
 from indexer.whoosh.schema import TABLE_FIELDS
 from indexer.whoosh.storage import open_mapped_index
-from indexer.whoosh.tables import TABLES_NAME, compute_tables, read_tables
+from indexer.whoosh.tables import TABLES_MAGIC, TABLES_NAME, compute_tables, read_tables
 from search.facet_specs import FACETS
 from search.models import SearchRequest
 from search.whoosh.engine import SearchService
@@ -81,7 +83,6 @@ def test_a_build_writes_the_tables_a_worker_would_compute(tmp_path: Path) -> Non
     assert generation is not None and (generation / TABLES_NAME).is_file()
     stored, computed = stored_and_computed(generation)
     assert_same(stored, computed)
-    assert isinstance(stored.groups, np.memmap)  # mapped, not copied into the worker
     assert (computed.groups >= 0).sum() >= 2  # the archive has near-duplicates to group
 
 
@@ -119,14 +120,16 @@ def test_tables_of_another_state_or_damaged_are_ignored(tmp_path: Path) -> None:
     service = SearchService(index_dir)
     expected = service.search(request).to_json_dict()
     service.close()
-    description = json.loads((generation / TABLES_NAME).read_text("utf-8"))
-    description["fingerprint"][0][2] -= 1  # as if a document had been deleted since
-    (generation / TABLES_NAME).write_text(json.dumps(description), "utf-8")
+    path = generation / TABLES_NAME
+    arrays, meta = read_arrays(path, magic=TABLES_MAGIC)
+    arrays = {name: np.array(array) for name, array in arrays.items()}
+    meta["fingerprint"][0][2] -= 1  # as if a document had been deleted since
+    write_arrays(path, arrays, meta, magic=TABLES_MAGIC)
     assert stored_and_computed(generation)[0] is None
-    description["fingerprint"][0][2] += 1
-    (generation / TABLES_NAME).write_text(json.dumps(description), "utf-8")
+    meta["fingerprint"][0][2] += 1
+    write_arrays(path, arrays, meta, magic=TABLES_MAGIC)
     assert stored_and_computed(generation)[0] is not None
-    (generation / "tables.groups.npy").write_bytes(b"not an array")
+    path.write_bytes(path.read_bytes()[:-40])  # truncated
     assert stored_and_computed(generation)[0] is None
     service = SearchService(index_dir)
     found = service.search(request).to_json_dict()
@@ -134,3 +137,18 @@ def test_tables_of_another_state_or_damaged_are_ignored(tmp_path: Path) -> None:
     for answer in (expected, found):
         answer.pop("took_ms", None)
     assert found == expected  # the worker computed the tables itself: the same answer
+
+
+def test_a_generations_tables_hold_no_file_descriptor(tmp_path: Path) -> None:
+    """A served generation's files stay few: the tables are one file, read whole."""
+    build_index(archive(), tmp_path / "ix")
+    generation = current_generation(tmp_path / "ix")
+    assert generation is not None
+    assert [p.name for p in generation.iterdir() if p.name.startswith("tables")] == [TABLES_NAME]
+    ix = open_mapped_index(generation)
+    with ix.searcher() as searcher:
+        opened = len(os.listdir("/proc/self/fd"))
+        stored = read_tables(generation, searcher.reader())
+        assert stored is not None
+        assert len(os.listdir("/proc/self/fd")) == opened
+    ix.close()

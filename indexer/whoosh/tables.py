@@ -1,4 +1,4 @@
-"""Per-document tables written once per generation, so that web workers map them.
+"""Per-document tables written once per generation, so that web workers read them.
 
 A web worker needs, for every document number, its facet values (tags, source), its
 raw date and its near-duplicate group. Computed from the index, they cost a worker's
@@ -8,22 +8,20 @@ profiled), and every worker of every generation did that work again. Here the in
 computes them once, when it publishes a generation, and writes them beside the
 segments:
 
-* ``tables.json``: which index state they describe (`fingerprint`), the value names
-  of each keyword field, whether any views are known;
-* ``tables.<name>.npy``: one plain NumPy array each, which workers open mapped
-  (read in place, shared by every worker through the page cache).
+* ``tables.bin``: a header saying which index state they describe (`fingerprint`),
+  the value names of each keyword field and whether any views are known, then the
+  arrays, which a worker reads in one piece (`indexer.spelling_model.read_arrays`;
+  read whole rather than mapped, so that no file descriptor stays open for them).
 
 A worker whose index does not match the fingerprint (an older generation, a commit
-made since, a damaged file) computes the tables itself, as before: these files only
-save time, they never change an answer. Each file is written under a temporary
+made since, a damaged file) computes the tables itself, as before: the file only
+saves time, it never changes an answer. It is written under a temporary
 name and renamed into place: a generation cloned from another holds hard links to
 its files, and writing through a link would change the other generation.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +29,13 @@ from typing import Any
 import numpy as np
 from whoosh.reading import IndexReader
 
+from indexer.spelling_model import read_arrays, write_arrays
 from indexer.whoosh.dedup import duplicate_groups
 from indexer.whoosh.postings import read_numeric_column, read_postings
 from indexer.whoosh.schema import TABLE_FIELDS
 
 __all__ = [
+    "TABLES_MAGIC",
     "TABLES_NAME",
     "GenerationTables",
     "date_stamps",
@@ -46,8 +46,10 @@ __all__ = [
     "write_tables",
 ]
 
-#: The description of a generation's tables; the arrays sit beside it.
-TABLES_NAME = "tables.json"
+#: A generation's tables: a header and the arrays (`indexer.spelling_model.write_arrays`).
+TABLES_NAME = "tables.bin"
+#: What a tables file starts with.
+TABLES_MAGIC = b"BSTABLE1"
 #: Bumped when what the tables hold, or how, changes (older tables are then ignored).
 TABLES_VERSION = 1
 #: No date: Whoosh stores 2**64 - 1 in the ``date`` column.
@@ -146,63 +148,49 @@ def _arrays(tables: GenerationTables) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _replace(path: Path, write: Any) -> None:
-    """Write ``path`` under a temporary name, then rename it into place."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("wb") as handle:
-        write(handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-
-
 def write_tables(generation: Path, reader: IndexReader) -> GenerationTables:
     """Compute ``reader``'s tables and write them into ``generation``."""
     tables = compute_tables(reader)
-    for name, array in _arrays(tables).items():
-        _replace(generation / f"tables.{name}.npy", lambda handle, a=array: np.save(handle, a))
-    description = {
+    meta = {
         "version": TABLES_VERSION,
         "fingerprint": fingerprint(reader),
         "names": {field: list(table.names) for field, table in tables.keywords.items()},
         "views_known": tables.views_known,
     }
-    text = json.dumps(description).encode("utf-8")
-    _replace(generation / TABLES_NAME, lambda handle: handle.write(text))
+    write_arrays(generation / TABLES_NAME, _arrays(tables), meta, magic=TABLES_MAGIC)
     return tables
 
 
 def read_tables(generation: Path, reader: IndexReader) -> GenerationTables | None:
     """The tables written into ``generation`` for exactly ``reader``'s index state,
-    mapped read-only; None when there are none, they describe another state, or they
+    read-only; None when there are none, they describe another state, or they
     cannot be read (the caller then computes them)."""
     try:
-        description = json.loads((generation / TABLES_NAME).read_text(encoding="utf-8"))
-        if description.get("version") != TABLES_VERSION:
+        # Read whole, not mapped: a map holds a file descriptor for as long as the
+        # generation is served (the tables are 44 MB at a million articles).
+        arrays, meta = read_arrays(generation / TABLES_NAME, magic=TABLES_MAGIC, mapped=False)
+        if meta.get("version") != TABLES_VERSION:
             return None
-        if description.get("fingerprint") != fingerprint(reader):
+        if meta.get("fingerprint") != fingerprint(reader):
             return None
         size = reader.doc_count_all()
 
         def load(name: str, length: int) -> np.ndarray:
-            array = np.load(generation / f"tables.{name}.npy", mmap_mode="r")
-            if array.ndim != 1 or len(array) != length:
-                raise ValueError(f"tables.{name}.npy holds {array.shape}, not ({length},)")
+            array = arrays[name]
+            if len(array) != length:
+                raise ValueError(f"tables {name} holds {len(array)} values, not {length}")
             return array
 
         keywords = {}
         for field in TABLE_FIELDS:
             offsets = load(f"{field}.offsets", size + 1)
             ids = load(f"{field}.ids", int(offsets[-1]))
-            names = tuple(str(name) for name in description["names"][field])
+            names = tuple(str(name) for name in meta["names"][field])
             if len(ids) and int(ids.max()) >= len(names):
                 raise ValueError(f"{field} names a value it does not list")
             keywords[field] = KeywordTable(names, offsets, ids)
         return GenerationTables(
-            keywords,
-            load("stamps", size),
-            bool(description["views_known"]),
-            load("groups", size),
+            keywords, load("stamps", size), bool(meta["views_known"]), load("groups", size)
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

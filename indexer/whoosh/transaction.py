@@ -5,7 +5,7 @@ writer lock the caller holds, and yields a `Transaction`: its ``feeder`` takes
 documents and deletions, `Transaction.commit` writes the segments, and
 `Transaction.publish` builds the spelling model, verifies the generation (it opens,
 holds exactly the articles written, every segment's stored fields read back),
-writes the per-document tables web workers map (`indexer.whoosh.tables`), its
+writes the per-document tables web workers read (`indexer.whoosh.tables`), its
 manifest and build info and swaps it in atomically. Leaving the block by
 an error, or without publishing, cancels the writer and removes the staged folder:
 the served index stays as it was. build, update and optimize all go through it.
@@ -132,7 +132,7 @@ def verify_generation(generation: Path, expected: int | None) -> int:
 
 
 def write_generation_tables(generation: Path) -> None:
-    """Write the per-document tables web workers map (`indexer.whoosh.tables`)."""
+    """Write the per-document tables web workers read (`indexer.whoosh.tables`)."""
     ix = open_mapped_index(generation)
     try:
         with ix.searcher() as searcher:
