@@ -222,7 +222,8 @@ def delete_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def string_arrays(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` as one UTF-8 blob and the offsets of each (one more than values)."""
     encoded = [value.encode("utf-8") for value in values]
     offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
     np.cumsum([len(item) for item in encoded], out=offsets[1:])
@@ -270,8 +271,8 @@ def model_arrays(
             owners += [index] * len(found)
     hash_array = np.asarray(hashes, dtype=np.uint32)
     order = np.argsort(hash_array, kind="stable")
-    words_blob, words_offsets = _strings(words)
-    display_blob, display_offsets = _strings(display)
+    words_blob, words_offsets = string_arrays(words)
+    display_blob, display_offsets = string_arrays(display)
     arrays = {
         "words": words_blob,
         "word_offsets": words_offsets,
@@ -394,6 +395,7 @@ __all__ = [
     "deletes",
     "model_arrays",
     "read_arrays",
+    "string_arrays",
     "write_arrays",
     "write_spelling_model",
 ]

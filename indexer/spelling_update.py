@@ -39,6 +39,7 @@ from indexer.spelling_model import (
     deletes,
     model_arrays,
     read_arrays,
+    string_arrays,
     write_arrays,
 )
 
@@ -100,7 +101,7 @@ def _batches(texts: list[str], size: int = 2000) -> Iterable[list[str]]:
         yield texts[start : start + size]
 
 
-def _strings(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
+def _decoded(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     data = blob.tobytes()
     bounds = offsets.tolist()
     return [data[a:b].decode("utf-8") for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -136,8 +137,8 @@ def adjusted_model(
     """``base``'s model arrays plus ``added``'s counts minus ``removed``'s (module
     docstring); arrays as `model_arrays` makes them."""
     parts = [base, added, removed]
-    words = [_strings(part["words"], part["word_offsets"]) for part in parts]
-    displays = [_strings(part["display"], part["display_offsets"]) for part in parts]
+    words = [_decoded(part["words"], part["word_offsets"]) for part in parts]
+    displays = [_decoded(part["display"], part["display_offsets"]) for part in parts]
     merged = sorted(set(words[0]) | set(words[1]), key=lambda word: word.encode("utf-8"))
     number = {word: index for index, word in enumerate(merged)}
     remap = [
@@ -196,14 +197,8 @@ def adjusted_model(
     owner_array = np.concatenate(owners)
     order = np.lexsort((owner_array, hash_array))
 
-    def blob(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        encoded = [value.encode("utf-8") for value in values]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
-        np.cumsum([len(item) for item in encoded], out=offsets[1:])
-        return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
-
-    words_blob, words_offsets = blob(final_words)
-    display_blob, display_offsets = blob(final_display)
+    words_blob, words_offsets = string_arrays(final_words)
+    display_blob, display_offsets = string_arrays(final_display)
     arrays = {
         "words": words_blob,
         "word_offsets": words_offsets,

@@ -156,10 +156,10 @@ class QueryScorer:
             found = self._averages[fieldname] = (total / (self.doc_count or 1)) or 1.0
         return found
 
-    def document_frequency(self, fieldnames: tuple[str, ...], text: object) -> int:
-        """The largest document frequency of ``text`` in ``fieldnames``, from the
-        lexicon (deleted documents included, as Whoosh counts them)."""
-        frequency = 0
+    def field_frequencies(self, fieldnames: tuple[str, ...], text: object) -> list[int]:
+        """The document frequency of ``text`` in each of ``fieldnames`` the schema has,
+        from the lexicon (deleted documents included, as Whoosh counts them)."""
+        frequencies = []
         for fieldname in fieldnames:
             if fieldname not in self.schema:
                 continue
@@ -167,8 +167,12 @@ class QueryScorer:
                 btext = self.schema[fieldname].to_bytes(text)
             except ValueError:
                 continue
-            frequency = max(frequency, self.reader.doc_frequency(fieldname, btext))
-        return frequency
+            frequencies.append(self.reader.doc_frequency(fieldname, btext))
+        return frequencies
+
+    def document_frequency(self, fieldnames: tuple[str, ...], text: object) -> int:
+        """The largest document frequency of ``text`` in ``fieldnames``."""
+        return max(self.field_frequencies(fieldnames, text), default=0)
 
     def fields_idf(self, fieldnames: tuple[str, ...], text: object) -> float:
         """`search.relevance.lucene_idf` of a word searched in several fields: its
@@ -181,15 +185,7 @@ class QueryScorer:
         key = (fieldnames, text)
         found = self._idfs.get(key)
         if found is None:
-            frequencies = []
-            for fieldname in fieldnames:
-                if fieldname not in self.schema:
-                    continue
-                try:
-                    btext = self.schema[fieldname].to_bytes(text)
-                except ValueError:
-                    continue
-                frequencies.append(self.reader.doc_frequency(fieldname, btext))
+            frequencies = self.field_frequencies(fieldnames, text)
             if len(fieldnames) == 1 or sum(frequencies) > EXACT_IDF_POSTINGS:
                 found = lucene_idf(self.doc_count, max(frequencies, default=0))
             else:
