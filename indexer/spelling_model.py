@@ -24,18 +24,15 @@ generation folder:
     word, sorted by hash. A misspelling's own deletes find every word within
     `MAX_EDITS` edits by binary search (`search.spelling`).
 
-The file is a small JSON header followed by raw arrays, read in place with
-``mmap`` (`read_arrays`): the worker processes of a server share one copy in the
-page cache, and opening a model costs no parsing. Counting streams over the
+The file is a small JSON header followed by raw arrays (`indexer.array_file`), read
+in place with ``mmap`` (`read_model`): the worker processes of a server share one
+copy in the page cache, and opening a model costs no parsing. Counting streams over the
 articles in batches with NumPy; memory grows with the distinct words, not with the
 text; the pairs held are bounded (`MAX_HELD_PAIRS`, 16 bytes each, the rarest dropped).
 """
 
 from __future__ import annotations
 
-import json
-import mmap
-import os
 import re
 import time
 import zlib
@@ -46,12 +43,10 @@ from typing import Any
 
 import numpy as np
 
-from indexer.errors import IndexerError
+from indexer.array_file import read_arrays, write_arrays
 
 MODEL_NAME = "spelling.bin"
 MAGIC = b"BSSPELL1"
-#: Format version written in the header; a reader refuses any other.
-FORMAT_VERSION = 1
 #: Fewest occurrences of a pair kept (pairs seen once are mostly noise).
 MIN_PAIR_COUNT = 2
 #: Fewest occurrences of a word offered as a correction (words seen once are often typos).
@@ -69,7 +64,6 @@ MAX_HELD_PAIRS = 8_000_000
 #: A whitespace token that is a word: punctuation, letters, an optional 's, punctuation.
 _TOKEN = re.compile(r"([^\w]*)([^\W\d_]+?)(?:['\u2019][sS])?([^\w]*)")
 _SEPARATOR = "\x00"
-_ALIGN = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,12 +216,42 @@ def delete_hash(text: str) -> int:
     return zlib.crc32(text.encode("utf-8"))
 
 
-def string_arrays(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """``values`` as one UTF-8 blob and the offsets of each (one more than values)."""
+def _strings(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
     encoded = [value.encode("utf-8") for value in values]
     offsets = np.zeros(len(encoded) + 1, dtype=np.uint64)
     np.cumsum([len(item) for item in encoded], out=offsets[1:])
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets
+
+
+def model_file_arrays(
+    words: list[str],
+    display: list[str],
+    counts: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    delete_index: tuple[np.ndarray, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The arrays of a model file, by the names `search.spelling` reads: the words
+    (sorted) and their written forms, each word's count, the pairs (keys, counts,
+    flags) and the delete index (hashes, word numbers), all sorted as the file keeps them."""
+    words_blob, words_offsets = _strings(words)
+    display_blob, display_offsets = _strings(display)
+    return {
+        "words": words_blob,
+        "word_offsets": words_offsets,
+        "display": display_blob,
+        "display_offsets": display_offsets,
+        "counts": counts.astype(np.uint32),
+        "pair_keys": pairs[0].astype(np.uint64),
+        "pair_counts": pairs[1].astype(np.uint32),
+        "pair_flags": pairs[2].astype(np.uint8),
+        "delete_hashes": delete_index[0].astype(np.uint32),
+        "delete_words": delete_index[1].astype(np.uint32),
+    }
+
+
+def read_model(path: Path, mapped: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A model file's arrays and meta (`indexer.array_file.read_arrays`)."""
+    return read_arrays(path, MAGIC, mapped)
 
 
 def model_arrays(
@@ -271,20 +295,13 @@ def model_arrays(
             owners += [index] * len(found)
     hash_array = np.asarray(hashes, dtype=np.uint32)
     order = np.argsort(hash_array, kind="stable")
-    words_blob, words_offsets = string_arrays(words)
-    display_blob, display_offsets = string_arrays(display)
-    arrays = {
-        "words": words_blob,
-        "word_offsets": words_offsets,
-        "display": display_blob,
-        "display_offsets": display_offsets,
-        "counts": counts,
-        "pair_keys": unique_keys[kept].astype(np.uint64),
-        "pair_counts": totals[kept].astype(np.uint32),
-        "pair_flags": flags[kept],
-        "delete_hashes": hash_array[order],
-        "delete_words": np.asarray(owners, dtype=np.uint32)[order],
-    }
+    arrays = model_file_arrays(
+        words,
+        display,
+        counts,
+        (unique_keys[kept], totals[kept], flags[kept]),
+        (hash_array[order], np.asarray(owners, dtype=np.uint32)[order]),
+    )
     meta = {
         "tokens": counter.tokens,
         "max_edits": MAX_EDITS,
@@ -293,74 +310,6 @@ def model_arrays(
         "min_pair_count": MIN_PAIR_COUNT,
     }
     return arrays, meta
-
-
-def write_arrays(
-    path: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any], magic: bytes = MAGIC
-) -> int:
-    """Write ``arrays`` and ``meta`` to ``path`` atomically (a temporary name, fsync,
-    rename: a hard-linked older model is replaced, never written into); returns bytes.
-    ``magic`` (8 bytes) names what the file holds."""
-    layout: dict[str, list[Any]] = {}
-    offset = 0
-    for name, array in arrays.items():
-        offset = -(-offset // _ALIGN) * _ALIGN
-        layout[name] = [array.dtype.str, offset, int(array.size)]
-        offset += array.nbytes
-    header = json.dumps(
-        {"version": FORMAT_VERSION, "meta": meta, "arrays": layout}, sort_keys=True
-    ).encode("utf-8")
-    start = -(-(len(magic) + 8 + len(header)) // _ALIGN) * _ALIGN
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as handle:
-        handle.write(magic + len(header).to_bytes(8, "little") + header)
-        handle.write(b"\0" * (start - handle.tell()))
-        for name, array in arrays.items():
-            handle.write(b"\0" * (start + layout[name][1] - handle.tell()))
-            handle.write(np.ascontiguousarray(array).tobytes())
-        handle.flush()
-        os.fsync(handle.fileno())
-        size = handle.tell()
-    os.replace(tmp, path)
-    return size
-
-
-class ModelFormatError(IndexerError, ValueError):
-    """A spelling model file that is not one, or of another format version."""
-
-
-def read_arrays(
-    path: Path, magic: bytes = MAGIC, mapped: bool = True
-) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The arrays and meta of a file `write_arrays` wrote with ``magic``, as read-only
-    views into one ``mmap`` (one file descriptor held while they live, however many
-    arrays), or, unless ``mapped``, into the file's bytes read whole (none held)."""
-    data: mmap.mmap | bytes
-    with path.open("rb") as handle:
-        if mapped:
-            try:
-                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            except ValueError as error:  # an empty file
-                raise ModelFormatError(f"{path.name}: empty") from error
-        else:
-            data = handle.read()
-    if data[: len(magic)] != magic:
-        raise ModelFormatError(f"{path.name}: not a {magic.decode('ascii', 'replace')} file")
-    size = int.from_bytes(data[len(magic) : len(magic) + 8], "little")
-    try:
-        header = json.loads(data[len(magic) + 8 : len(magic) + 8 + size])
-    except ValueError as error:
-        raise ModelFormatError(f"{path.name}: unreadable header") from error
-    if header.get("version") != FORMAT_VERSION:
-        raise ModelFormatError(f"{path.name}: format {header.get('version')!r}")
-    start = -(-(len(magic) + 8 + size) // _ALIGN) * _ALIGN
-    arrays = {}
-    for name, (dtype, offset, count) in header["arrays"].items():
-        itemsize = np.dtype(dtype).itemsize
-        if start + offset + count * itemsize > len(data):
-            raise ModelFormatError(f"{path.name}: truncated at {name}")
-        arrays[name] = np.frombuffer(data, dtype=dtype, count=count, offset=start + offset)
-    return arrays, header.get("meta", {})
 
 
 def write_spelling_model(generation: Path, texts: Iterable[list[str]]) -> ModelStats:
@@ -374,7 +323,7 @@ def write_spelling_model(generation: Path, texts: Iterable[list[str]]) -> ModelS
         counter.add(batch)
         strings += len(batch)
     arrays, meta = model_arrays(counter)
-    size = write_arrays(generation / MODEL_NAME, arrays, meta)
+    size = write_arrays(generation / MODEL_NAME, arrays, meta, MAGIC)
     return ModelStats(
         articles=strings // 2,
         tokens=counter.tokens,
@@ -388,14 +337,13 @@ def write_spelling_model(generation: Path, texts: Iterable[list[str]]) -> ModelS
 
 __all__ = [
     "MODEL_NAME",
-    "ModelFormatError",
+    "MAGIC",
     "ModelStats",
     "WordCounter",
     "delete_hash",
     "deletes",
     "model_arrays",
-    "read_arrays",
-    "string_arrays",
-    "write_arrays",
+    "model_file_arrays",
+    "read_model",
     "write_spelling_model",
 ]

@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from indexer.array_file import write_arrays
 from indexer.spelling_model import (
+    MAGIC,
     MIN_CANDIDATE_COUNT,
     MIN_PAIR_COUNT,
     MODEL_NAME,
@@ -38,9 +40,8 @@ from indexer.spelling_model import (
     delete_hash,
     deletes,
     model_arrays,
-    read_arrays,
-    string_arrays,
-    write_arrays,
+    model_file_arrays,
+    read_model,
 )
 
 __all__ = [
@@ -122,7 +123,7 @@ def can_adjust(base: Path) -> bool:
     """Whether ``base``'s model may be adjusted (it reads, and fewer than
     `INCREMENTAL_UPDATES` adjustments led to it)."""
     try:
-        _, meta = read_arrays(base / MODEL_NAME)
+        _, meta = read_model(base / MODEL_NAME)
     except (OSError, ValueError):
         return False
     return int(meta.get("adjusted_updates", 0)) < INCREMENTAL_UPDATES
@@ -197,20 +198,13 @@ def adjusted_model(
     owner_array = np.concatenate(owners)
     order = np.lexsort((owner_array, hash_array))
 
-    words_blob, words_offsets = string_arrays(final_words)
-    display_blob, display_offsets = string_arrays(final_display)
-    arrays = {
-        "words": words_blob,
-        "word_offsets": words_offsets,
-        "display": display_blob,
-        "display_offsets": display_offsets,
-        "counts": counts[kept_words].astype(np.uint32),
-        "pair_keys": pair_keys.astype(np.uint64),
-        "pair_counts": totals[kept_pairs][pair_alive].astype(np.uint32),
-        "pair_flags": flags[kept_pairs][pair_alive],
-        "delete_hashes": hash_array[order],
-        "delete_words": owner_array[order].astype(np.uint32),
-    }
+    arrays = model_file_arrays(
+        final_words,
+        final_display,
+        counts[kept_words],
+        (pair_keys, totals[kept_pairs][pair_alive], flags[kept_pairs][pair_alive]),
+        (hash_array[order], owner_array[order]),
+    )
     tokens = int(meta.get("tokens", 0)) + int(added_tokens(added)) - int(added_tokens(removed))
     new_meta = {
         **meta,
@@ -228,11 +222,11 @@ def added_tokens(arrays: dict[str, np.ndarray]) -> int:
 def write_adjusted_model(generation: Path, change: SpellingChange) -> ModelStats:
     """Write ``generation``'s model: its base's adjusted by ``change``."""
     started = time.perf_counter()
-    base_arrays, meta = read_arrays(change.base / MODEL_NAME)
+    base_arrays, meta = read_model(change.base / MODEL_NAME)
     plus, added_articles = _counted(_batches(change.added))
     minus, removed_articles = _counted(_batches(change.removed))
     arrays, new_meta = adjusted_model(base_arrays, meta, plus, minus)
-    size = write_arrays(generation / MODEL_NAME, arrays, new_meta)
+    size = write_arrays(generation / MODEL_NAME, arrays, new_meta, MAGIC)
     return ModelStats(
         articles=added_articles - removed_articles,
         tokens=int(new_meta["tokens"]),

@@ -21,13 +21,7 @@ from typing import Any, overload
 import numpy as np
 from rapidfuzz.distance import OSA
 
-from indexer.spelling_model import (
-    MODEL_NAME,
-    ModelFormatError,
-    delete_hash,
-    deletes,
-    read_arrays,
-)
+from indexer.spelling_model import MODEL_NAME, delete_hash, deletes, read_model
 
 __all__ = ["SpellingModel"]
 
@@ -80,9 +74,9 @@ class SpellingModel:
         """The model of ``generation``, or None when it has none or it is unreadable."""
         path = Path(generation) / MODEL_NAME
         try:
-            arrays, meta = read_arrays(path)
+            arrays, meta = read_model(path)
             return cls(arrays, meta)
-        except (OSError, ModelFormatError, KeyError, ValueError, TypeError):
+        except (OSError, KeyError, ValueError, TypeError):  # ArrayFileError is a ValueError
             return None
 
     # -- words -----------------------------------------------------------------

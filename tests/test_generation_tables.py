@@ -13,7 +13,7 @@ import numpy as np
 
 from corpus import Article, ReadReport
 from indexer import build_from_paths, build_index, current_generation, update_from_paths
-from indexer.spelling_model import read_arrays, write_arrays
+from indexer.array_file import read_arrays, write_arrays
 from indexer.whoosh.schema import TABLE_FIELDS
 from indexer.whoosh.storage import open_mapped_index
 from indexer.whoosh.tables import TABLES_MAGIC, TABLES_NAME, compute_tables, read_tables
@@ -121,13 +121,13 @@ def test_tables_of_another_state_or_damaged_are_ignored(tmp_path: Path) -> None:
     expected = service.search(request).to_json_dict()
     service.close()
     path = generation / TABLES_NAME
-    arrays, meta = read_arrays(path, magic=TABLES_MAGIC)
+    arrays, meta = read_arrays(path, TABLES_MAGIC)
     arrays = {name: np.array(array) for name, array in arrays.items()}
     meta["fingerprint"][0][2] -= 1  # as if a document had been deleted since
-    write_arrays(path, arrays, meta, magic=TABLES_MAGIC)
+    write_arrays(path, arrays, meta, TABLES_MAGIC)
     assert stored_and_computed(generation)[0] is None
     meta["fingerprint"][0][2] += 1
-    write_arrays(path, arrays, meta, magic=TABLES_MAGIC)
+    write_arrays(path, arrays, meta, TABLES_MAGIC)
     assert stored_and_computed(generation)[0] is not None
     path.write_bytes(path.read_bytes()[:-40])  # truncated
     assert stored_and_computed(generation)[0] is None

@@ -13,7 +13,7 @@ import pytest
 from bench.synthetic import SyntheticCorpus
 from corpus import ReadReport
 from indexer import build_from_paths, current_generation, spelling_update, update_from_paths
-from indexer.spelling_model import MODEL_NAME, WordCounter, model_arrays, read_arrays
+from indexer.spelling_model import MODEL_NAME, WordCounter, model_arrays, read_model
 from indexer.spelling_update import adjusted_model
 from indexer.whoosh.transaction import stored_texts
 
@@ -84,7 +84,7 @@ def write_files(folder: Path, ids: range, texts_from: int = 0) -> None:
 def model_of(index_dir: Path) -> tuple[dict[str, np.ndarray], dict]:
     generation = current_generation(index_dir)
     assert generation is not None
-    return read_arrays(generation / MODEL_NAME)
+    return read_model(generation / MODEL_NAME)
 
 
 def test_small_updates_adjust_the_model_and_large_or_many_recount(

@@ -10,7 +10,7 @@ segments:
 
 * ``tables.bin``: a header saying which index state they describe (`fingerprint`),
   the value names of each keyword field and whether any views are known, then the
-  arrays, which a worker reads in one piece (`indexer.spelling_model.read_arrays`;
+  arrays, which a worker reads in one piece (`indexer.array_file`;
   read whole rather than mapped, so that no file descriptor stays open for them).
 
 A worker whose index does not match the fingerprint (an older generation, a commit
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from whoosh.reading import IndexReader
 
-from indexer.spelling_model import read_arrays, write_arrays
+from indexer.array_file import read_arrays, write_arrays
 from indexer.whoosh.dedup import duplicate_groups
 from indexer.whoosh.postings import read_numeric_column, read_postings
 from indexer.whoosh.schema import TABLE_FIELDS
@@ -46,7 +46,7 @@ __all__ = [
     "write_tables",
 ]
 
-#: A generation's tables: a header and the arrays (`indexer.spelling_model.write_arrays`).
+#: A generation's tables: a header and the arrays (`indexer.array_file`).
 TABLES_NAME = "tables.bin"
 #: What a tables file starts with.
 TABLES_MAGIC = b"BSTABLE1"
@@ -157,7 +157,7 @@ def write_tables(generation: Path, reader: IndexReader) -> GenerationTables:
         "names": {field: list(table.names) for field, table in tables.keywords.items()},
         "views_known": tables.views_known,
     }
-    write_arrays(generation / TABLES_NAME, _arrays(tables), meta, magic=TABLES_MAGIC)
+    write_arrays(generation / TABLES_NAME, _arrays(tables), meta, TABLES_MAGIC)
     return tables
 
 
@@ -168,7 +168,7 @@ def read_tables(generation: Path, reader: IndexReader) -> GenerationTables | Non
     try:
         # Read whole, not mapped: a map holds a file descriptor for as long as the
         # generation is served (the tables are 44 MB at a million articles).
-        arrays, meta = read_arrays(generation / TABLES_NAME, magic=TABLES_MAGIC, mapped=False)
+        arrays, meta = read_arrays(generation / TABLES_NAME, TABLES_MAGIC, mapped=False)
         if meta.get("version") != TABLES_VERSION:
             return None
         if meta.get("fingerprint") != fingerprint(reader):
