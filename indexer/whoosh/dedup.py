@@ -27,17 +27,6 @@ BAND_ROWS = 2
 MAX_BUCKET = 50
 
 
-def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """Estimated Jaccard similarity of two sketches (bins empty in both are skipped)."""
-    same = used = 0
-    for x, y in zip(a, b, strict=True):
-        if x == EMPTY_BIN and y == EMPTY_BIN:
-            continue
-        used += 1
-        same += x == y
-    return same / used if used else 0.0
-
-
 @dataclass(frozen=True, slots=True)
 class DuplicateGroups:
     """``group[docnum]`` is -1 for an article with no near-duplicate, else its group id
@@ -54,16 +43,6 @@ class DuplicateGroups:
     def story(self, docs: np.ndarray) -> np.ndarray:
         """The group of each of ``docs`` (-1: no near-duplicate)."""
         return self.group[docs]
-
-    @classmethod
-    def empty(cls, size: int) -> DuplicateGroups:
-        """No groups at all (an index without sketches)."""
-        return cls(np.full(size, -1, dtype=np.int32), False)
-
-    @classmethod
-    def load(cls, reader: IndexReader) -> DuplicateGroups:
-        """Group the documents of ``reader`` by their ``minhash`` column."""
-        return cls.from_groups(duplicate_groups(reader))
 
     @classmethod
     def from_groups(cls, group: np.ndarray) -> DuplicateGroups:

@@ -177,7 +177,7 @@ class ServedIndex:
 
 
 def _load(generation: Path, index: object, searcher: Searcher, ranking: RankingParams) -> Snapshot:
-    """The snapshot of ``searcher``: its per-document tables mapped from those the
+    """The snapshot of ``searcher``: its per-document tables read from those the
     indexer wrote for this state of the index, else computed."""
     reader = searcher.reader()
     stored = read_tables(generation, reader) or compute_tables(reader)
