@@ -62,6 +62,12 @@ def english_analyzer() -> CompositeAnalyzer:
     )
 
 
+def english_stop_words() -> frozenset[str]:
+    """The stop words `english_analyzer` drops (Whoosh's English list), for other engines'
+    analysis settings."""
+    return frozenset(StopFilter(lang="en").stops)
+
+
 def exact_analyzer() -> CompositeAnalyzer:
     """`english_analyzer` without the stemmer: the words as typed, lowercased (the
     ``*_exact`` fields that quoted words and phrases search)."""

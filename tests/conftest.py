@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from opensearch_servers import Cluster, running_cluster
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from browser_helpers import headless_chromium
@@ -57,3 +58,11 @@ def browser() -> Iterator[WebDriver]:
     """A headless Chromium (one per test module); skipped where it is not installed."""
     with headless_chromium() as driver:
         yield driver
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster() -> Iterator[Cluster]:
+    """A real 3-node OpenSearch cluster on 127.0.0.1 (tests/opensearch_servers.py), started
+    once for the session by the first test that asks for it and stopped at the end."""
+    with running_cluster() as cluster:
+        yield cluster
