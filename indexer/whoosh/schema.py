@@ -27,13 +27,8 @@ texts too short to sign; the search layer groups near-duplicate stories by it).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import struct
-import sys
-from array import array
 from datetime import UTC, datetime
-from operator import methodcaller
 from typing import Any
 
 from whoosh.analysis import StandardAnalyzer
@@ -43,6 +38,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, 
 
 from corpus.article import Article
 from indexer.analysis import english_analyzer, exact_analyzer
+from indexer.near_duplicates import minhash_sketch  # the sketch the minhash column holds
 from indexer.whoosh.fast_text import FastText
 
 #: English analyzer: tokenize, lowercase, stop words, Snowball stemmer (PyStemmer).
@@ -117,67 +113,6 @@ def build_schema() -> Schema:
     for name in COLUMN_ONLY_FIELDS:
         schema[name].indexed = False
     return schema
-
-
-#: Words per shingle, fewest shingles to sign a text, most words read (bounds the work).
-SHINGLE_WORDS = 3
-MIN_SHINGLES = 8
-MAX_SIGNED_WORDS = 5000
-#: Bins of the one-permutation MinHash sketch; each holds a 32-bit minimum.
-SKETCH_BINS = 32
-EMPTY_BIN = 0xFFFFFFFF
-_SKETCH = struct.Struct(f"<{SKETCH_BINS}I")
-#: Byte -> its bin (``byte % SKETCH_BINS``), for ``bytes.translate``.
-_LOW_BITS = bytes(b % SKETCH_BINS for b in range(256))
-_DIGEST = methodcaller("digest")
-try:  # CPython's own MD5: the same digests as OpenSSL's, cheaper to set up per call
-    from _md5 import md5 as _md5
-except ImportError:  # pragma: no cover - a Python built without it
-    _md5 = hashlib.md5
-
-
-def minhash_sketch(text: str) -> bytes:
-    """One-permutation MinHash of the distinct word 3-shingles of ``text``.
-
-    Each shingle is hashed once (MD5, so the sketch is the same in every process);
-    the hash picks one of `SKETCH_BINS` bins and the bin keeps its smallest value.
-    Two texts agree in about the same share of bins as the share of shingles
-    they have in common (their Jaccard similarity), which is how the search layer
-    finds near-duplicate stories. Empty bins hold `EMPTY_BIN`; a text with fewer
-    than `MIN_SHINGLES` shingles gets `exact_sketch` instead.
-
-    Of a shingle's digest, the first 8 bytes read little-endian are ``h``: the bin
-    is ``h % 32`` (the low 5 bits of byte 0) and the value ``h >> 32`` (bytes 4-7).
-    The digests are computed by C-level ``map`` chains and read back as one array.
-    """
-    words = _WORD.findall(text[: MAX_SIGNED_WORDS * 15].lower())[:MAX_SIGNED_WORDS]
-    shingles = set(map(" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
-    if len(shingles) < MIN_SHINGLES:
-        return exact_sketch(text)
-    digests = b"".join(map(_DIGEST, map(_md5, map(str.encode, shingles))))
-    values = array("I", digests)[1::4]
-    if sys.byteorder != "little":
-        values.byteswap()
-    bins = [EMPTY_BIN] * SKETCH_BINS
-    for slot, value in zip(digests[0::16].translate(_LOW_BITS), values, strict=True):
-        if value < bins[slot]:
-            bins[slot] = value
-    return _SKETCH.pack(*bins)
-
-
-def exact_sketch(text: str) -> bytes:
-    """The sketch of a text too short for shingles (a headline-only flash): its
-    case-folded, whitespace-normalised text hashed (SHA-256, eight 32-bit values,
-    repeated over the bins). Equal texts get equal sketches, so they group as
-    duplicates; different texts share no bin but by chance. ``b""`` for no text."""
-    exact = " ".join(text.casefold().split())
-    if not exact:
-        return b""
-    values = array("I", hashlib.sha256(exact.encode("utf-8")).digest())
-    if sys.byteorder != "little":
-        values.byteswap()
-    bins = [EMPTY_BIN - 1 if value == EMPTY_BIN else value for value in values]
-    return _SKETCH.pack(*(bins * (SKETCH_BINS // len(bins))))
 
 
 def to_whoosh_date(value: datetime | None) -> datetime | None:

@@ -30,6 +30,7 @@ from indexer.whoosh.schema import EXACT_FIELDS, QUERY_FIELDS, to_whoosh_date
 from search.datequery import DateBound, extract_dates
 from search.deadline import Deadline
 from search.notices import cut_query
+from search.query_text import balance, repair_fields, rewrite_plus_minus
 from search.relevance import DEFAULT_FIELD_BOOSTS
 from search.whoosh.expansion import bound_expansions
 from search.whoosh.fields_query import (
@@ -44,17 +45,6 @@ from search.whoosh.fields_query import (
 FIELD_ALIASES = {name: name for name in QUERY_FIELDS} | {"tags": "tag"}
 
 _SYNTAX = re.compile(r"[^\w\s]+", re.UNICODE)
-# "-word" / "-\"a phrase\"" / "-(a b)" at the start of a clause means NOT. (Whoosh's
-# PlusMinusPlugin builds AndMaybe matchers that crash in skip_to_quality.)
-_MINUS = re.compile(r"(?:(?<=[\s(])|^)-(?=[\w\"(])", re.UNICODE)
-_PLUS = re.compile(r"(?:(?<=[\s(])|^)\+(?=[\w\"(])", re.UNICODE)
-_FIELD = re.compile(r"(?P<name>[^\s\"():\[\]{}]+):", re.UNICODE)
-_QUOTED = re.compile(r"\"[^\"]*\"")
-
-
-def rewrite_plus_minus(text: str) -> str:
-    """Turn ``-word`` into ``NOT word`` and drop ``+`` (every word is required anyway)."""
-    return _PLUS.sub("", _MINUS.sub("NOT ", text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,63 +72,6 @@ def query_parser(schema: Schema, op: str) -> QueryParser:
     # A quoted word or phrase searches the unstemmed fields (when the index has them).
     parser.add_plugin(ExactPlugin(EXACT_FIELDS))
     return parser
-
-
-def _repair_fields(text: str, notices: list[str]) -> str:
-    """Map field aliases; read unknown ``name:`` (outside quotes) as the word ``name``."""
-    unknown: list[str] = []
-
-    def fix(match: re.Match[str]) -> str:
-        name = match["name"]
-        known = FIELD_ALIASES.get(name.lower())
-        if known:
-            return f"{known}:"
-        unknown.append(name)
-        return f"{name} "
-
-    pieces, cursor = [], 0
-    for quoted in _QUOTED.finditer(text):
-        pieces.append(_FIELD.sub(fix, text[cursor : quoted.start()]))
-        pieces.append(quoted[0])
-        cursor = quoted.end()
-    pieces.append(_FIELD.sub(fix, text[cursor:]))
-    if unknown:
-        names = ", ".join(sorted({f"{name[:30]}:" for name in unknown}))
-        notices.append(
-            f"{names} is not a field you can search, so it was read as words "
-            "(fields: title, body, tag, ...)."
-        )
-    return "".join(pieces)
-
-
-def _balance(text: str, notices: list[str]) -> str:
-    """Drop a trailing unmatched quote, unmatched ``)`` and close open ``(``."""
-    if text.count('"') % 2:
-        cut = text.rfind('"')
-        text = text[:cut] + " " + text[cut + 1 :]
-        notices.append("A quotation mark without its pair was ignored.")
-    depth, kept = 0, []
-    in_quote = False
-    dropped = False
-    for char in text:
-        if char == '"':
-            in_quote = not in_quote
-        elif not in_quote and char == "(":
-            depth += 1
-        elif not in_quote and char == ")":
-            if depth == 0:
-                dropped = True
-                continue
-            depth -= 1
-        kept.append(char)
-    if depth or dropped:
-        notices.append("Brackets without their pair were ignored.")
-    for stray in ("[", "]", "{", "}"):
-        if stray in text:
-            kept = [" " if char in "[]{}" else char for char in kept]
-            notices.append("Square and curly brackets are not search syntax here and were ignored.")
-            break
-    return "".join(kept) + ")" * depth
 
 
 def _date_query(bounds: tuple[DateBound, ...]) -> wq.Query | None:
@@ -174,7 +107,7 @@ def parse_query(
     date_texts = tuple(bound.text for bound in bounds)
     if not text.strip():
         return ParsedQuery(wq.Every(), tuple(notices), True, date_filter, "", date_texts, bounds)
-    text = _balance(_repair_fields(text, notices), notices)
+    text = balance(repair_fields(text, notices, FIELD_ALIASES), notices)
     query = _parse_leniently(text, schema, op, notices)
     if reader is not None and not isinstance(query, type(wq.NullQuery)):
         query = bound_expansions(query, reader, notices, deadline)
