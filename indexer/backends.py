@@ -5,12 +5,16 @@ the read side: `rebuild` replaces everything a backend serves with the given
 articles, atomically (readers see the old articles or the new ones, never a mix, and
 a failed rebuild leaves the old ones served). `indexer.whoosh.writer.WhooshWriter`
 writes a new generation folder and swaps CURRENT; `indexer.typesense.writer.
-TypesenseWriter` fills a new collection and swaps the alias. File-based incremental
-updates (``indexer update``) are the Whoosh writer's own (they need its manifest);
-Typesense's by-id upserts and deletes are in `indexer.typesense.writer`.
+TypesenseWriter` fills a new collection and swaps the alias; `indexer.opensearch.
+writer.OpenSearchWriter` fills a new set of yearly indices and moves the alias onto
+them. File-based incremental updates (``indexer update``) are the Whoosh writer's own
+(they need its manifest); Typesense's and OpenSearch's by-id upserts and deletes are
+in their ``writer`` modules.
 
 `writer_from_config` reads the keys `search.backends.service_from_config` reads, so
-one configuration names where articles are written and where they are searched.
+one configuration names where articles are written and where they are searched
+(OpenSearch's writer also reads ``OPENSEARCH_SHARDS`` and ``OPENSEARCH_REPLICAS``:
+the shards and replicas of the indices a rebuild creates).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 from corpus.article import Article
 
 #: The backends a writer can be made for (the same names as `search.backends.BACKENDS`).
-WRITER_BACKENDS = ("whoosh", "typesense")
+WRITER_BACKENDS = ("whoosh", "typesense", "opensearch")
 ProgressCallback = Callable[[int], None]
 
 
@@ -57,7 +61,7 @@ class IndexWriter(Protocol):
 def writer_from_config(config: Mapping[str, Any]) -> IndexWriter:
     """The writer for the backend ``config["BACKEND"]`` names (default ``whoosh``).
 
-    Raises ValueError for an unknown backend or missing Typesense settings.
+    Raises ValueError for an unknown backend or missing Typesense or OpenSearch settings.
     """
     backend = str(config.get("BACKEND") or "whoosh").strip().lower()
     if backend == "whoosh":
@@ -77,6 +81,20 @@ def writer_from_config(config: Mapping[str, Any]) -> IndexWriter:
             )
         alias = config.get("TYPESENSE_ALIAS")
         return TypesenseWriter(str(nodes), str(api_key), str(alias) if alias else None)
+    if backend == "opensearch":
+        from indexer.opensearch.schema import DEFAULT_ALIAS
+        from indexer.opensearch.writer import OpenSearchWriter
+
+        nodes = config.get("OPENSEARCH_NODES")
+        if not nodes:
+            raise ValueError("BROADSHEET_BACKEND=opensearch needs BROADSHEET_OPENSEARCH_NODES")
+        options = {
+            key: int(config[name])
+            for key, name in (("shards", "OPENSEARCH_SHARDS"), ("replicas", "OPENSEARCH_REPLICAS"))
+            if config.get(name) not in (None, "")
+        }
+        alias = config.get("OPENSEARCH_ALIAS")
+        return OpenSearchWriter(str(nodes), str(alias) if alias else DEFAULT_ALIAS, **options)
     raise ValueError(
         f"BROADSHEET_BACKEND must be one of {', '.join(WRITER_BACKENDS)}, got {backend!r}"
     )

@@ -288,15 +288,17 @@ def optimize_command(index_dir: str, wait: float) -> None:
 
 
 def _register_extra_commands() -> None:
-    """Looking and repairing, replica publishing and the Typesense backend's commands
-    live in their own modules."""
+    """Looking and repairing, replica publishing and the Typesense and OpenSearch
+    backends' commands live in their own modules."""
     from indexer.cli_health import register as register_health
+    from indexer.opensearch.cli import register as register_opensearch
     from indexer.typesense.cli import register as register_typesense
     from indexer.whoosh.replicas import publish_command
 
     register_health(cli)
     cli.add_command(publish_command)
     register_typesense(cli)
+    register_opensearch(cli)
 
 
 _register_extra_commands()

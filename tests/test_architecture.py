@@ -107,10 +107,11 @@ def test_webui_does_not_import_whoosh_at_all() -> None:
 
 
 def test_the_backends_do_not_import_each_other() -> None:
-    """The Whoosh and Typesense packages share only backend-neutral code."""
+    """The Whoosh, Typesense and OpenSearch packages share only backend-neutral code."""
     packages = {
         "whoosh": ("indexer/whoosh/", "search/whoosh/"),
         "typesense": ("indexer/typesense/", "search/typesense/"),
+        "opensearch": ("indexer/opensearch/", "search/opensearch/"),
     }
     crossings = []
     for name, homes in packages.items():
@@ -224,6 +225,51 @@ def test_only_the_typesense_packages_talk_to_typesense() -> None:
                 reachers.append(str(path.relative_to(REPO)))
     assert engine_users == []
     assert reachers == []
+
+
+def opensearch_reach(root: Path = REPO) -> tuple[list[str], list[str]]:
+    """Modules outside the OpenSearch packages that import the OpenSearch client, and
+    those that import the OpenSearch packages without being the backend switches or the
+    indexer CLI."""
+    homes = ("indexer/opensearch/", "search/opensearch/")
+    gates = {"search/backends.py", "indexer/backends.py", "indexer/cli.py"}
+    engine_users, reachers = [], []
+    for package in ("corpus", "indexer", "search", "webui"):
+        for path in sorted((root / package).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            if relative.startswith(homes):
+                continue
+            modules = full_imports(path)
+            if any(m.split(".")[0] == "opensearchpy" for m in modules):
+                engine_users.append(relative)
+            if relative not in gates and any(
+                m.startswith(("indexer.opensearch", "search.opensearch")) for m in modules
+            ):
+                reachers.append(relative)
+    return engine_users, reachers
+
+
+def test_only_the_opensearch_packages_talk_to_opensearch() -> None:
+    """One home per backend (issue 20): the official client ``opensearchpy`` is imported
+    only under ``indexer/opensearch/`` and ``search/opensearch/``, and the rest of the code
+    reaches those packages only through the backend switches and the indexer CLI."""
+    assert (REPO / "indexer" / "opensearch" / "writer.py").exists()
+    assert opensearch_reach() == ([], [])
+
+
+def test_the_opensearch_detector_sees_client_imports(tmp_path: Path) -> None:
+    (tmp_path / "indexer" / "opensearch").mkdir(parents=True)
+    (tmp_path / "indexer" / "opensearch" / "writer.py").write_text(
+        "from opensearchpy import helpers\n", encoding="utf-8"
+    )
+    (tmp_path / "indexer" / "tool.py").write_text(
+        "def f():\n    import opensearchpy.helpers\n", encoding="utf-8"
+    )
+    (tmp_path / "search" / "other.py").parent.mkdir(parents=True)
+    (tmp_path / "search" / "other.py").write_text(
+        "from indexer.opensearch.writer import rebuild\n", encoding="utf-8"
+    )
+    assert opensearch_reach(tmp_path) == (["indexer/tool.py"], ["search/other.py"])
 
 
 def test_every_indexer_error_is_an_indexer_error() -> None:

@@ -19,7 +19,9 @@ The mapping mirrors `indexer.whoosh.schema`:
 - ``views`` (absent when unknown), ``id`` (keyword: the sort tie-break).
 - ``title_words``: the title's lowercased words (autocomplete by terms aggregation).
 - ``story``: the near-duplicate group key (the smallest id of the group, or the
-  article's own id), ``story_bands``: its MinHash band keys (`indexer.near_duplicates`).
+  article's own id), ``story_bands``: its MinHash band keys (`indexer.near_duplicates`),
+  ``sketch``: the MinHash sketch itself (hex, kept, not searchable: an update checks
+  the similarity of the articles sharing a band key with it).
 - ``url``, ``origin``, ``language``: kept, ``url`` and ``origin`` not searchable.
 """
 
@@ -116,6 +118,7 @@ MAPPING: dict[str, Any] = {
         "title_words": {"type": "keyword"},
         "story": {"type": "keyword"},
         "story_bands": {"type": "keyword"},
+        "sketch": {"type": "keyword", "index": False, "doc_values": False},
         "url": {"type": "keyword", "index": False, "doc_values": False},
         "origin": {"type": "keyword", "index": False, "doc_values": False},
         "language": {"type": "keyword"},
