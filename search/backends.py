@@ -1,11 +1,13 @@
 """The search backend interface and the one switch that picks an implementation.
 
 `SearchBackend` is what the web app and the CLI call; `search.SearchService` (Whoosh,
-the default) and `search.typesense.backend.TypesenseSearchService` both provide it.
+the default), `search.typesense.backend.TypesenseSearchService` and
+`search.opensearch.backend.OpenSearchSearchService` provide it.
 `service_from_config` reads the same keys as the web app's config (Flask strips the
 ``BROADSHEET_`` prefix): ``BACKEND`` (``whoosh`` | ``typesense``), ``INDEX_DIR``,
 ``REFRESH_SECONDS``, ``SEARCH_TIME_LIMIT`` (seconds one search may compute, `search.deadline`),
-``TYPESENSE_NODES``, ``TYPESENSE_API_KEY``, ``TYPESENSE_ALIAS``.
+``TYPESENSE_NODES``, ``TYPESENSE_API_KEY``, ``TYPESENSE_ALIAS``, ``OPENSEARCH_NODES``,
+``OPENSEARCH_ALIAS``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
 
-BACKENDS = ("whoosh", "typesense")
+BACKENDS = ("whoosh", "typesense", "opensearch")
 
 
 @runtime_checkable
@@ -107,6 +109,16 @@ def service_from_config(config: Mapping[str, Any]) -> SearchBackend:
             )
         return TypesenseSearchService(
             str(nodes), str(api_key), str(config.get("TYPESENSE_ALIAS") or DEFAULT_ALIAS)
+        )
+    if backend == "opensearch":
+        from indexer.opensearch.schema import DEFAULT_ALIAS as OPENSEARCH_ALIAS
+        from search.opensearch.backend import OpenSearchSearchService
+
+        nodes = config.get("OPENSEARCH_NODES")
+        if not nodes:
+            raise ValueError("BROADSHEET_BACKEND=opensearch needs BROADSHEET_OPENSEARCH_NODES")
+        return OpenSearchSearchService(
+            str(nodes), str(config.get("OPENSEARCH_ALIAS") or OPENSEARCH_ALIAS)
         )
     raise ValueError(f"BROADSHEET_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")
 

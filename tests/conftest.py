@@ -9,12 +9,18 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from opensearch_servers import Cluster, running_cluster
+from opensearch_servers import Cluster, cluster_urls, running_cluster
 from selenium.webdriver.remote.webdriver import WebDriver
+from typesense_servers import API_KEY, require_binary, typesense_node
 
 from browser_helpers import headless_chromium
+from corpus import ReadReport, read_paths
 from search import SearchService
 from support import ARTICLES, build_from
+
+#: Where the 12 test articles are served on Typesense and on OpenSearch.
+TYPESENSE_ALIAS = "broadsheet"
+OPENSEARCH_ALIAS = "contract"
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +72,52 @@ def opensearch_cluster() -> Iterator[Cluster]:
     once for the session by the first test that asks for it and stopped at the end."""
     with running_cluster() as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def typesense_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Typesense node on loopback with the 12 test articles behind the alias."""
+    binary = require_binary()
+    from indexer.typesense.schema import make_client
+    from indexer.typesense.writer import rebuild
+
+    with typesense_node(binary, tmp_path_factory.mktemp("typesense")) as node:
+        client = make_client(node.address, API_KEY)
+        try:
+            rebuild(client, read_paths([ARTICLES], ReadReport()), alias=TYPESENSE_ALIAS)
+        finally:
+            client.close()
+        yield node.address
+
+
+@pytest.fixture()
+def ts_service(typesense_address: str) -> Iterator[object]:
+    from search.typesense.backend import TypesenseSearchService
+
+    service = TypesenseSearchService(typesense_address, API_KEY, TYPESENSE_ALIAS)
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def opensearch_nodes(opensearch_cluster: Cluster) -> str:
+    """The session's OpenSearch cluster with the 12 test articles behind `OPENSEARCH_ALIAS`,
+    written by the OpenSearch writer (two shards, one replica: searches cross shards)."""
+    from indexer.opensearch.writer import OpenSearchWriter
+
+    nodes = cluster_urls(opensearch_cluster)
+    writer = OpenSearchWriter(nodes, OPENSEARCH_ALIAS, shards=2, replicas=1)
+    try:
+        writer.rebuild(read_paths([ARTICLES], ReadReport()))
+    finally:
+        writer.close()
+    return nodes
+
+
+@pytest.fixture()
+def os_service(opensearch_nodes: str) -> Iterator[object]:
+    from search.opensearch.backend import OpenSearchSearchService
+
+    service = OpenSearchSearchService(opensearch_nodes, OPENSEARCH_ALIAS)
+    yield service
+    service.close()

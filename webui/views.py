@@ -60,9 +60,11 @@ def search_page() -> str:
     note_search_time(response.took_ms)
     state = {name: request.args.getlist(name) for name in SEARCH_PARAMS if request.args.get(name)}
     terms_state = {name: values for name, values in state.items() if name in TERMS_PARAMS}
-    # An export walks one fixed snapshot of the index (offered where the backend has one)
-    # and lists what the query as typed matches (not a correction, not any of its words).
-    exportable = response.version and response.total and not response.corrected_query
+    # An export walks one fixed snapshot of the index (offered where the backend has one:
+    # a versioned index, or a backend that says it exports) and lists what the query as
+    # typed matches (not a correction, not any of its words).
+    snapshots = bool(response.version) or bool(getattr(service, "exports", False))
+    exportable = snapshots and response.total and not response.corrected_query
     export_state = {name: values for name, values in state.items() if name in EXPORT_PARAMS}
     terms = None
     if request.args.get("terms") == "1" and search_request.q.strip() and response.total:

@@ -1,0 +1,430 @@
+"""Search on an OpenSearch cluster: the same `SearchRequest` -> `SearchResponse` as Whoosh.
+
+`OpenSearchSearchService` provides `search.backends.SearchBackend` over the indices
+behind an alias (``broadsheet``: one index per year, `indexer.opensearch.schema`),
+which `indexer.opensearch.writer` moves on each rebuild. One search is one request:
+
+- the query text through `search.opensearch.query.translate`; the date expressions and
+  the ``from``/``to`` bounds as filters, facet selections as a ``post_filter``;
+- BM25 over title and body (title weighted), the Whoosh backend's sort orders with
+  undated and view-less articles last and the id as tie-break;
+- facets as ``terms`` aggregations (multi-select, `search.opensearch.mapping`);
+- highlighting by OpenSearch (escaped text, ``<mark>``), the lead when the body has no
+  match;
+- near-duplicates collapsed on ``story`` (``collapse`` with inner hits), counting
+  stories;
+- no article with all the words: the any-word search, with a notice, as on Whoosh.
+
+A shard that did not answer (a node down with no other copy) makes the answer partial:
+``total_exact`` false and a notice, never silently. A query that OpenSearch cannot
+parse is searched as its plain words, with a notice. Research endpoints (timeline,
+export, characteristic terms) are in `search.opensearch.research`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from corpus.article import Article
+from indexer.opensearch.schema import (
+    DEFAULT_ALIAS,
+    document_to_article,
+    index_build,
+    index_year,
+    make_client,
+)
+from search.errors import IndexUnavailable, InvalidParameter
+from search.export import ArticleStream
+from search.facet_specs import FACETS, ordered_values, selections
+from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
+from search.notices import relaxed_notice
+from search.opensearch.mapping import facet_filters, facets_from, hit_from
+from search.opensearch.query import UNREADABLE_NOTICE, OpenSearchQuery, translate
+from search.opensearch.requests import UNSHOWN_FIELDS, query_body, search_body, wanted_years
+from search.opensearch.spelling import corrected_text, suggester, worth_suggesting
+from search.parameters import validate
+from search.terms import SignificantTerms, TermsRequest
+from search.timeline import Timeline
+
+#: Seconds the alias' indices are remembered before they are looked up again.
+ALIAS_TTL = 5.0
+PARTIAL_NOTICE = (
+    "Part of the archive did not answer (a search node is down): these results and counts "
+    "may be incomplete."
+)
+
+
+class OpenSearchSearchService:
+    """Searches the indices behind ``alias``; safe to share between threads.
+
+    ``nodes`` is ``"host:port,host:port"`` (or URLs, or a list); a request that fails
+    on one node is retried on the next.
+    """
+
+    backend = "opensearch"
+    #: Exports page through a point in time (the web page offers its Download link).
+    exports = True
+
+    def __init__(
+        self,
+        nodes: str | list[str] | tuple[str, ...],
+        alias: str = DEFAULT_ALIAS,
+        *,
+        timeout: float = 10.0,
+    ) -> None:
+        self.alias = alias
+        self.client = make_client(nodes, timeout)
+        self._lock = threading.Lock()
+        self._indices: tuple[float, tuple[str, ...]] = (0.0, ())
+
+    # -- transport ---------------------------------------------------------------
+
+    def call(self, action: str, function: Any, **kwargs: Any) -> Any:
+        """``function(**kwargs)`` with OpenSearch's errors as Broadsheet's: a missing
+        alias or an unreachable cluster is `IndexUnavailable`, a refused request
+        `InvalidParameter`."""
+        from opensearchpy import exceptions as errors
+
+        try:
+            return function(**kwargs)
+        except errors.NotFoundError as error:
+            raise IndexUnavailable(
+                f"no OpenSearch index behind alias {self.alias!r}; build one with "
+                f"`python -m indexer build-opensearch PATH` ({error.error})"
+            ) from error
+        except errors.RequestError as error:
+            raise InvalidParameter(
+                "q", f"OpenSearch refused the {action}: {error.error}"
+            ) from error
+        except errors.TransportError as error:
+            raise IndexUnavailable(f"OpenSearch {action} failed: {error}") from error
+        except errors.ImproperlyConfigured as error:  # pragma: no cover - configuration
+            raise IndexUnavailable(f"OpenSearch {action} failed: {error}") from error
+
+    def indices(self) -> tuple[str, ...]:
+        """The indices behind the alias now (remembered for `ALIAS_TTL` seconds)."""
+        checked, names = self._indices
+        if names and time.monotonic() - checked < ALIAS_TTL:
+            return names
+        found = self.call("alias lookup", self.client.indices.get_alias, name=self.alias)
+        names = tuple(sorted(found))
+        self._indices = (time.monotonic(), names)
+        return names
+
+    def search_indices(self, request: SearchRequest, query: OpenSearchQuery) -> str:
+        """The indices a search needs: those of the years its date bounds reach, and
+        its year selection when no facet is counted (undated articles only when
+        nothing names years)."""
+        needed = wanted_years(request, query, use_selection=not request.facets)
+        if needed is None:
+            return self.alias
+        chosen = [name for name in self.indices() if needed(index_year(name))]
+        # None at all: the alias still answers (nothing matches, with the right shape).
+        return ",".join(chosen) if chosen else self.alias
+
+    # -- lifecycle and status ----------------------------------------------------
+
+    def generation(self) -> str | None:
+        """The build the alias points at (changes on every rebuild)."""
+        builds = {index_build(name, self.alias) for name in self.indices()}
+        builds.discard(None)
+        return ",".join(sorted(b for b in builds if b)) or None
+
+    def version(self) -> str:
+        """Unknown here (updates change what is served without a local token): no ETags."""
+        return ""
+
+    def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
+        """``texts`` escaped; this backend marks query words in its snippets and titles."""
+        import html
+
+        return tuple(html.escape(text, quote=False) for text in texts)
+
+    def doc_count(self) -> int:
+        """Articles behind the alias."""
+        return int(self.call("count", self.client.count, index=self.alias)["count"])
+
+    def index_info(self) -> IndexInfo:
+        """Count, build and primary store size of what the alias serves."""
+        stats = self.call("stats", self.client.indices.stats, index=self.alias, metric="store")
+        size = int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
+        return IndexInfo(self.doc_count(), self.generation() or "", size, None)
+
+    def health(self) -> dict[str, Any]:
+        """``{"status": "ok"|"degraded"|"unavailable", "backend", "docs", "generation",
+        "cluster"}``: "degraded" while the cluster is yellow (a copy missing) or red (a
+        shard with no copy: answers miss its articles)."""
+        try:
+            cluster = self.call("health", self.client.cluster.health)
+            docs, generation = self.doc_count(), self.generation()
+        except IndexUnavailable:
+            return {"status": "unavailable", "backend": self.backend, "docs": None}
+        colour = cluster.get("status")
+        # Red: some shard has no copy; searches still answer, without its articles.
+        status = {"green": "ok", "yellow": "degraded", "red": "degraded"}.get(colour, "unavailable")
+        return {
+            "status": status,
+            "backend": self.backend,
+            "docs": docs,
+            "generation": generation,
+            "cluster": {"status": colour, "nodes": cluster.get("number_of_nodes")},
+        }
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        with self._lock:
+            self.client.close()
+
+    # -- single articles ---------------------------------------------------------
+
+    def get_article(self, article_id: str) -> Article | None:
+        """The stored article with this id, or None."""
+        body = {"query": {"ids": {"values": [article_id]}}, "size": 1}
+        found = self.call("lookup", self.client.search, index=self.alias, body=body)
+        hits = found["hits"]["hits"]
+        return document_to_article(hits[0]["_source"]) if hits else None
+
+    def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
+        """Articles like this one (``more_like_this`` on title and body), without
+        itself or the other copies of its story."""
+        found = self.call(
+            "lookup",
+            self.client.search,
+            index=self.alias,
+            body={"query": {"ids": {"values": [article_id]}}, "size": 1},
+        )["hits"]["hits"]
+        if not found:
+            return ()
+        story = found[0]["_source"].get("story", article_id)
+        like = {"_index": found[0]["_index"], "_id": article_id}
+        body = {
+            "size": limit,
+            "query": {
+                "bool": {
+                    "must": {
+                        "more_like_this": {
+                            "fields": ["title", "body"],
+                            "like": [like],
+                            "min_term_freq": 1,
+                            "min_doc_freq": 1,
+                            "max_query_terms": 25,
+                        }
+                    },
+                    "must_not": [{"term": {"story": story}}, {"ids": {"values": [article_id]}}],
+                }
+            },
+            "collapse": {"field": "story"},
+            "_source": {"excludes": list(UNSHOWN_FIELDS)},
+        }
+        result = self.call("related search", self.client.search, index=self.alias, body=body)
+        return tuple(hit_from(hit, snippets=False) for hit in result["hits"]["hits"])
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[str]:
+        """Title words starting with the last word of ``prefix``, in most titles first,
+        completed onto the rest of ``prefix`` (a ``terms`` aggregation)."""
+        import re
+
+        head, _, last = prefix.lower().rpartition(" ")
+        last = last.strip()
+        if len(last) < 2 or len(prefix) > 200 or not re.fullmatch(r"\w+", last):
+            return []
+        body = {
+            "size": 0,
+            "query": {"prefix": {"title_words": last}},
+            "aggs": {
+                "words": {
+                    "terms": {
+                        "field": "title_words",
+                        "include": f"{re.escape(last)}.*",
+                        "size": limit,
+                        "order": [{"_count": "desc"}, {"_key": "asc"}],
+                    }
+                }
+            },
+        }
+        result = self.call("suggest", self.client.search, index=self.alias, body=body)
+        words = [bucket["key"] for bucket in result["aggregations"]["words"]["buckets"]]
+        return [f"{head} {word}".strip() for word in words[:limit]]
+
+    # -- research endpoints ------------------------------------------------------
+
+    def timeline(
+        self, request: SearchRequest, interval: str | None = None, now: datetime | None = None
+    ) -> Timeline:
+        """Matches and all articles per period (`search.opensearch.research`)."""
+        from search.opensearch.research import opensearch_timeline
+
+        validate(request)
+        return opensearch_timeline(self, request, interval, now)
+
+    def export(self, request: SearchRequest, now: datetime | None = None) -> ArticleStream:
+        """Every match in order, from a point in time (`search.opensearch.research`)."""
+        from search.opensearch.research import opensearch_export
+
+        validate(request)
+        return opensearch_export(self, request, now)
+
+    def terms(self, asked: TermsRequest, now: datetime | None = None) -> SignificantTerms:
+        """Characteristic words of the best matches (`search.opensearch.research`)."""
+        from search.opensearch.research import opensearch_terms
+
+        return opensearch_terms(self, asked, now)
+
+    # -- searching ---------------------------------------------------------------
+
+    def _run(
+        self,
+        request: SearchRequest,
+        query: OpenSearchQuery,
+        op: str,
+        notices: list[str],
+        spell: bool = False,
+    ) -> dict[str, Any] | None:
+        """One search (``spell``: with the did-you-mean suggester); a text OpenSearch
+        cannot parse is searched as its plain words."""
+        body = search_body(request, query, op, plain=False)
+        if body is None:
+            return None
+        checked = suggester(query.text) if spell else None
+        if checked:
+            body["suggest"] = checked
+        index = self.search_indices(request, query)
+        try:
+            return self._search(index, body)
+        except InvalidParameter:
+            body = search_body(request, query, op, plain=True)
+            notices.append(UNREADABLE_NOTICE)
+            if body is None:
+                return None
+            return self._search(index, body)
+
+    def _search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One search of ``index``; the alias' indices read again when a rebuild has
+        replaced those remembered."""
+        try:
+            result: dict[str, Any] = self.call("search", self.client.search, index=index, body=body)
+        except IndexUnavailable:
+            if index == self.alias:
+                raise
+            self._indices = (0.0, ())
+            result = self.call("search", self.client.search, index=self.alias, body=body)
+        return result
+
+    def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
+        """Run ``request`` and return one ranked page with facets and snippets.
+
+        Raises `InvalidParameter` for parameters out of range and `IndexUnavailable`
+        when the cluster does not answer or has no index behind the alias.
+        """
+        validate(request)
+        started = time.perf_counter()
+        moment = now or datetime.now(UTC)
+        query = translate(request.q, request.op, moment)
+        notices = list(query.notices)
+        result = None
+        relaxed = False
+        corrected: str | None = None
+        suggestion: str | None = None
+        if not query.no_words or query.unfiltered:
+            result = self._run(request, query, request.op, notices, spell=True)
+        correction = corrected_text(result, query.text) if result is not None else None
+        if result is not None and correction:
+            typed_total = int(result["hits"]["total"]["value"])
+            fixed = translate(correction, request.op, moment)
+            if typed_total == 0 and request.correct:
+                fixed_result = self._run(request, fixed, request.op, [])
+                if fixed_result is not None and fixed_result["hits"]["total"]["value"]:
+                    result, query, corrected = fixed_result, fixed, correction
+            elif worth_suggesting(typed_total, self._count(request, fixed)):
+                suggestion = correction
+        if (
+            result is not None
+            and result["hits"]["total"]["value"] == 0
+            and request.op == "and"
+            and query.positive >= 2
+        ):
+            relaxed_result = self._run(request, query, "or", notices)
+            if relaxed_result is not None and relaxed_result["hits"]["total"]["value"]:
+                result, relaxed = relaxed_result, True
+                notices.append(relaxed_notice())
+        response = self._response(request, query, result, relaxed, notices, started)
+        return dataclasses.replace(response, suggestion=suggestion, corrected_query=corrected)
+
+    def _count(self, request: SearchRequest, query: OpenSearchQuery) -> int:
+        """Articles ``query`` finds under ``request``'s filters and selections."""
+        scored = query_body(request, query, request.op)
+        if scored is None:
+            return 0
+        selected = facet_filters(request)
+        body = {"query": {"bool": {"must": [scored], "filter": selected}}}
+        index = self.search_indices(request, query)
+        try:
+            return int(self.call("count", self.client.count, index=index, body=body)["count"])
+        except InvalidParameter:
+            return 0
+
+    def _response(
+        self,
+        request: SearchRequest,
+        query: OpenSearchQuery,
+        result: dict[str, Any] | None,
+        relaxed: bool,
+        notices: list[str],
+        started: float,
+    ) -> SearchResponse:
+        if result is None:
+            facets = {}
+            if request.facets:
+                selected = selections(request)
+                facets = {
+                    facet.name: ordered_values({}, selected[facet.name], facet.name)
+                    for facet in FACETS
+                }
+            return SearchResponse(
+                request=request,
+                total=0,
+                took_ms=(time.perf_counter() - started) * 1000,
+                hits=(),
+                facets=facets,
+                notices=tuple(notices),
+            )
+        partial = is_partial(result)
+        if partial:
+            notices.append(PARTIAL_NOTICE)
+        articles = int(result["hits"]["total"]["value"])
+        total = articles
+        if request.collapse:
+            total = int(result["aggregations"]["_stories"]["stories"]["value"])
+        hits = tuple(hit_from(hit, request.snippets) for hit in result["hits"]["hits"])
+        facets = facets_from(result, request, request.collapse) if request.facets else {}
+        return SearchResponse(
+            request=request,
+            total=total,
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=hits,
+            facets=facets,
+            relaxed=relaxed,
+            notices=tuple(notices),
+            total_exact=not partial and (not request.collapse or total < 40_000),
+            sort="newest" if not query.text and request.sort == "relevance" else "",
+            articles=articles if request.collapse and articles != total else None,
+        )
+
+
+def is_partial(result: dict[str, Any]) -> bool:
+    """Whether some shard did not answer: failed, or had no copy to ask (then OpenSearch
+    counts it in ``total`` but not in ``failed``), or the search timed out."""
+    shards = result.get("_shards", {})
+    answered = int(shards.get("successful", 0)) + int(shards.get("skipped", 0))
+    return (
+        bool(shards.get("failed"))
+        or answered < int(shards.get("total", 0))
+        or bool(result.get("timed_out"))
+    )
+
+
+__all__ = ["PARTIAL_NOTICE", "OpenSearchSearchService", "is_partial"]

@@ -1,0 +1,182 @@
+"""Between Broadsheet's records and OpenSearch's: filters, facet aggregations, sorts, hits.
+
+Pure functions used by `search.opensearch.backend`. Facets are multi-select as on
+Whoosh: the hits are filtered by every facet's selection (``post_filter``), and each
+facet is counted under the selections of the other facets only (one ``filter``
+aggregation per facet, in the same request). With near-duplicates collapsed, counts
+are stories (a ``cardinality`` of ``story``, exact below `STORY_PRECISION`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from typing import Any
+
+from indexer.opensearch.schema import document_to_article
+from search.facet_specs import FACETS, ordered_values, selections
+from search.models import FacetValue, Hit, SearchRequest
+from search.opensearch.query import date_range
+
+#: Values asked per counted facet before sorting and cutting to FACET_LIMIT.
+FACET_FETCH = 100
+#: Distinct years and months counted (every month of 800 years).
+MAX_DATE_VALUES = 10_000
+#: Below this many stories the ``cardinality`` aggregation counts exactly.
+STORY_PRECISION = 40_000
+#: Near-duplicate ids listed per collapsed hit.
+DUPLICATE_IDS = 10
+#: OpenSearch field of each facet (`search.facet_specs.FACETS` names).
+FACET_FIELDS = {"tags": "tags", "source": "source", "year": "year", "month": "month"}
+
+SORTS: dict[str, list[Any]] = {
+    "relevance": ["_score", {"id": "asc"}],
+    "newest": [{"date": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+    "oldest": [{"date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}],
+    "views": [{"views": {"order": "desc", "missing": "_last"}}, {"id": "asc"}],
+}
+
+
+def request_filters(request: SearchRequest) -> list[dict[str, Any]]:
+    """The request's ``from``/``to`` bounds as filter clauses (inclusive)."""
+    if request.date_from is None and request.date_to is None:
+        return []
+    return [date_range(request.date_from, request.date_to)]
+
+
+def facet_filters(request: SearchRequest, skip: str | None = None) -> list[dict[str, Any]]:
+    """One ``terms`` filter per facet with a selection, leaving out facet ``skip``."""
+    clauses = []
+    for facet in FACETS:
+        values = getattr(request, facet.request_field)
+        if not values or facet.name == skip:
+            continue
+        field = FACET_FIELDS[facet.name]
+        clauses.append({"terms": {field: [_term(facet.name, value) for value in values]}})
+    return clauses
+
+
+def _term(name: str, value: object) -> object:
+    return int(str(value)) if name == "year" else str(value)
+
+
+def facet_aggregations(request: SearchRequest, stories: bool) -> dict[str, Any]:
+    """``aggs`` counting every facet under the other facets' selections."""
+    aggs: dict[str, Any] = {}
+    for facet in FACETS:
+        field = FACET_FIELDS[facet.name]
+        size = FACET_FETCH if facet.order == "count" else MAX_DATE_VALUES
+        terms: dict[str, Any] = {"terms": {"field": field, "size": size}}
+        if stories:
+            terms["aggs"] = _story_count()
+        others = facet_filters(request, skip=facet.name)
+        aggs[facet.name] = {
+            "filter": {"bool": {"filter": others}} if others else {"match_all": {}},
+            "aggs": {"values": terms},
+        }
+    return aggs
+
+
+def _story_count() -> dict[str, Any]:
+    return {"stories": {"cardinality": {"field": "story", "precision_threshold": STORY_PRECISION}}}
+
+
+def story_total_aggregation() -> dict[str, Any]:
+    """``aggs`` entry counting the matching stories (for ``total`` when collapsing)."""
+    return _story_count()
+
+
+def facets_from(
+    result: dict[str, Any], request: SearchRequest, stories: bool
+) -> dict[str, tuple[FacetValue, ...]]:
+    """Each facet's values from the aggregations of `facet_aggregations`."""
+    selected = selections(request)
+    facets = {}
+    aggregations = result.get("aggregations", {})
+    for facet in FACETS:
+        counts: Counter[str] = Counter()
+        buckets = aggregations.get(facet.name, {}).get("values", {}).get("buckets", ())
+        for bucket in buckets:
+            count = bucket["stories"]["value"] if stories else bucket["doc_count"]
+            if count:
+                counts[facet.value_text(bucket["key"])] = int(count)
+        facets[facet.name] = ordered_values(counts, selected[facet.name], facet.name)
+    return facets
+
+
+def highlight_settings() -> dict[str, Any]:
+    """Highlighting: the body's best passage (or its lead) and the whole title, text
+    HTML-escaped, matches in ``<mark>``; quoted words match the ``.exact`` fields."""
+    passage = {"fragment_size": 300, "number_of_fragments": 1, "no_match_size": 300}
+    return {
+        "encoder": "html",
+        "pre_tags": ["<mark>"],
+        "post_tags": ["</mark>"],
+        "fields": {
+            "body": passage,
+            "body.exact": passage,
+            "title": {"number_of_fragments": 0},
+            "title.exact": {"number_of_fragments": 0},
+        },
+    }
+
+
+def _marked(highlight: dict[str, Any], *fields: str) -> str:
+    """The first of ``fields``' highlights that marks something, else the first one
+    (quotes left as typed: OpenSearch's encoder escapes them too, HTML text need not)."""
+    found = [
+        str(highlight[field][0]).replace("&#x27;", "'").replace("&quot;", '"')
+        for field in fields
+        if highlight.get(field)
+    ]
+    for text in found:
+        if "<mark>" in text:
+            return str(text)
+    return str(found[0]) if found else ""
+
+
+def hit_from(raw: dict[str, Any], snippets: bool) -> Hit:
+    """A `Hit` from one search hit (``_source``, highlights and collapsed copies)."""
+    article = document_to_article(raw["_source"])
+    highlight = raw.get("highlight", {})
+    snippet = ""
+    if snippets:
+        snippet = _marked(highlight, "body", "body.exact") or html.escape(
+            article.body[:300], quote=False
+        )
+    title_html = _marked(highlight, "title", "title.exact")
+    duplicate_ids: tuple[str, ...] = ()
+    duplicates = 0
+    same = raw.get("inner_hits", {}).get("same", {}).get("hits", {})
+    if same:
+        others = [hit["_id"] for hit in same.get("hits", ()) if hit["_id"] != article.id]
+        duplicates = max(0, int(same.get("total", {}).get("value", 0)) - 1)
+        duplicate_ids = tuple(others[:DUPLICATE_IDS])
+    return Hit(
+        id=article.id,
+        title=article.title,
+        url=article.url,
+        date=article.date,
+        source=article.source,
+        author=article.author,
+        tags=article.tags,
+        views=article.views,
+        score=float(raw.get("_score") or 0.0),
+        snippet=snippet,
+        duplicates=duplicates,
+        duplicate_ids=duplicate_ids,
+        title_html=title_html if "<mark>" in title_html else "",
+    )
+
+
+__all__ = [
+    "FACET_FETCH",
+    "SORTS",
+    "facet_aggregations",
+    "facet_filters",
+    "facets_from",
+    "highlight_settings",
+    "hit_from",
+    "request_filters",
+    "story_total_aggregation",
+]

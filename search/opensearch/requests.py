@@ -1,0 +1,123 @@
+"""The OpenSearch request of a `SearchRequest`: the scored query, and the whole search body.
+
+`query_body` is the ``bool`` query (the text, its date expressions, the ``from``/``to``
+bounds; recency as a ``function_score``) that the search, the timeline, the export and
+the terms share; `search_body` adds the sort, the page, the facet selections and
+counts, collapsing and highlighting. `wanted_years` says which yearly indices a search
+needs (`search.opensearch.backend.OpenSearchSearchService.search_indices`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+from search.models import SearchRequest
+from search.opensearch.mapping import (
+    SORTS,
+    facet_aggregations,
+    facet_filters,
+    highlight_settings,
+    request_filters,
+    story_total_aggregation,
+)
+from search.opensearch.query import OpenSearchQuery
+
+__all__ = ["UNSHOWN_FIELDS", "query_body", "search_body", "wanted_years"]
+
+#: Stored fields a hit never shows (near-duplicate keys, autocomplete words): not fetched.
+UNSHOWN_FIELDS = ("sketch", "story_bands", "title_words")
+
+
+def query_body(
+    request: SearchRequest, query: OpenSearchQuery, op: str, plain: bool = False
+) -> dict[str, Any] | None:
+    """The ``bool`` query of ``request`` without its facet selections (None: the
+    plain words were asked for and there are none)."""
+    clause = query.plain_clause(op) if plain else query.clause(op)
+    if clause is None:
+        return None
+    required, excluded = query.date_filters()
+    scored: dict[str, Any] = {
+        "bool": {
+            "must": [clause],
+            "filter": required + request_filters(request),
+            "must_not": excluded,
+        }
+    }
+    if request.recency and request.sort == "relevance":
+        scored = {
+            "function_score": {
+                "query": scored,
+                "functions": [
+                    {"weight": 1},
+                    {"gauss": {"date": {"origin": "now", "scale": "365d", "decay": 0.5}}},
+                ],
+                "score_mode": "sum",
+                "boost_mode": "multiply",
+            }
+        }
+    return scored
+
+
+def search_body(
+    request: SearchRequest, query: OpenSearchQuery, op: str, plain: bool
+) -> dict[str, Any] | None:
+    """The whole search request: query, sort, page, facet selections (``post_filter``)
+    and counts, collapsing and highlighting (None: no words to search)."""
+    scored = query_body(request, query, op, plain)
+    if scored is None:
+        return None
+    sort = request.sort if query.text or request.sort != "relevance" else "newest"
+    body: dict[str, Any] = {
+        "query": scored,
+        "sort": SORTS[sort],
+        "from": request.first,
+        "size": request.per_page,
+        "track_total_hits": True,
+        "_source": {"excludes": list(UNSHOWN_FIELDS)},
+    }
+    selected = facet_filters(request)
+    if selected:
+        body["post_filter"] = {"bool": {"filter": selected}}
+    if request.facets:
+        body["aggs"] = facet_aggregations(request, stories=request.collapse)
+    if request.collapse:
+        body["collapse"] = {
+            "field": "story",
+            "inner_hits": {"name": "same", "size": 11, "_source": False, "sort": SORTS[sort]},
+        }
+        body.setdefault("aggs", {})
+        body["aggs"]["_stories"] = {
+            "filter": {"bool": {"filter": selected}} if selected else {"match_all": {}},
+            "aggs": story_total_aggregation(),
+        }
+    if request.snippets or query.text:
+        body["highlight"] = highlight_settings()
+    return body
+
+
+def wanted_years(
+    request: SearchRequest, query: OpenSearchQuery, use_selection: bool
+) -> Callable[[int | None], bool] | None:
+    """Which yearly indices a search needs: a test of an index's year (None: the
+    undated index), or None when it needs them all. A date bound (in the query or
+    ``from``/``to``) leaves out the years outside it and the undated articles; with
+    ``use_selection`` the year selection does too."""
+    starts = [bound.start for bound in query.dates if not bound.negated and bound.start]
+    ends = [bound.end for bound in query.dates if not bound.negated and bound.end]
+    starts += [request.date_from] if request.date_from else []
+    ends += [request.date_to] if request.date_to else []
+    selected = frozenset(request.years) if use_selection and request.years else None
+    if not starts and not ends and selected is None:
+        return None
+    low = max((moment.astimezone(UTC).year for moment in starts), default=1)
+    high = min((moment.astimezone(UTC).year for moment in ends), default=9999)
+
+    def needed(year: int | None) -> bool:
+        if year is None:
+            return False
+        return low <= year <= high and (selected is None or year in selected)
+
+    return needed
