@@ -205,6 +205,32 @@ def test_a_date_bound_searches_only_its_years(os_service) -> None:
 
 
 @pytest.mark.slow
+def test_a_closed_year_is_left_out_and_named(os_service) -> None:
+    """An old year closed to save memory (``POST <index>/_close``): every read leaves it
+    out, says so, and answers again in full once it is reopened."""
+    client = os_service.client
+    (old,) = [name for name in os_service.indices() if name.endswith("-2021")]
+    client.indices.close(index=old)
+    os_service.forget_indices()  # the lookup is remembered for a few seconds
+    try:
+        response = os_service.search(SearchRequest(q="budget"), now=NOW)
+        assert ids(response) and "t-budget-old" not in ids(response)
+        assert any("2021" in notice and "closed" in notice for notice in response.notices)
+        assert os_service.doc_count() == 11
+        assert os_service.timeline(SearchRequest(q="budget"), now=NOW).total == 2
+        stream = os_service.export(SearchRequest(q=""), now=NOW)
+        assert stream.total == 11
+        stream.close()
+    finally:
+        client.indices.open(index=old)
+        client.cluster.health(
+            index=old, wait_for_status="green", params={"timeout": "120s"}, request_timeout=150
+        )
+        os_service.forget_indices()
+    assert "t-budget-old" in ids(os_service.search(SearchRequest(q="budget"), now=NOW))
+
+
+@pytest.mark.slow
 def test_did_you_mean_and_autocomplete(os_service) -> None:
     fixed = os_service.search(SearchRequest(q="budgett"), now=NOW)
     assert (fixed.corrected_query, fixed.total) == ("budget", 3)

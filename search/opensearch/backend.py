@@ -79,7 +79,7 @@ class OpenSearchSearchService:
         self.alias = alias
         self.client = make_client(nodes, timeout)
         self._lock = threading.Lock()
-        self._indices: tuple[float, tuple[str, ...]] = (0.0, ())
+        self._indices: tuple[float, tuple[str, ...], tuple[str, ...]] = (0.0, (), ())
 
     # -- transport ---------------------------------------------------------------
 
@@ -105,15 +105,52 @@ class OpenSearchSearchService:
         except errors.ImproperlyConfigured as error:  # pragma: no cover - configuration
             raise IndexUnavailable(f"OpenSearch {action} failed: {error}") from error
 
+    def _lookup(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The open and the closed indices behind the alias (remembered `ALIAS_TTL` s)."""
+        checked, opened, closed = self._indices
+        if (opened or closed) and time.monotonic() - checked < ALIAS_TTL:
+            return opened, closed
+        found = sorted(self.call("alias lookup", self.client.indices.get_alias, name=self.alias))
+        rows = self.call(
+            "index lookup",
+            self.client.cat.indices,
+            index=",".join(found),
+            params={"h": "index,status", "format": "json", "expand_wildcards": "all"},
+        )
+        shut = {row["index"] for row in rows if row.get("status") == "close"}
+        opened = tuple(name for name in found if name not in shut)
+        closed = tuple(name for name in found if name in shut)
+        self._indices = (time.monotonic(), opened, closed)
+        return opened, closed
+
+    def forget_indices(self) -> None:
+        """Look the alias' indices up again on the next read (after a rebuild, or a
+        year closed or opened)."""
+        self._indices = (0.0, (), ())
+
     def indices(self) -> tuple[str, ...]:
-        """The indices behind the alias now (remembered for `ALIAS_TTL` seconds)."""
-        checked, names = self._indices
-        if names and time.monotonic() - checked < ALIAS_TTL:
-            return names
-        found = self.call("alias lookup", self.client.indices.get_alias, name=self.alias)
-        names = tuple(sorted(found))
-        self._indices = (time.monotonic(), names)
-        return names
+        """The open indices behind the alias (a year closed to save memory is left out)."""
+        return self._lookup()[0]
+
+    def readable(self) -> str:
+        """What reads address: the alias, or its open indices while some are closed
+        (OpenSearch refuses a search that reaches a closed index)."""
+        opened, closed = self._lookup()
+        return ",".join(opened) if closed and opened else self.alias
+
+    def closed_notices(self) -> tuple[str, ...]:
+        """A notice naming the closed years behind the alias (none when all are open)."""
+        closed = self._lookup()[1]
+        if not closed:
+            return ()
+        years = sorted(
+            f"{year:04d}" if year is not None else "undated"
+            for year in (index_year(name) for name in closed)
+        )
+        return (
+            f"The articles of {', '.join(years)} are in closed (archived) indices and were "
+            "not searched; reopen them to search them.",
+        )
 
     def search_indices(self, request: SearchRequest, query: OpenSearchQuery) -> str:
         """The indices a search needs: those of the years its date bounds reach, and
@@ -121,10 +158,10 @@ class OpenSearchSearchService:
         nothing names years)."""
         needed = wanted_years(request, query, use_selection=not request.facets)
         if needed is None:
-            return self.alias
+            return self.readable()
         chosen = [name for name in self.indices() if needed(index_year(name))]
         # None at all: the alias still answers (nothing matches, with the right shape).
-        return ",".join(chosen) if chosen else self.alias
+        return ",".join(chosen) if chosen else self.readable()
 
     # -- lifecycle and status ----------------------------------------------------
 
@@ -146,11 +183,11 @@ class OpenSearchSearchService:
 
     def doc_count(self) -> int:
         """Articles behind the alias."""
-        return int(self.call("count", self.client.count, index=self.alias)["count"])
+        return int(self.call("count", self.client.count, index=self.readable())["count"])
 
     def index_info(self) -> IndexInfo:
         """Count, build and primary store size of what the alias serves."""
-        stats = self.call("stats", self.client.indices.stats, index=self.alias, metric="store")
+        stats = self.call("stats", self.client.indices.stats, index=self.readable(), metric="store")
         size = int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
         return IndexInfo(self.doc_count(), self.generation() or "", size, None)
 
@@ -184,7 +221,7 @@ class OpenSearchSearchService:
     def get_article(self, article_id: str) -> Article | None:
         """The stored article with this id, or None."""
         body = {"query": {"ids": {"values": [article_id]}}, "size": 1}
-        found = self.call("lookup", self.client.search, index=self.alias, body=body)
+        found = self.call("lookup", self.client.search, index=self.readable(), body=body)
         hits = found["hits"]["hits"]
         return document_to_article(hits[0]["_source"]) if hits else None
 
@@ -194,7 +231,7 @@ class OpenSearchSearchService:
         found = self.call(
             "lookup",
             self.client.search,
-            index=self.alias,
+            index=self.readable(),
             body={"query": {"ids": {"values": [article_id]}}, "size": 1},
         )["hits"]["hits"]
         if not found:
@@ -220,7 +257,7 @@ class OpenSearchSearchService:
             "collapse": {"field": "story"},
             "_source": {"excludes": list(UNSHOWN_FIELDS)},
         }
-        result = self.call("related search", self.client.search, index=self.alias, body=body)
+        result = self.call("related search", self.client.search, index=self.readable(), body=body)
         return tuple(hit_from(hit, snippets=False) for hit in result["hits"]["hits"])
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
@@ -246,7 +283,7 @@ class OpenSearchSearchService:
                 }
             },
         }
-        result = self.call("suggest", self.client.search, index=self.alias, body=body)
+        result = self.call("suggest", self.client.search, index=self.readable(), body=body)
         words = [bucket["key"] for bucket in result["aggregations"]["words"]["buckets"]]
         return [f"{head} {word}".strip() for word in words[:limit]]
 
@@ -307,11 +344,12 @@ class OpenSearchSearchService:
         replaced those remembered."""
         try:
             result: dict[str, Any] = self.call("search", self.client.search, index=index, body=body)
-        except IndexUnavailable:
-            if index == self.alias:
+        except (IndexUnavailable, InvalidParameter) as error:
+            stale = isinstance(error, IndexUnavailable) or "index_closed" in str(error)
+            if index == self.alias or not stale:
                 raise
-            self._indices = (0.0, ())
-            result = self.call("search", self.client.search, index=self.alias, body=body)
+            self.forget_indices()  # a rebuild, or a year closed or opened since
+            result = self.call("search", self.client.search, index=self.readable(), body=body)
         return result
 
     def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
@@ -324,7 +362,7 @@ class OpenSearchSearchService:
         started = time.perf_counter()
         moment = now or datetime.now(UTC)
         query = translate(request.q, request.op, moment)
-        notices = list(query.notices)
+        notices = list(query.notices) + list(self.closed_notices())
         result = None
         relaxed = False
         corrected: str | None = None
