@@ -23,7 +23,7 @@ $(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-typesense.txt $(VENV)/.runtime
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-typesense.txt requirements-opensearch.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 

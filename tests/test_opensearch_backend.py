@@ -231,6 +231,39 @@ def test_a_closed_year_is_left_out_and_named(os_service) -> None:
 
 
 @pytest.mark.slow
+def test_near_duplicates_collapse_into_one_story(os_service) -> None:
+    from corpus import Article
+    from indexer.opensearch.writer import delete_articles, upsert_articles
+
+    body = (
+        "The harbour authority approved a new container terminal on Tuesday after a long "
+        "review of dredging costs, shipping forecasts and the objections of fishermen who "
+        "feared for the estuary. Work on the quay walls begins in the spring and the first "
+        "cranes arrive next year, the authority's chairman told reporters at the port."
+    )
+    copies = [
+        Article(id="t-wire-a", title="Terminal approved", body=body, source="Daily Ledger"),
+        Article(
+            id="t-wire-b", title="Terminal approved", body=body + " (Wire)", source="Morning Post"
+        ),
+    ]
+    upsert_articles(os_service.client, os_service.alias, copies)
+    try:
+        grouped = os_service.search(SearchRequest(q="container terminal dredging"), now=NOW)
+        assert grouped.total == 1 and len(grouped.hits) == 1
+        (hit,) = grouped.hits
+        assert hit.duplicates == 1 and set(hit.duplicate_ids) | {hit.id} == {"t-wire-a", "t-wire-b"}
+        assert {v.value: v.count for v in grouped.facets["source"]} == {
+            "Daily Ledger": 1,
+            "Morning Post": 1,
+        }
+        every = os_service.search(SearchRequest(q="container terminal dredging", collapse=False))
+        assert every.total == 2 and all(hit.duplicates == 0 for hit in every.hits)
+    finally:
+        delete_articles(os_service.client, os_service.alias, ["t-wire-a", "t-wire-b"])
+
+
+@pytest.mark.slow
 def test_did_you_mean_and_autocomplete(os_service) -> None:
     fixed = os_service.search(SearchRequest(q="budgett"), now=NOW)
     assert (fixed.corrected_query, fixed.total) == ("budget", 3)

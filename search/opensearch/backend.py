@@ -44,7 +44,14 @@ from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
 from search.opensearch.mapping import facet_filters, facets_from, hit_from
 from search.opensearch.query import UNREADABLE_NOTICE, OpenSearchQuery, translate
-from search.opensearch.requests import UNSHOWN_FIELDS, query_body, search_body, wanted_years
+from search.opensearch.requests import (
+    UNSHOWN_FIELDS,
+    copies_body,
+    copies_from,
+    query_body,
+    search_body,
+    wanted_years,
+)
 from search.opensearch.spelling import corrected_text, suggester, worth_suggesting
 from search.parameters import validate
 from search.terms import SignificantTerms, TermsRequest
@@ -392,6 +399,25 @@ class OpenSearchSearchService:
         response = self._response(request, query, result, relaxed, notices, started)
         return dataclasses.replace(response, suggestion=suggestion, corrected_query=corrected)
 
+    def _copies(
+        self,
+        request: SearchRequest,
+        query: OpenSearchQuery,
+        relaxed: bool,
+        raw_hits: list[dict[str, Any]],
+    ) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """The matching copies of the page's stories (one request; {} on any refusal:
+        the hits are shown without their copies rather than not at all)."""
+        stories = [str(hit["fields"]["story"][0]) for hit in raw_hits if hit.get("fields")]
+        body = copies_body(request, query, "or" if relaxed else request.op, stories)
+        if body is None:
+            return {}
+        try:
+            result = self._search(self.search_indices(request, query), body)
+        except InvalidParameter:
+            return {}
+        return copies_from(result)
+
     def _count(self, request: SearchRequest, query: OpenSearchQuery) -> int:
         """Articles ``query`` finds under ``request``'s filters and selections."""
         scored = query_body(request, query, request.op)
@@ -437,7 +463,9 @@ class OpenSearchSearchService:
         total = articles
         if request.collapse:
             total = int(result["aggregations"]["_stories"]["stories"]["value"])
-        hits = tuple(hit_from(hit, request.snippets) for hit in result["hits"]["hits"])
+        raw_hits = result["hits"]["hits"]
+        copies = self._copies(request, query, relaxed, raw_hits) if request.collapse else None
+        hits = tuple(hit_from(hit, request.snippets, copies) for hit in raw_hits)
         facets = facets_from(result, request, request.collapse) if request.facets else {}
         return SearchResponse(
             request=request,
