@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 #: How long a new index may take to start its primary shards.
 PRIMARY_WAIT = "60s"
+#: How long a build waits for its replicas to be copied before it gives up.
+REPLICA_WAIT_S = 1800
+REPLICA_WAIT = f"{REPLICA_WAIT_S}s"
 _ALIAS_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,150}")
 
 
@@ -106,17 +109,89 @@ def send_bulk(client: Any, actions: list[dict[str, Any]]) -> None:
         )
 
 
-def create_index(client: Any, name: str, refresh: str | None = None) -> None:
-    """Create ``name`` (from the template) and wait for its primary shards (should the
-    create return before they started, as when a node leaves meanwhile, wait for the
-    index's health to be yellow)."""
-    body = {"settings": {"index": {"refresh_interval": refresh}}} if refresh else {}
+class BulkSender:
+    """`send_bulk` on one background thread, so that reading and preparing the next
+    batch overlaps the cluster's indexing of this one; at most two batches wait. The
+    first refusal is raised by the next `send` or by `flush` (use as a context manager:
+    leaving it flushes, or on an error waits for the thread without raising again)."""
+
+    def __init__(self, client: Any) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.client = client
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opensearch-bulk")
+        self._pending: list[Any] = []
+
+    def send(self, actions: list[dict[str, Any]]) -> None:
+        """Queue one bulk request (waits while two are pending)."""
+        while len(self._pending) >= 2:
+            self._pending.pop(0).result()
+        if actions:
+            self._pending.append(self._pool.submit(send_bulk, self.client, list(actions)))
+
+    def flush(self) -> None:
+        """Wait until every queued request is done; raise the first failure."""
+        while self._pending:
+            self._pending.pop(0).result()
+
+    def __enter__(self) -> BulkSender:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            if kind is None:
+                self.flush()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def create_index(
+    client: Any, name: str, refresh: str | None = None, replicas: int | None = None
+) -> None:
+    """Create ``name`` (from the template; ``refresh`` and ``replicas`` override its
+    settings) and wait for its primary shards (should the create return before they
+    started, as when a node leaves meanwhile, wait for the index's health to be yellow)."""
+    settings: dict[str, Any] = {}
+    if refresh:
+        settings["refresh_interval"] = refresh
+    if replicas is not None:
+        settings["number_of_replicas"] = replicas
+    body = {"settings": {"index": settings}} if settings else {}
     response = client.indices.create(index=name, body=body, wait_for_active_shards=1)
     if response.get("shards_acknowledged", False):
         return
-    health = client.cluster.health(index=name, wait_for_status="yellow", timeout=PRIMARY_WAIT)
+    health = client.cluster.health(
+        index=name, wait_for_status="yellow", params={"timeout": PRIMARY_WAIT}, request_timeout=90
+    )
     if health.get("timed_out") or health.get("status") == "red":
         raise OpenSearchWriteError(f"the primary shards of the new index {name} did not start")
+
+
+def add_replicas(client: Any, pattern: str, replicas: int, refresh: str) -> None:
+    """Give the indices of ``pattern`` their ``replicas`` (copied from the primaries'
+    files, not indexed again) and ``refresh`` interval, and wait until the copies that
+    the cluster has room for are started: green, or yellow when there are no more nodes
+    than copies of a shard."""
+    client.indices.put_settings(
+        index=pattern,
+        body={"index": {"refresh_interval": refresh, "number_of_replicas": replicas}},
+    )
+    if replicas == 0:
+        return
+    nodes = int(client.cluster.health()["number_of_data_nodes"])
+    wanted = "green" if nodes > replicas else "yellow"
+    health = client.cluster.health(
+        index=pattern,
+        wait_for_status=wanted,
+        wait_for_no_initializing_shards=True,
+        params={"timeout": REPLICA_WAIT},
+        request_timeout=REPLICA_WAIT_S + 30,
+    )
+    if health.get("timed_out"):
+        raise OpenSearchWriteError(
+            f"the replicas of the new indices did not start within {REPLICA_WAIT} "
+            f"(cluster {health.get('status')})"
+        )
 
 
 def already_exists(error: BaseException) -> bool:

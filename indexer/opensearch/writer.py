@@ -41,8 +41,10 @@ from indexer.near_duplicates import (
     stories_among,
 )
 from indexer.opensearch.bulk import (
+    BulkSender,
     OpenSearchRefused,
     OpenSearchWriteError,
+    add_replicas,
     add_year_index,
     already_exists,
     batches,
@@ -136,10 +138,8 @@ def rebuild(
                 client, alias, build, articles, created, batch_size, on_progress
             )
             pattern = f"{alias}-g{build}-*"
-            client.indices.put_settings(
-                index=pattern, body={"index": {"refresh_interval": SERVED_REFRESH}}
-            )
             client.indices.refresh(index=pattern)
+            add_replicas(client, pattern, replicas, SERVED_REFRESH)
             found = int(client.count(index=pattern)["count"])
             if found != written:
                 raise OpenSearchWriteError(
@@ -183,40 +183,41 @@ def _write_build(
     sketches = bytearray()
     actions: list[dict[str, Any]] = []
     read = 0
-    for article in articles:
-        read += 1
-        sketch = article_sketch(article.title, article.body)
-        year = article_year(article)
-        target = index_name(alias, build, year)
-        if target not in created:
-            created.append(target)  # deleted on failure, even if the create did not answer
-            try:
-                create_index(client, target, BUILD_REFRESH)
-            except Exception as error:
-                if already_exists(error):
-                    created.remove(target)  # not this build's to delete
-                raise
-        row = rows.get(article.id)
-        if row is None:
-            rows[article.id] = len(years)
-            years.append(year)
-            sketches += sketch or _NO_SKETCH
-        else:  # the same id again: the last copy wins, as in an update
-            sketches[row * SKETCH_BYTES : (row + 1) * SKETCH_BYTES] = sketch or _NO_SKETCH
-            if years[row] != year:
-                old = index_name(alias, build, years[row])
-                actions.append({"_op_type": "delete", "_index": old, "_id": article.id})
-                years[row] = year
-        source = _document(article, article.id, sketch)
-        actions.append(
-            {"_op_type": "index", "_index": target, "_id": article.id, "_source": source}
-        )
-        if len(actions) >= batch_size:
-            send_bulk(client, actions)
-            actions = []
-            if on_progress is not None:
-                on_progress(read)
-    send_bulk(client, actions)
+    with BulkSender(client) as sender:
+        for article in articles:
+            read += 1
+            sketch = article_sketch(article.title, article.body)
+            year = article_year(article)
+            target = index_name(alias, build, year)
+            if target not in created:
+                created.append(target)  # deleted on failure, even if the create did not answer
+                try:
+                    create_index(client, target, BUILD_REFRESH, replicas=0)
+                except Exception as error:
+                    if already_exists(error):
+                        created.remove(target)  # not this build's to delete
+                    raise
+            row = rows.get(article.id)
+            if row is None:
+                rows[article.id] = len(years)
+                years.append(year)
+                sketches += sketch or _NO_SKETCH
+            else:  # the same id again: the last copy wins, as in an update
+                sketches[row * SKETCH_BYTES : (row + 1) * SKETCH_BYTES] = sketch or _NO_SKETCH
+                if years[row] != year:
+                    old = index_name(alias, build, years[row])
+                    actions.append({"_op_type": "delete", "_index": old, "_id": article.id})
+                    years[row] = year
+            source = _document(article, article.id, sketch)
+            actions.append(
+                {"_op_type": "index", "_index": target, "_id": article.id, "_source": source}
+            )
+            if len(actions) >= batch_size:
+                sender.send(actions)
+                actions = []
+                if on_progress is not None:
+                    on_progress(read)
+        sender.send(actions)
     if not rows:
         raise OpenSearchWriteError("no article to index: the alias would serve nothing")
     if on_progress is not None:
