@@ -4,9 +4,10 @@
     python -m bench.backends --corpus synthetic --size 200000 --heap 2g
 
 For each backend, in turn (never two at once): start it (Typesense: a 3-node Raft
-cluster; OpenSearch: a 3-node cluster from ops/opensearch, 3 shards with 1 replica per
-year; Whoosh: one index folder, 2 indexing workers), rebuild the corpus through the
-backend's own writer (`indexer.backends.writer_from_config`, so the alias swap and
+cluster; OpenSearch: a 3-node cluster from ops/opensearch, one index per year with
+``--shards`` primaries (default 1: the years are the shards) and 1 replica each; Whoosh:
+one index folder, 2 indexing workers), rebuild the corpus through the backend's own
+writer (`indexer.backends.writer_from_config`, so the alias swap and
 verification are part of the time), then run the same searches through its search
 service (`search.backends.service_from_config`): frequent title words, word pairs, a
 date sort, a tag filter; facets and snippets on. One warm-up round, then the measured
@@ -176,8 +177,22 @@ def _replicated(config: dict[str, str], expected: int, timeout: float = 300.0) -
             service.close()
 
 
+def _index_count(nodes: str) -> int:
+    from indexer.opensearch.schema import make_client
+
+    client = make_client(nodes)
+    try:
+        return len(client.indices.get_alias(name="broadsheet"))
+    finally:
+        client.close()
+
+
 def run_engine(
-    engine: str, articles: list[Article], requests: list[SearchRequest], heap: str
+    engine: str,
+    articles: list[Article],
+    requests: list[SearchRequest],
+    heap: str,
+    shards: int = 1,
 ) -> dict[str, Any]:
     """Start ``engine``, measure it, stop it; its row of the table."""
     root = Path(tempfile.mkdtemp(prefix=f"bench-{engine}-"))
@@ -201,12 +216,12 @@ def run_engine(
             config = {
                 "BACKEND": "opensearch",
                 "OPENSEARCH_NODES": nodes,
-                "OPENSEARCH_SHARDS": "3",
+                "OPENSEARCH_SHARDS": str(shards),
                 "OPENSEARCH_REPLICAS": "1",
             }
             row = _measure(config, articles, requests)
             row["node_rss_mb"] = [round(_rss_mb(pid)) for pid in pids]
-            row["heap"] = heap
+            row["heap"], row["shards"], row["indices"] = heap, shards, _index_count(nodes)
             return row
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -219,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=200_000, help="synthetic articles")
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--heap", default="1g", help="OpenSearch heap per node")
+    parser.add_argument(
+        "--shards", type=int, default=1, help="OpenSearch primary shards per yearly index"
+    )
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args(argv)
     specs, skipped = available_specs([args.corpus], [args.size])
@@ -231,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, Any] = {}
     for engine in args.engines.split(","):
         print(f"{engine}: {len(articles):,} articles of {specs[0].name} ...", flush=True)
-        rows[engine] = run_engine(engine, articles, requests, args.heap)
+        rows[engine] = run_engine(engine, articles, requests, args.heap, args.shards)
         print(f"{engine}: {rows[engine]}", flush=True)
     print()
     print(f"corpus {specs[0].name}: {len(articles):,} articles; load at start {load:.2f}")
