@@ -117,8 +117,12 @@ def service_from_config(config: Mapping[str, Any]) -> SearchBackend:
         nodes = config.get("OPENSEARCH_NODES")
         if not nodes:
             raise ValueError("BROADSHEET_BACKEND=opensearch needs BROADSHEET_OPENSEARCH_NODES")
+        from search.opensearch.backend import TIME_LIMIT_SECONDS as LIMIT
+
         return OpenSearchSearchService(
-            str(nodes), str(config.get("OPENSEARCH_ALIAS") or OPENSEARCH_ALIAS)
+            str(nodes),
+            str(config.get("OPENSEARCH_ALIAS") or OPENSEARCH_ALIAS),
+            time_limit=float(config.get("SEARCH_TIME_LIMIT", LIMIT)),
         )
     raise ValueError(f"BROADSHEET_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")
 

@@ -5,6 +5,7 @@ is in test_backend_contract.py; the cluster is conftest's (3 real nodes on 127.0
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -300,6 +301,15 @@ def test_web_app_serves_the_opensearch_backend(opensearch_nodes: str) -> None:
         export = client.get("/api/export?q=election&format=jsonl")
         assert export.status_code == 200 and export.get_data(as_text=True).count("\n") == 2
         assert client.get("/api/terms?q=election").status_code == 200
+        assert client.get("/api/articles/t-trade").get_json()["title"] == "Trade deal signed"
+        article_page = client.get("/articles/t-election-1")
+        assert article_page.status_code == 200 and "Related" in article_page.get_data(as_text=True)
+        assert client.get("/api/articles/nope").status_code == 404
+        assert "the budget" in json.dumps(client.get("/api/suggest?q=the+bu").get_json())
+        feed = client.get("/search.atom?q=election")
+        assert feed.status_code == 200 and feed.get_data(as_text=True).count("<entry>") == 2
+        compared = client.get("/api/timeline?q=election&q=budget&interval=year").get_json()
+        assert [series["total"] for series in compared["series"]] == [2, 3]
         bad = client.get("/api/search?q=election&page=0")
         assert bad.status_code == 400 and bad.get_json()["error"]["param"] == "page"
     finally:
@@ -324,3 +334,30 @@ def test_backend_switch_needs_nodes() -> None:
 
     with pytest.raises(ValueError, match="OPENSEARCH_NODES"):
         service_from_config({"BACKEND": "opensearch"})
+
+
+def test_a_shard_timeout_or_a_missing_shard_is_reported() -> None:
+    """The mapping of OpenSearch's answer: shards that timed out, failed or had no copy
+    make the answer partial, with a notice that says which."""
+    from search.opensearch.backend import PARTIAL_NOTICE, OpenSearchSearchService, is_partial
+    from servers import free_port
+
+    service = OpenSearchSearchService(f"127.0.0.1:{free_port()}", time_limit=0.25)
+    request = SearchRequest(q="budget", facets=False, collapse=False)
+
+    def answer(shards: dict, timed_out: bool = False) -> SearchResponse:
+        result = {
+            "_shards": shards,
+            "timed_out": timed_out,
+            "hits": {"total": {"value": 0}, "hits": []},
+        }
+        assert is_partial(result) == (timed_out or shards["successful"] < shards["total"])
+        return service._response(request, translate("budget", now=NOW), result, False, [], 0.0)
+
+    whole = answer({"total": 3, "successful": 3, "skipped": 0, "failed": 0})
+    assert whole.total_exact and whole.notices == ()
+    missing = answer({"total": 3, "successful": 2, "skipped": 0, "failed": 0})
+    assert not missing.total_exact and missing.notices == (PARTIAL_NOTICE,)
+    slow = answer({"total": 3, "successful": 3, "skipped": 0, "failed": 0}, timed_out=True)
+    assert not slow.total_exact and "stopped after 0.25 s" in slow.notices[0]
+    service.close()

@@ -59,6 +59,9 @@ from search.timeline import Timeline
 
 #: Seconds the alias' indices are remembered before they are looked up again.
 ALIAS_TTL = 5.0
+#: Seconds a search may run on the shards (``timeout`` of each search; the web app's
+#: ``BROADSHEET_SEARCH_TIME_LIMIT``): past it, shards answer what they found so far.
+TIME_LIMIT_SECONDS = 1.5
 PARTIAL_NOTICE = (
     "Part of the archive did not answer (a search node is down): these results and counts "
     "may be incomplete."
@@ -82,9 +85,11 @@ class OpenSearchSearchService:
         alias: str = DEFAULT_ALIAS,
         *,
         timeout: float = 10.0,
+        time_limit: float = TIME_LIMIT_SECONDS,
     ) -> None:
         self.alias = alias
-        self.client = make_client(nodes, timeout)
+        self.time_limit = time_limit
+        self.client = make_client(nodes, max(timeout, 2 * time_limit))
         self._lock = threading.Lock()
         self._indices: tuple[float, tuple[str, ...], tuple[str, ...]] = (0.0, (), ())
 
@@ -333,6 +338,7 @@ class OpenSearchSearchService:
         body = search_body(request, query, op, plain=False)
         if body is None:
             return None
+        body["timeout"] = f"{round(self.time_limit * 1000)}ms"
         checked = suggester(query.text) if spell else None
         if checked:
             body["suggest"] = checked
@@ -344,6 +350,7 @@ class OpenSearchSearchService:
             notices.append(UNREADABLE_NOTICE)
             if body is None:
                 return None
+            body["timeout"] = f"{round(self.time_limit * 1000)}ms"
             return self._search(index, body)
 
     def _search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -457,7 +464,12 @@ class OpenSearchSearchService:
                 notices=tuple(notices),
             )
         partial = is_partial(result)
-        if partial:
+        if result.get("timed_out"):
+            notices.append(
+                f"The search was stopped after {self.time_limit:g} s: the results and counts "
+                "may be incomplete; a narrower search is faster."
+            )
+        elif partial:
             notices.append(PARTIAL_NOTICE)
         articles = int(result["hits"]["total"]["value"])
         total = articles
