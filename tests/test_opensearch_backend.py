@@ -339,7 +339,8 @@ def test_backend_switch_needs_nodes() -> None:
 def test_a_shard_timeout_or_a_missing_shard_is_reported() -> None:
     """The mapping of OpenSearch's answer: shards that timed out, failed or had no copy
     make the answer partial, with a notice that says which."""
-    from search.opensearch.backend import PARTIAL_NOTICE, OpenSearchSearchService, is_partial
+    from search.opensearch.backend import OpenSearchSearchService
+    from search.opensearch.mapping import PARTIAL_NOTICE, is_partial
     from servers import free_port
 
     service = OpenSearchSearchService(f"127.0.0.1:{free_port()}", time_limit=0.25)

@@ -231,7 +231,8 @@ def test_a_shard_without_copy_is_reported(opensearch_cluster: Cluster, record_pr
 
 
 def _lose_a_shard(cluster: Cluster, nodes: str, alias: str, record_property) -> None:
-    from search.opensearch.backend import PARTIAL_NOTICE, OpenSearchSearchService
+    from search.opensearch.backend import OpenSearchSearchService
+    from search.opensearch.mapping import PARTIAL_NOTICE
 
     service = OpenSearchSearchService(nodes, alias, timeout=20.0)
     whole = service.search(SearchRequest(q="said", collapse=False))

@@ -32,20 +32,25 @@ from typing import Any
 from corpus.article import Article
 from indexer.opensearch.schema import (
     DEFAULT_ALIAS,
-    document_to_article,
     index_build,
     index_year,
     make_client,
 )
 from search.errors import IndexUnavailable, InvalidParameter
 from search.export import ArticleStream
-from search.facet_specs import FACETS, ordered_values, selections
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
-from search.opensearch.mapping import facet_filters, facets_from, hit_from
+from search.opensearch import articles
+from search.opensearch.mapping import (
+    empty_response,
+    facet_filters,
+    facets_from,
+    hit_from,
+    is_partial,
+    partial_notices,
+)
 from search.opensearch.query import UNREADABLE_NOTICE, OpenSearchQuery, translate
 from search.opensearch.requests import (
-    UNSHOWN_FIELDS,
     copies_body,
     copies_from,
     query_body,
@@ -62,10 +67,6 @@ ALIAS_TTL = 5.0
 #: Seconds a search may run on the shards (``timeout`` of each search; the web app's
 #: ``BROADSHEET_SEARCH_TIME_LIMIT``): past it, shards answer what they found so far.
 TIME_LIMIT_SECONDS = 1.5
-PARTIAL_NOTICE = (
-    "Part of the archive did not answer (a search node is down): these results and counts "
-    "may be incomplete."
-)
 
 
 class OpenSearchSearchService:
@@ -228,76 +229,19 @@ class OpenSearchSearchService:
         with self._lock:
             self.client.close()
 
-    # -- single articles ---------------------------------------------------------
+    # -- single articles (`search.opensearch.articles`) ---------------------------
 
     def get_article(self, article_id: str) -> Article | None:
         """The stored article with this id, or None."""
-        body = {"query": {"ids": {"values": [article_id]}}, "size": 1}
-        found = self.call("lookup", self.client.search, index=self.readable(), body=body)
-        hits = found["hits"]["hits"]
-        return document_to_article(hits[0]["_source"]) if hits else None
+        return articles.get_article(self, article_id)
 
     def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
-        """Articles like this one (``more_like_this`` on title and body), without
-        itself or the other copies of its story."""
-        found = self.call(
-            "lookup",
-            self.client.search,
-            index=self.readable(),
-            body={"query": {"ids": {"values": [article_id]}}, "size": 1},
-        )["hits"]["hits"]
-        if not found:
-            return ()
-        story = found[0]["_source"].get("story", article_id)
-        like = {"_index": found[0]["_index"], "_id": article_id}
-        body = {
-            "size": limit,
-            "query": {
-                "bool": {
-                    "must": {
-                        "more_like_this": {
-                            "fields": ["title", "body"],
-                            "like": [like],
-                            "min_term_freq": 1,
-                            "min_doc_freq": 1,
-                            "max_query_terms": 25,
-                        }
-                    },
-                    "must_not": [{"term": {"story": story}}, {"ids": {"values": [article_id]}}],
-                }
-            },
-            "collapse": {"field": "story"},
-            "_source": {"excludes": list(UNSHOWN_FIELDS)},
-        }
-        result = self.call("related search", self.client.search, index=self.readable(), body=body)
-        return tuple(hit_from(hit, snippets=False) for hit in result["hits"]["hits"])
+        """Articles like this one, without itself or the other copies of its story."""
+        return articles.related(self, article_id, limit)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Title words starting with the last word of ``prefix``, in most titles first,
-        completed onto the rest of ``prefix`` (a ``terms`` aggregation)."""
-        import re
-
-        head, _, last = prefix.lower().rpartition(" ")
-        last = last.strip()
-        if len(last) < 2 or len(prefix) > 200 or not re.fullmatch(r"\w+", last):
-            return []
-        body = {
-            "size": 0,
-            "query": {"prefix": {"title_words": last}},
-            "aggs": {
-                "words": {
-                    "terms": {
-                        "field": "title_words",
-                        "include": f"{re.escape(last)}.*",
-                        "size": limit,
-                        "order": [{"_count": "desc"}, {"_key": "asc"}],
-                    }
-                }
-            },
-        }
-        result = self.call("suggest", self.client.search, index=self.readable(), body=body)
-        words = [bucket["key"] for bucket in result["aggregations"]["words"]["buckets"]]
-        return [f"{head} {word}".strip() for word in words[:limit]]
+        """Completions of the last word of ``prefix`` by the titles' words."""
+        return articles.suggest(self, prefix, limit)
 
     # -- research endpoints ------------------------------------------------------
 
@@ -448,29 +392,9 @@ class OpenSearchSearchService:
         started: float,
     ) -> SearchResponse:
         if result is None:
-            facets = {}
-            if request.facets:
-                selected = selections(request)
-                facets = {
-                    facet.name: ordered_values({}, selected[facet.name], facet.name)
-                    for facet in FACETS
-                }
-            return SearchResponse(
-                request=request,
-                total=0,
-                took_ms=(time.perf_counter() - started) * 1000,
-                hits=(),
-                facets=facets,
-                notices=tuple(notices),
-            )
+            return empty_response(request, notices, (time.perf_counter() - started) * 1000)
         partial = is_partial(result)
-        if result.get("timed_out"):
-            notices.append(
-                f"The search was stopped after {self.time_limit:g} s: the results and counts "
-                "may be incomplete; a narrower search is faster."
-            )
-        elif partial:
-            notices.append(PARTIAL_NOTICE)
+        notices += partial_notices(result, self.time_limit)
         articles = int(result["hits"]["total"]["value"])
         total = articles
         if request.collapse:
@@ -493,16 +417,4 @@ class OpenSearchSearchService:
         )
 
 
-def is_partial(result: dict[str, Any]) -> bool:
-    """Whether some shard did not answer: failed, or had no copy to ask (then OpenSearch
-    counts it in ``total`` but not in ``failed``), or the search timed out."""
-    shards = result.get("_shards", {})
-    answered = int(shards.get("successful", 0)) + int(shards.get("skipped", 0))
-    return (
-        bool(shards.get("failed"))
-        or answered < int(shards.get("total", 0))
-        or bool(result.get("timed_out"))
-    )
-
-
-__all__ = ["PARTIAL_NOTICE", "OpenSearchSearchService", "is_partial"]
+__all__ = ["TIME_LIMIT_SECONDS", "OpenSearchSearchService"]

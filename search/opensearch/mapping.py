@@ -16,7 +16,7 @@ from typing import Any
 
 from indexer.opensearch.schema import document_to_article
 from search.facet_specs import FACETS, ordered_values, selections
-from search.models import FacetValue, Hit, SearchRequest
+from search.models import FacetValue, Hit, SearchRequest, SearchResponse
 from search.opensearch.query import date_range
 
 #: Values asked per counted facet before sorting and cutting to FACET_LIMIT.
@@ -178,7 +178,52 @@ def hit_from(
     )
 
 
+PARTIAL_NOTICE = (
+    "Part of the archive did not answer (a search node is down): these results and counts "
+    "may be incomplete."
+)
+
+
+def is_partial(result: dict[str, Any]) -> bool:
+    """Whether some shard did not answer: failed, or had no copy to ask (then OpenSearch
+    counts it in ``total`` but not in ``failed``), or the search timed out."""
+    shards = result.get("_shards", {})
+    answered = int(shards.get("successful", 0)) + int(shards.get("skipped", 0))
+    return (
+        bool(shards.get("failed"))
+        or answered < int(shards.get("total", 0))
+        or bool(result.get("timed_out"))
+    )
+
+
+def partial_notices(result: dict[str, Any], time_limit: float) -> list[str]:
+    """What an answer must say when shards timed out or did not answer (`is_partial`)."""
+    if result.get("timed_out"):
+        return [
+            f"The search was stopped after {time_limit:g} s: the results and counts "
+            "may be incomplete; a narrower search is faster."
+        ]
+    return [PARTIAL_NOTICE] if is_partial(result) else []
+
+
+def empty_response(request: SearchRequest, notices: list[str], took_ms: float) -> SearchResponse:
+    """The answer of a search with no words left to look for: nothing, every facet empty."""
+    facets = {}
+    if request.facets:
+        selected = selections(request)
+        facets = {
+            facet.name: ordered_values({}, selected[facet.name], facet.name) for facet in FACETS
+        }
+    return SearchResponse(
+        request=request, total=0, took_ms=took_ms, hits=(), facets=facets, notices=tuple(notices)
+    )
+
+
 __all__ = [
+    "PARTIAL_NOTICE",
+    "empty_response",
+    "is_partial",
+    "partial_notices",
     "FACET_FETCH",
     "SORTS",
     "facet_aggregations",
