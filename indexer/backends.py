@@ -14,7 +14,7 @@ in their ``writer`` modules.
 `writer_from_config` reads the keys `search.backends.service_from_config` reads, so
 one configuration names where articles are written and where they are searched
 (OpenSearch's writer also reads ``OPENSEARCH_SHARDS`` and ``OPENSEARCH_REPLICAS``:
-the shards and replicas of the indices a rebuild creates).
+the shards and replicas of the indices a rebuild creates, and ``OPENSEARCH_YEARS_PER_INDEX``).
 """
 
 from __future__ import annotations
@@ -90,7 +90,11 @@ def writer_from_config(config: Mapping[str, Any]) -> IndexWriter:
             raise ValueError("BROADSHEET_BACKEND=opensearch needs BROADSHEET_OPENSEARCH_NODES")
         options = {
             key: int(config[name])
-            for key, name in (("shards", "OPENSEARCH_SHARDS"), ("replicas", "OPENSEARCH_REPLICAS"))
+            for key, name in (
+                ("shards", "OPENSEARCH_SHARDS"),
+                ("replicas", "OPENSEARCH_REPLICAS"),
+                ("years_per_index", "OPENSEARCH_YEARS_PER_INDEX"),
+            )
             if config.get(name) not in (None, "")
         }
         alias = config.get("OPENSEARCH_ALIAS")

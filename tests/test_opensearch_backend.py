@@ -362,3 +362,52 @@ def test_a_shard_timeout_or_a_missing_shard_is_reported() -> None:
     slow = answer({"total": 3, "successful": 3, "skipped": 0, "failed": 0}, timed_out=True)
     assert not slow.total_exact and "stopped after 0.25 s" in slow.notices[0]
     service.close()
+
+
+def test_index_names_by_year_or_by_run_of_years() -> None:
+    from indexer.opensearch.schema import build_span, index_name, index_years
+
+    assert index_name("a", "b1", 1987) == "a-gb1-1987"
+    assert index_name("a", "b1", 1987, 10) == "a-gb1-1980to1989"
+    assert index_name("a", "b1", None, 10) == "a-gb1-undated"
+    assert index_years("a-gb1-1980to1989") == (1980, 1989)
+    assert index_years("a-gb1-1987") == (1987, 1987)
+    assert index_years("a-gb1-undated") is None
+    assert build_span(["a-gb1-undated", "a-gb1-1980to1989"]) == 10
+    assert build_span(["a-gb1-1987", "a-gb1-undated"]) == 1
+
+
+@pytest.mark.slow
+def test_years_per_index_groups_years_and_routing_follows(opensearch_nodes: str) -> None:
+    """An archive too small for an index a year: ten years an index, searched by range."""
+    from corpus import Article, ReadReport, read_paths
+    from indexer.opensearch.writer import OpenSearchWriter, upsert_articles
+    from search.opensearch.backend import OpenSearchSearchService
+
+    writer = OpenSearchWriter(opensearch_nodes, "decades", years_per_index=10)
+    service = OpenSearchSearchService(opensearch_nodes, "decades")
+    try:
+        writer.rebuild(read_paths([ARTICLES], ReadReport()))
+        assert {name.rsplit("-", 1)[-1] for name in service.indices()} == {"2020to2029", "undated"}
+        since = SearchRequest(q="budget", date_from=datetime(2023, 1, 1, tzinfo=UTC), facets=False)
+        assert service.search_indices(since, translate("budget", now=NOW)).endswith("-2020to2029")
+        assert sorted(ids(service.search(since, now=NOW))) == ["t-budget-body", "t-budget-title"]
+        old = Article(
+            id="t-1999",
+            title="Millennium budget",
+            body="The last budget of the century.",
+            date=datetime(1999, 5, 1, tzinfo=UTC),
+        )
+        upsert_articles(writer.client, "decades", [old])
+        service.forget_indices()
+        assert any(name.endswith("-1990to1999") for name in service.indices())
+        in_1999 = SearchRequest(
+            q="budget",
+            date_from=datetime(1999, 1, 1, tzinfo=UTC),
+            date_to=datetime(1999, 12, 31, tzinfo=UTC),
+        )
+        assert ids(service.search(in_1999, now=NOW)) == ["t-1999"]
+    finally:
+        service.close()
+        writer.client.indices.delete(index="decades-g*")
+        writer.close()

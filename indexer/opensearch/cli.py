@@ -23,7 +23,13 @@ import click
 from corpus.discover import READERS, read_paths
 from corpus.report import ReadReport
 from indexer.opensearch.bulk import OpenSearchWriteError, check_alias
-from indexer.opensearch.schema import DEFAULT_ALIAS, DEFAULT_REPLICAS, DEFAULT_SHARDS, make_client
+from indexer.opensearch.schema import (
+    DEFAULT_ALIAS,
+    DEFAULT_REPLICAS,
+    DEFAULT_SHARDS,
+    DEFAULT_YEARS_PER_INDEX,
+    make_client,
+)
 from indexer.opensearch.writer import (
     DEFAULT_BATCH_SIZE,
     WRITE_TIMEOUT,
@@ -104,6 +110,13 @@ def _finish(report: ReadReport, count: int, verb: str, started: float) -> None:
     show_default=f"$BROADSHEET_OPENSEARCH_REPLICAS or {DEFAULT_REPLICAS}",
     help="Replicas of each shard.",
 )
+@click.option(
+    "--years-per-index",
+    type=click.IntRange(min=1, max=1000),
+    default=lambda: _env_int("BROADSHEET_OPENSEARCH_YEARS_PER_INDEX", DEFAULT_YEARS_PER_INDEX),
+    show_default=f"$BROADSHEET_OPENSEARCH_YEARS_PER_INDEX or {DEFAULT_YEARS_PER_INDEX}",
+    help="Years of articles per index (more for an archive too small for an index a year).",
+)
 @click.option("--format", "fmt", type=click.Choice(sorted(READERS)), help="Force one format.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=DEFAULT_BATCH_SIZE)
 def build_opensearch(
@@ -112,6 +125,7 @@ def build_opensearch(
     alias: str,
     shards: int,
     replicas: int,
+    years_per_index: int,
     fmt: str | None,
     batch_size: int,
 ) -> None:
@@ -126,6 +140,7 @@ def build_opensearch(
             alias=alias,
             shards=shards,
             replicas=replicas,
+            years_per_index=years_per_index,
             batch_size=batch_size,
         )
     except OpenSearchWriteError as error:

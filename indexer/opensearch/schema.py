@@ -28,6 +28,7 @@ The mapping mirrors `indexer.whoosh.schema`:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,8 @@ OPENSEARCH_SCHEMA_VERSION = 1
 #: Primary shards and replicas of each index (`shard_settings` may override them).
 DEFAULT_SHARDS = 1
 DEFAULT_REPLICAS = 1
+#: Years of articles per index (1: an index a year; more for a small archive).
+DEFAULT_YEARS_PER_INDEX = 1
 #: The index of the articles that have no date.
 UNDATED = "undated"
 #: Client timeout (seconds) per request.
@@ -131,15 +134,43 @@ def index_pattern(alias: str) -> str:
     return f"{alias}-g*"
 
 
-def index_name(alias: str, build: str, year: int | None) -> str:
-    """The index of ``build`` holding the articles of ``year`` (None: undated)."""
-    return f"{alias}-g{build}-{UNDATED if year is None else f'{year:04d}'}"
+def index_name(alias: str, build: str, year: int | None, span: int = 1) -> str:
+    """The index of ``build`` holding the articles of ``year`` (None: undated): one per
+    year (``...-1987``), or with ``span`` > 1 one per run of ``span`` years
+    (``...-1980to1989``), for archives too small to fill an index a year."""
+    if year is None:
+        return f"{alias}-g{build}-{UNDATED}"
+    if span <= 1:
+        return f"{alias}-g{build}-{year:04d}"
+    first = year - year % span
+    return f"{alias}-g{build}-{first:04d}to{first + span - 1:04d}"
+
+
+def index_years(name: str) -> tuple[int, int] | None:
+    """The first and last year an index of `index_name` holds (None: undated or not such
+    an index)."""
+    last = name.rsplit("-", 1)[-1]
+    if last.isdigit():
+        return int(last), int(last)
+    first, sep, final = last.partition("to")
+    if sep and first.isdigit() and final.isdigit():
+        return int(first), int(final)
+    return None
 
 
 def index_year(name: str) -> int | None:
-    """The year an index of `index_name` holds (None: undated or not such an index)."""
-    last = name.rsplit("-", 1)[-1]
-    return int(last) if last.isdigit() else None
+    """The first year an index of `index_name` holds (None: undated or not such an index)."""
+    years = index_years(name)
+    return years[0] if years else None
+
+
+def build_span(names: Iterable[str]) -> int:
+    """The years per index of a build, from its index names (1 when none spans more)."""
+    for name in names:
+        years = index_years(name)
+        if years and years[1] > years[0]:
+            return years[1] - years[0] + 1
+    return 1
 
 
 def index_build(name: str, alias: str) -> str | None:
@@ -271,6 +302,7 @@ def make_client(nodes: str | list[str] | tuple[str, ...], timeout: float = REQUE
 
 __all__ = [
     "DEFAULT_ALIAS",
+    "DEFAULT_YEARS_PER_INDEX",
     "MAPPING",
     "OPENSEARCH_SCHEMA_VERSION",
     "UNDATED",
@@ -282,6 +314,8 @@ __all__ = [
     "index_pattern",
     "index_template",
     "index_year",
+    "index_years",
+    "build_span",
     "make_client",
     "parse_nodes",
     "title_words",

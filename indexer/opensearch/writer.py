@@ -61,8 +61,10 @@ from indexer.opensearch.schema import (
     DEFAULT_ALIAS,
     DEFAULT_REPLICAS,
     DEFAULT_SHARDS,
+    DEFAULT_YEARS_PER_INDEX,
     article_to_document,
     article_year,
+    build_span,
     index_name,
     index_template,
     make_client,
@@ -118,6 +120,7 @@ def rebuild(
     alias: str = DEFAULT_ALIAS,
     shards: int = DEFAULT_SHARDS,
     replicas: int = DEFAULT_REPLICAS,
+    years_per_index: int = DEFAULT_YEARS_PER_INDEX,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_progress: ProgressCallback | None = None,
 ) -> OpenSearchBuildResult:
@@ -135,7 +138,7 @@ def rebuild(
                 name=alias, body=index_template(alias, shards, replicas)
             )
             written, grouped = _write_build(
-                client, alias, build, articles, created, batch_size, on_progress
+                client, alias, build, articles, created, batch_size, on_progress, years_per_index
             )
             pattern = f"{alias}-g{build}-*"
             client.indices.refresh(index=pattern)
@@ -174,6 +177,7 @@ def _write_build(
     created: list[str],
     batch_size: int,
     on_progress: ProgressCallback | None,
+    span: int = DEFAULT_YEARS_PER_INDEX,
 ) -> tuple[int, int]:
     """Stream ``articles`` into the build's indices (``on_progress``: the articles read
     so far, after each bulk request), then set the stories of the near-duplicates;
@@ -188,7 +192,7 @@ def _write_build(
             read += 1
             sketch = article_sketch(article.title, article.body)
             year = article_year(article)
-            target = index_name(alias, build, year)
+            target = index_name(alias, build, year, span)
             if target not in created:
                 created.append(target)  # deleted on failure, even if the create did not answer
                 try:
@@ -205,7 +209,7 @@ def _write_build(
             else:  # the same id again: the last copy wins, as in an update
                 sketches[row * SKETCH_BYTES : (row + 1) * SKETCH_BYTES] = sketch or _NO_SKETCH
                 if years[row] != year:
-                    old = index_name(alias, build, years[row])
+                    old = index_name(alias, build, years[row], span)
                     actions.append({"_op_type": "delete", "_index": old, "_id": article.id})
                     years[row] = year
             source = _document(article, article.id, sketch)
@@ -228,7 +232,7 @@ def _write_build(
     updates = [
         {
             "_op_type": "update",
-            "_index": index_name(alias, build, years[row]),
+            "_index": index_name(alias, build, years[row], span),
             "_id": article_id,
             "doc": {"story": story},
         }
@@ -251,6 +255,7 @@ def upsert_articles(
     written = 0
     with reported():
         build, members = served_build(client, alias)
+        span = build_span(members)
         for batch in batches(articles, batch_size):
             latest = list({article.id: article for article in batch}.values())
             sketches = [article_sketch(article.title, article.body) for article in latest]
@@ -258,7 +263,7 @@ def upsert_articles(
             stored = _locate(client, alias, [article.id for article in latest])
             actions: list[dict[str, Any]] = []
             for article, sketch, story in zip(latest, sketches, stories, strict=True):
-                target = index_name(alias, build, article_year(article))
+                target = index_name(alias, build, article_year(article), span)
                 if target not in members:
                     add_year_index(client, alias, target)
                     members.add(target)
@@ -350,10 +355,12 @@ class OpenSearchWriter:
         *,
         shards: int = DEFAULT_SHARDS,
         replicas: int = DEFAULT_REPLICAS,
+        years_per_index: int = DEFAULT_YEARS_PER_INDEX,
     ) -> None:
         self.alias = check_alias(alias or DEFAULT_ALIAS)
         self.shards = shards
         self.replicas = replicas
+        self.years_per_index = years_per_index
         self.client = make_client(nodes, timeout=WRITE_TIMEOUT)
 
     def rebuild(
@@ -366,6 +373,7 @@ class OpenSearchWriter:
             alias=self.alias,
             shards=self.shards,
             replicas=self.replicas,
+            years_per_index=self.years_per_index,
             on_progress=on_progress,
         )
         return WriteResult(result.articles, result.seconds, f"{self.alias}-g{result.build}")

@@ -33,7 +33,7 @@ from corpus.article import Article
 from indexer.opensearch.schema import (
     DEFAULT_ALIAS,
     index_build,
-    index_year,
+    index_years,
     make_client,
 )
 from search.errors import IndexUnavailable, InvalidParameter
@@ -156,13 +156,10 @@ class OpenSearchSearchService:
         closed = self._lookup()[1]
         if not closed:
             return ()
-        years = sorted(
-            f"{year:04d}" if year is not None else "undated"
-            for year in (index_year(name) for name in closed)
-        )
+        years = sorted(_years_label(index_years(name)) for name in closed)
         return (
-            f"The articles of {', '.join(years)} are in closed (archived) indices and were "
-            "not searched; reopen them to search them.",
+            f"The articles of these years are in closed (archived) indices and were not "
+            f"searched: {', '.join(years)}; reopen them to search them.",
         )
 
     def search_indices(self, request: SearchRequest, query: OpenSearchQuery) -> str:
@@ -172,7 +169,7 @@ class OpenSearchSearchService:
         needed = wanted_years(request, query, use_selection=not request.facets)
         if needed is None:
             return self.readable()
-        chosen = [name for name in self.indices() if needed(index_year(name))]
+        chosen = [name for name in self.indices() if needed(index_years(name))]
         # None at all: the alias still answers (nothing matches, with the right shape).
         return ",".join(chosen) if chosen else self.readable()
 
@@ -415,6 +412,13 @@ class OpenSearchSearchService:
             sort="newest" if not query.text and request.sort == "relevance" else "",
             articles=articles if request.collapse and articles != total else None,
         )
+
+
+def _years_label(years: tuple[int, int] | None) -> str:
+    if years is None:
+        return "undated"
+    first, last = years
+    return f"{first:04d}" if first == last else f"{first:04d}-{last:04d}"
 
 
 __all__ = ["TIME_LIMIT_SECONDS", "OpenSearchSearchService"]

@@ -147,11 +147,11 @@ def copies_from(result: dict[str, Any]) -> dict[str, tuple[int, tuple[str, ...]]
 
 def wanted_years(
     request: SearchRequest, query: OpenSearchQuery, use_selection: bool
-) -> Callable[[int | None], bool] | None:
-    """Which yearly indices a search needs: a test of an index's year (None: the
-    undated index), or None when it needs them all. A date bound (in the query or
-    ``from``/``to``) leaves out the years outside it and the undated articles; with
-    ``use_selection`` the year selection does too."""
+) -> Callable[[tuple[int, int] | None], bool] | None:
+    """Which indices a search needs: a test of the years an index holds (first, last;
+    None: the undated index), or None when it needs them all. A date bound (in the query
+    or ``from``/``to``) leaves out the indices of years outside it and the undated
+    articles; with ``use_selection`` the year selection does too."""
     starts = [bound.start for bound in query.dates if not bound.negated and bound.start]
     ends = [bound.end for bound in query.dates if not bound.negated and bound.end]
     starts += [request.date_from] if request.date_from else []
@@ -162,9 +162,12 @@ def wanted_years(
     low = max((moment.astimezone(UTC).year for moment in starts), default=1)
     high = min((moment.astimezone(UTC).year for moment in ends), default=9999)
 
-    def needed(year: int | None) -> bool:
-        if year is None:
+    def needed(years: tuple[int, int] | None) -> bool:
+        if years is None:
             return False
-        return low <= year <= high and (selected is None or year in selected)
+        first, last = max(years[0], low), min(years[1], high)
+        if first > last:
+            return False
+        return selected is None or any(first <= year <= last for year in selected)
 
     return needed
