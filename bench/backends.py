@@ -193,6 +193,7 @@ def run_engine(
     requests: list[SearchRequest],
     heap: str,
     shards: int = 1,
+    years_per_index: int = 1,
 ) -> dict[str, Any]:
     """Start ``engine``, measure it, stop it; its row of the table."""
     root = Path(tempfile.mkdtemp(prefix=f"bench-{engine}-"))
@@ -217,11 +218,13 @@ def run_engine(
                 "BACKEND": "opensearch",
                 "OPENSEARCH_NODES": nodes,
                 "OPENSEARCH_SHARDS": str(shards),
+                "OPENSEARCH_YEARS_PER_INDEX": str(years_per_index),
                 "OPENSEARCH_REPLICAS": "1",
             }
             row = _measure(config, articles, requests)
             row["node_rss_mb"] = [round(_rss_mb(pid)) for pid in pids]
             row["heap"], row["shards"], row["indices"] = heap, shards, _index_count(nodes)
+            row["years_per_index"] = years_per_index
             return row
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -237,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shards", type=int, default=1, help="OpenSearch primary shards per yearly index"
     )
+    parser.add_argument(
+        "--years-per-index", type=int, default=1, help="OpenSearch: years of articles per index"
+    )
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args(argv)
     specs, skipped = available_specs([args.corpus], [args.size])
@@ -249,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, Any] = {}
     for engine in args.engines.split(","):
         print(f"{engine}: {len(articles):,} articles of {specs[0].name} ...", flush=True)
-        rows[engine] = run_engine(engine, articles, requests, args.heap, args.shards)
+        rows[engine] = run_engine(
+            engine, articles, requests, args.heap, args.shards, args.years_per_index
+        )
         print(f"{engine}: {rows[engine]}", flush=True)
     print()
     print(f"corpus {specs[0].name}: {len(articles):,} articles; load at start {load:.2f}")
