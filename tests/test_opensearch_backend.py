@@ -411,3 +411,28 @@ def test_years_per_index_groups_years_and_routing_follows(opensearch_nodes: str)
         service.close()
         writer.client.indices.delete(index="decades-g*")
         writer.close()
+
+
+@pytest.mark.slow
+def test_a_rebuild_removes_what_a_killed_rebuild_left(opensearch_nodes: str) -> None:
+    """Indices of an older build that is not served (a rebuild killed with -9 leaves
+    them) go with the next rebuild; a newer build's (a rebuild running meanwhile) stay."""
+    from corpus import ReadReport, read_paths
+    from indexer.opensearch.writer import OpenSearchWriter
+
+    writer = OpenSearchWriter(opensearch_nodes, "orphans")
+    client = writer.client
+    try:
+        writer.rebuild(read_paths([ARTICLES], ReadReport()))
+        left = "orphans-g20000101t000000000000-2023"
+        running = "orphans-g99991231t000000000000-2023"
+        for name in (left, running):
+            client.indices.create(index=name)
+        client.indices.close(index=left)
+        writer.rebuild(read_paths([ARTICLES], ReadReport()))
+        names = set(client.indices.get(index="orphans-g*", params={"expand_wildcards": "all"}))
+        assert left not in names and running in names
+        assert len([name for name in names if name != running]) == 5  # 4 years + undated
+    finally:
+        client.indices.delete(index="orphans-g*", params={"expand_wildcards": "all"})
+        writer.close()

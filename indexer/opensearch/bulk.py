@@ -211,7 +211,10 @@ def served_indices(client: Any, alias: str) -> list[str]:
 
 def build_indices(client: Any, alias: str, build: str) -> list[str]:
     """Every index of ``build`` of ``alias``, served or not."""
-    return sorted(client.indices.get(index=f"{alias}-g{build}-*", allow_no_indices=True))
+    names = client.indices.get(
+        index=f"{alias}-g{build}-*", allow_no_indices=True, params={"expand_wildcards": "all"}
+    )
+    return sorted(names)
 
 
 def delete_indices(client: Any, names: Iterable[str]) -> None:
@@ -233,9 +236,20 @@ def served_build(client: Any, alias: str) -> tuple[str, set[str]]:
 
 
 def drop_old_builds(client: Any, alias: str, previous: list[str], build: str) -> tuple[str, ...]:
-    """Delete every index of the builds ``previous`` belonged to (not ``build``); a
-    failure is logged, not raised: the new build is served by then."""
+    """Delete every index of the builds ``previous`` belonged to, and of any build older
+    than ``build`` that is not served (left by a rebuild that was killed); never
+    ``build`` nor a newer one (a rebuild that started since). A failure is logged, not
+    raised: the new build is served by then."""
     old_builds = {index_build(name, alias) for name in previous} - {None, build}
+    try:
+        existing = client.indices.get(index=f"{alias}-g*", params={"expand_wildcards": "all"})
+    except Exception as error:
+        log.warning("could not list the indices of %s: %s", alias, describe(error))
+        existing = {}
+    for name in existing:
+        other = index_build(name, alias)
+        if other is not None and other < build:
+            old_builds.add(other)
     dropped: list[str] = []
     for old in sorted(b for b in old_builds if b):
         try:
