@@ -42,6 +42,7 @@ from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
 from search.opensearch import articles
 from search.opensearch.mapping import (
+    STORY_PRECISION,
     empty_response,
     facet_filters,
     facets_from,
@@ -397,7 +398,10 @@ class OpenSearchSearchService:
         if request.collapse:
             total = int(result["aggregations"]["_stories"]["stories"]["value"])
         raw_hits = result["hits"]["hits"]
-        copies = self._copies(request, query, relaxed, raw_hits) if request.collapse else None
+        # Copies to look up only when some story has two or more matches: as many stories
+        # as articles, counted exactly, means none has.
+        grouped = request.collapse and not (total == articles and articles < STORY_PRECISION)
+        copies = self._copies(request, query, relaxed, raw_hits) if grouped else None
         hits = tuple(hit_from(hit, request.snippets, copies) for hit in raw_hits)
         facets = facets_from(result, request, request.collapse) if request.facets else {}
         return SearchResponse(
@@ -408,7 +412,7 @@ class OpenSearchSearchService:
             facets=facets,
             relaxed=relaxed,
             notices=tuple(notices),
-            total_exact=not partial and (not request.collapse or total < 40_000),
+            total_exact=not partial and (not request.collapse or total < STORY_PRECISION),
             sort="newest" if not query.text and request.sort == "relevance" else "",
             articles=articles if request.collapse and articles != total else None,
         )
