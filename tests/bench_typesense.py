@@ -12,38 +12,15 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
 from typesense_servers import API_KEY, binary_or_reason, typesense_node
 
+from bench.backends import queries_for
 from corpus import ReadReport, read_paths
 from search import SearchRequest
-
-
-def queries_for(articles: list, count: int = 100) -> list[SearchRequest]:
-    """Frequent title words, pairs of them, and some with a facet or date filter."""
-    words = Counter(
-        word
-        for article in articles
-        for word in article.title.lower().split()
-        if word.isalpha() and len(word) > 3
-    )
-    common = [word for word, _ in words.most_common(count)]
-    requests = []
-    for index, word in enumerate(common):
-        if index % 4 == 1:
-            requests.append(SearchRequest(q=f"{word} {common[(index * 7) % len(common)]}"))
-        elif index % 4 == 2:
-            requests.append(SearchRequest(q=word, sort="newest"))
-        elif index % 4 == 3:
-            tags = [tag for article in articles[index::97] for tag in article.tags][:1]
-            requests.append(SearchRequest(q=word, tags=tuple(tags)))
-        else:
-            requests.append(SearchRequest(q=word))
-    return requests
 
 
 def latency(service: object, requests: list[SearchRequest]) -> tuple[float, float]:

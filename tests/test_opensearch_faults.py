@@ -145,6 +145,18 @@ def _shard_rows(cluster: Cluster, index: str) -> list[dict]:
     return client.cat.shards(index=index, format="json")
 
 
+def _start_again(cluster: Cluster, victim: str) -> None:
+    """Start the stopped node; return once the cluster is green with all 3 nodes."""
+    cluster.command("start-node", victim)
+    health = cluster.client().cluster.health(
+        wait_for_nodes="3",
+        wait_for_status="green",
+        params={"timeout": "300s"},
+        request_timeout=330,
+    )
+    assert health["status"] == "green", health
+
+
 def test_a_node_stopped_while_searching_and_updating(
     opensearch_cluster: Cluster, faults_nodes: str, record_property
 ) -> None:
@@ -173,14 +185,7 @@ def test_a_node_stopped_while_searching_and_updating(
         progress.wait(seen[0] + STEPS, seen[1] + 3)
         timings["served_while_down_s"] = time.monotonic() - started
         started = time.monotonic()
-        cluster.command("start-node", victim)
-        health = cluster.client().cluster.health(
-            wait_for_nodes="3",
-            wait_for_status="green",
-            params={"timeout": "300s"},
-            request_timeout=330,
-        )
-        assert health["status"] == "green", health
+        _start_again(cluster, victim)
         timings["rejoin_to_green_s"] = time.monotonic() - started
         seen = (progress.searches, progress.batches)
         progress.wait(seen[0] + STEPS, seen[1] + 3)
@@ -248,14 +253,7 @@ def _lose_a_shard(cluster: Cluster, nodes: str, alias: str, record_property) -> 
         assert service.health()["status"] == "degraded"
         record_property("total_while_down", short.total)
     finally:
-        cluster.command("start-node", victim)
-        health = cluster.client().cluster.health(
-            wait_for_nodes="3",
-            wait_for_status="green",
-            params={"timeout": "300s"},
-            request_timeout=330,
-        )
-        assert health["status"] == "green", health
+        _start_again(cluster, victim)
     again = service.search(SearchRequest(q="said", collapse=False))
     assert (again.total, again.total_exact) == (whole.total, True)
     service.close()

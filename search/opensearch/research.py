@@ -163,18 +163,23 @@ def opensearch_export(
     pit = service.call(
         "export", service.client.create_pit, index=service.readable(), keep_alive=KEEP_ALIVE
     )["pit_id"]
-    first = service.call(
-        "export",
-        service.client.search,
-        body={
+
+    def page_after(pit_id: str, after: list[Any] | None) -> dict[str, Any]:
+        """One page of the point in time, after the sort values ``after`` (None: first)."""
+        body: dict[str, Any] = {
             "size": EXPORT_PAGE,
             "query": query,
             "sort": SORTS[order],
             "_source": {"excludes": list(UNSHOWN_FIELDS)},
-            "track_total_hits": True,
-            "pit": {"id": pit, "keep_alive": KEEP_ALIVE},
-        },
-    )
+            "track_total_hits": after is None,
+            "pit": {"id": pit_id, "keep_alive": KEEP_ALIVE},
+        }
+        if after is not None:
+            body["search_after"] = after
+        page: dict[str, Any] = service.call("export", service.client.search, body=body)
+        return page
+
+    first = page_after(pit, None)
 
     def pages() -> Iterator[Any]:
         page = first
@@ -184,19 +189,7 @@ def opensearch_export(
                 yield document_to_article(hit["_source"])
             if len(hits) < EXPORT_PAGE:
                 return
-            page = service.call(
-                "export",
-                service.client.search,
-                body={
-                    "size": EXPORT_PAGE,
-                    "query": query,
-                    "sort": SORTS[order],
-                    "_source": {"excludes": list(UNSHOWN_FIELDS)},
-                    "track_total_hits": False,
-                    "pit": {"id": page.get("pit_id", pit), "keep_alive": KEEP_ALIVE},
-                    "search_after": hits[-1]["sort"],
-                },
-            )
+            page = page_after(page.get("pit_id", pit), hits[-1]["sort"])
 
     def release() -> None:
         try:
