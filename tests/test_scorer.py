@@ -257,6 +257,38 @@ def test_reading_only_the_blocks_of_the_matches_changes_nothing(
         assert sum(read_in_blocks) >= 20
 
 
+def test_an_or_scored_over_the_whole_index_equals_scoring_per_document(
+    segmented: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ``Or`` of plain words asked for many documents is scored over each word's
+    postings into one index-long vector (`bm25f.DENSE_SHARE`); forced on and off,
+    the scores are the same, with boosts, single-field terms and other parts mixed in."""
+    import search.whoosh.bm25f as bm25f_module
+
+    ix = whoosh_index.open_dir(str(segmented))
+    texts = [
+        "oil OR prices OR gold",
+        "oil^2 OR title:bank OR silver OR zzz",
+        'oil OR "bank of england" OR pri* OR rates',
+        "happy AND (fed OR rates OR trade)",
+    ]
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        queries = [parse_query(text, searcher.schema, "or", reader=reader).query for text in texts]
+        queries.append(wq.Or([wq.Term("body", "oil"), wq.Term("title", "gold", boost=1.5)]))
+        answers = {}
+        for share in (2.0, 0.0):  # never, always
+            monkeypatch.setattr(bm25f_module, "DENSE_SHARE", share)
+            answers[share] = [QueryScorer(reader).scores(query) for query in queries]
+        for query, per_document, everywhere in zip(
+            queries, answers[2.0], answers[0.0], strict=True
+        ):
+            assert per_document, query
+            _assert_same(per_document, everywhere, repr(query))
+        words = ["oil", "price", "gold"]
+        _assert_same(_reference_bm25f(reader, words, DEFAULT_RANKING), answers[0.0][0], "ref")
+
+
 def test_unsupported_nodes_are_refused_not_guessed(segmented: Path) -> None:
     ix = whoosh_index.open_dir(str(segmented))
     with ix.searcher() as searcher:

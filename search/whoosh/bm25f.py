@@ -11,6 +11,11 @@ it, to a vector aligned with those documents:
   with one field of weight 1);
 - term sets (expanded wildcards), ``Every`` and ranges add a constant, ``Not``
   adds 1, as Whoosh's matchers do.
+
+An ``Or`` of plain words scored over many documents (at least one in `DENSE_SHARE` of
+the index) adds each word's score over its own postings into one vector as long as
+the index (`_add_words_everywhere`), then reads that vector at the documents: work in
+proportion to the postings, not to the documents times the words.
 """
 
 from __future__ import annotations
@@ -26,7 +31,11 @@ from search.whoosh.fields_query import FieldsQuery, fields_term_text
 if TYPE_CHECKING:
     from search.whoosh.scorer import Evaluation, QueryScorer, TermPostings
 
-__all__ = ["add_scores", "fields_scores", "saturate", "term_scores"]
+__all__ = ["DENSE_SHARE", "add_scores", "fields_scores", "saturate", "term_scores"]
+
+#: An ``Or``'s plain words are scored over the whole index at once when the
+#: documents asked are at least this share of it (`_add_any`).
+DENSE_SHARE = 1 / 16
 
 Vector = np.ndarray
 
@@ -129,6 +138,61 @@ def add_scores(
         totals += boost
 
 
+def _plain_word(query: wq.Query) -> tuple[tuple[str, ...], str] | None:
+    """(fields, word) of a word searched in the default fields (a `FieldsQuery` of
+    plain terms) or of a term in one field; None for any other node."""
+    if type(query) is FieldsQuery:
+        text = fields_term_text(query)
+        if text is not None:
+            return tuple(part.fieldname for part in query.subqueries), text
+    elif type(query) is wq.Term and isinstance(query.text, str):
+        return (query.fieldname,), query.text
+    return None
+
+
+def _add_words_everywhere(
+    scorer: QueryScorer, words: list[tuple[tuple[str, ...], str, float]], dense: Vector
+) -> None:
+    """Add to ``dense`` (one value per document of the index) the score of each
+    (fields, word, boost) of ``words`` in every document holding it: the same
+    values as `fields_scores` (several fields) and `term_scores` (one field),
+    computed over each term's postings."""
+    params = scorer.params
+    for fieldnames, text, boost in words:
+        if len(fieldnames) == 1:
+            term = scorer.term(fieldnames[0], text)
+            if not len(term.docs):
+                continue
+            if term.idf is None:
+                dense[term.docs] += term.weights * boost
+            else:
+                tf = _normalised_own_tf(scorer, term, fieldnames[0])
+                dense[term.docs] += saturate(scorer, term.idf, tf) * boost
+            continue
+        combined = np.zeros(len(dense))
+        held = []
+        for fieldname in fieldnames:
+            term = scorer.term(fieldname, text)
+            if term.idf is not None and len(term.docs):
+                combined[term.docs] += params.weight(fieldname) * _normalised_own_tf(
+                    scorer, term, fieldname
+                )
+                held.append(term.docs)
+        if held:
+            # A document holding the word in two fields is listed twice; ``+=`` on
+            # repeated indices adds once (each copy computes the same value).
+            at = np.concatenate(held) if len(held) > 1 else held[0]
+            idf = scorer.fields_idf(fieldnames, text)
+            dense[at] += saturate(scorer, idf, combined[at]) * boost
+
+
+def _normalised_own_tf(scorer: QueryScorer, term: TermPostings, fieldname: str) -> Vector:
+    """`normalised_tf` of ``term`` for the documents holding it (its own postings)."""
+    b = scorer.params.field_b(fieldname)
+    lengths = scorer.lengths(fieldname)[term.docs] / scorer.average_length(fieldname)
+    return term.weights / ((1.0 - b) + b * lengths)
+
+
 def _add_any(
     evaluation: Evaluation,
     children: Sequence[wq.Query],
@@ -136,7 +200,23 @@ def _add_any(
     totals: Vector,
     boost: float,
 ) -> None:
-    """The ``Or`` rule: each child adds its score where it matches."""
+    """The ``Or`` rule: each child adds its score where it matches (plain words over
+    many documents: `_add_words_everywhere`)."""
+    scorer = evaluation.scorer
+    if len(children) > 1 and len(docs) >= scorer.doc_count * DENSE_SHARE:
+        words = []
+        others = []
+        for child in children:
+            word = _plain_word(child)
+            if word is None:
+                others.append(child)
+            else:
+                words.append((*word, boost * getattr(child, "boost", 1.0)))
+        if len(words) > 1:
+            dense = np.zeros(scorer.doc_count)
+            _add_words_everywhere(scorer, words, dense)
+            totals += dense[docs]
+            children = others
     for child in children:
         inside = evaluation.mask(child)[docs]
         if inside.any():

@@ -78,8 +78,7 @@ class Evaluation:
         if kind is wq.And:
             return self._conjunction(query.subqueries)
         if (kind is wq.Or and not query.minmatch and not query.scale) or kind is FieldsQuery:
-            parts = [self.mask(q) for q in query.subqueries]
-            return np.logical_or.reduce(parts) if parts else scorer.empty()
+            return self._any(query.subqueries)
         if kind is wq.AndNot:
             return self.mask(query.a) & ~self.mask(query.b)
         if kind is wq.Not:
@@ -91,6 +90,25 @@ class Evaluation:
         if query is wq.NullQuery or kind is type(wq.NullQuery):
             return scorer.empty()
         raise Unsupported(kind.__name__)
+
+    def _any(self, subqueries: list[wq.Query]) -> Vector:
+        """Documents any of ``subqueries`` matches: the postings of plain terms are
+        marked straight into one vector (their own vectors are made only if scoring
+        asks for them); other parts are combined from their vectors."""
+        found = self.scorer.empty()
+        for part in subqueries:
+            kind = type(part)
+            if kind is FieldsQuery and all(type(q) is wq.Term for q in part.subqueries):
+                terms = part.subqueries
+            elif kind is wq.Term:
+                terms = [part]
+            else:
+                found |= self.mask(part)
+                continue
+            for term in terms:
+                self.deadline.check(MATCHING)
+                found[self.scorer.term(term.fieldname, term.text).docs] = True
+        return found
 
     def _conjunction(self, subqueries: list[wq.Query]) -> Vector:
         """Documents every one of ``subqueries`` matches. Plain words go first, the
