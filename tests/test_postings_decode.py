@@ -99,12 +99,15 @@ def test_read_postings_equals_whooshs_walk_over_segments_and_deletions(
         writer.add_document(id="extra", title="w1 w2", body="w1 w1 w3 w59")
     ix.close()
     mapped = open_mapped_index(generation)
+    # Block directories kept between reads (a small cache, so some are dropped and
+    # made again): the reads through them equal Whoosh's walk too.
+    directories = postings.DirectoryCache(blocks=40)
     with mapped.searcher() as searcher:
         reader = searcher.reader()
         assert len(reader.leaf_readers()) == 2
         for field in ("title", "body", "body_exact"):
             for term in reader.lexicon(field):
-                ids, weights = postings.read_postings(reader, field, term)
+                ids, weights = postings.read_postings(reader, field, term, None, directories)
                 live = [
                     (d, w)
                     for d, w in zip(*walked(reader, field, term), strict=True)
@@ -114,8 +117,12 @@ def test_read_postings_equals_whooshs_walk_over_segments_and_deletions(
                 assert np.allclose(weights, [w for _, w in live]), (field, term)
                 for size in (1, 5, 60, 600):  # only where some documents may be
                     wanted = np.array(sorted(rng.sample(range(3001), size)), dtype=np.int64)
-                    some, some_weights = postings.read_postings(reader, field, term, wanted)
                     keep = np.isin(ids, wanted)
-                    assert some.tolist() == ids[keep].tolist(), (field, term, size)
-                    assert np.array_equal(some_weights, weights[keep]), (field, term, size)
+                    for kept in (None, directories):
+                        some, some_weights = postings.read_postings(
+                            reader, field, term, wanted, kept
+                        )
+                        assert some.tolist() == ids[keep].tolist(), (field, term, size)
+                        assert np.array_equal(some_weights, weights[keep]), (field, term, size)
+        assert 0 < directories._held <= 40
     mapped.close()

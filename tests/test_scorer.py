@@ -243,9 +243,9 @@ def test_reading_only_the_blocks_of_the_matches_changes_nothing(
         read_in_blocks = []
         whole_read = scorer_module.read_postings
 
-        def counted(reader, fieldname, btext, wanted=None):  # type: ignore[no-untyped-def]
+        def counted(reader, fieldname, btext, wanted=None, directories=None):  # type: ignore[no-untyped-def]
             read_in_blocks.append(wanted is not None)
-            return whole_read(reader, fieldname, btext, wanted)
+            return whole_read(reader, fieldname, btext, wanted, directories)
 
         monkeypatch.setattr(scorer_module, "read_postings", counted)
         shared = QueryScorer(reader)  # words cached by earlier queries are read whole

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import io
 import pickle
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
@@ -30,12 +33,46 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
 __all__ = [
+    "BlockDirectory",
+    "DirectoryCache",
     "decode_positions",
     "live_documents",
     "read_numeric_column",
     "read_postings",
     "read_values",
+    "w3_directory",
 ]
+
+
+class DirectoryCache:
+    """Block directories (`BlockDirectory`) of one reader's posting lists, least
+    recently used first out, holding at most ``blocks`` blocks in all (about 33
+    bytes each); safe to share between threads."""
+
+    def __init__(self, blocks: int) -> None:
+        self.limit = blocks
+        self._held = 0
+        self._entries: OrderedDict[tuple[Any, ...], BlockDirectory] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> BlockDirectory | None:
+        """The directory kept under ``key``, if any."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], directory: BlockDirectory) -> None:
+        """Keep ``directory`` under ``key``, dropping the least recently used past the limit."""
+        with self._lock:
+            if key in self._entries or len(directory) > self.limit:
+                return
+            self._entries[key] = directory
+            self._held += len(directory)
+            while self._held > self.limit:
+                _, dropped = self._entries.popitem(last=False)
+                self._held -= len(dropped)
 
 
 def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[Any, frozenset[int]]:
@@ -156,63 +193,113 @@ def _block_info(block: memoryview) -> tuple[tuple[Any, ...], int]:
     return info, size
 
 
-def _w3_blocks(
-    matcher: W3LeafMatcher, wanted: np.ndarray | None = None
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Every (ids, weights) block of a W3 posting list, read from its bytes in one
-    piece: each block is its length, its pickled info tuple and its (compressed)
-    pickled data (``W3PostingsWriter._write_block``). With ``wanted`` (ascending
-    segment document numbers), only the blocks whose id range holds one of them are
-    decoded (the info tuple names each block's last id)."""
+@dataclass(frozen=True, slots=True)
+class BlockDirectory:
+    """Where each block of one segment's W3 posting list is (Lucene's skip data, in
+    effect): the file offset and size of each block's data, its postings, whether
+    it is compressed, and its last document id (ascending). Made by walking the
+    block headers once (`w3_directory`); with it, a read of a few documents decodes
+    only their blocks without parsing any other block's header."""
+
+    starts: np.ndarray
+    sizes: np.ndarray
+    counts: np.ndarray
+    compressed: np.ndarray
+    lasts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lasts)
+
+
+def w3_directory(matcher: W3LeafMatcher) -> BlockDirectory:
+    """The block directory of a W3 posting list, from its block headers: each block is
+    its length (negative for the last), its pickled info tuple and its (compressed)
+    pickled data (``W3PostingsWriter._write_block``)."""
     start = matcher._baseoffset
     length = matcher._length  # the term's extent (Whoosh reads it back as a 1-tuple)
     length = length[0] if isinstance(length, tuple) else length
     raw = memoryview(matcher._postfile.get(start, matcher._startoffset + length - start))
+    starts, sizes, counts, compressed, lasts = [], [], [], [], []
     position = 0
-    previous = -1
     while position < len(raw):
         length = int.from_bytes(raw[position : position + 4], "big", signed=True)
-        last = length < 0
-        block = raw[position + 4 : position + 4 + abs(length)]  # a view: nothing copied
-        info, info_size = _block_info(block)
-        count, compression = info[0], info[3]
-        if wanted is not None:
-            low, high = previous + 1, info[1]
-            previous = high
-            start_at = int(np.searchsorted(wanted, low))
-            if start_at == len(wanted) or wanted[start_at] > high:
-                position += 4 + abs(length)
-                if last:
-                    return
-                continue
-        data: bytes | memoryview = block[info_size:]
-        inflater = None
-        if compression:  # only the front, where ids and weights are: rarely more is needed
-            inflater = zlib.decompressobj()
-            data = inflater.decompress(data, _LEADING_BYTES + _POSTING_BYTES * count)
-        else:
-            data = bytes(data)
+        size = abs(length)
+        info, info_size = _block_info(raw[position + 4 : position + 4 + size])
+        starts.append(start + position + 4 + info_size)
+        sizes.append(size - info_size)
+        counts.append(info[0])
+        compressed.append(bool(info[3]))
+        lasts.append(info[1])
+        position += 4 + size
+        if length < 0:
+            break
+    return BlockDirectory(
+        np.array(starts, dtype=np.int64),
+        np.array(sizes, dtype=np.int64),
+        np.array(counts, dtype=np.int64),
+        np.array(compressed, dtype=bool),
+        np.array(lasts, dtype=np.int64),
+    )
+
+
+def _decode_block(data: bytes | memoryview, count: int, compressed: bool) -> tuple[Any, Any]:
+    """(ids, weights) vectors of one block's data (compressed or not): only the front,
+    where ids and weights are, is inflated unless their layout needs the rest."""
+    inflater = None
+    if compressed:  # only the front, where ids and weights are: rarely more is needed
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(data, _LEADING_BYTES + _POSTING_BYTES * count)
+    else:
+        data = bytes(data)
+    arrays = _parse_block(data, count)
+    if arrays is None and inflater is not None:  # the rest of the block, then again
+        data += inflater.decompress(inflater.unconsumed_tail) + inflater.flush()
         arrays = _parse_block(data, count)
-        if arrays is None and inflater is not None:  # the rest of the block, then again
-            data += inflater.decompress(inflater.unconsumed_tail) + inflater.flush()
-            arrays = _parse_block(data, count)
-        if arrays is None:
-            ids, weights, _ = pickle.loads(data)
-            arrays = _as_arrays(ids, weights, count)
-        yield arrays
-        position += 4 + abs(length)
-        if last:
-            return
+    if arrays is None:
+        ids, weights, _ = pickle.loads(data)
+        arrays = _as_arrays(ids, weights, count)
+    return arrays
+
+
+def _w3_blocks(
+    matcher: W3LeafMatcher,
+    wanted: np.ndarray | None = None,
+    directory: BlockDirectory | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every (ids, weights) block of a W3 posting list, by its `BlockDirectory` (made
+    here when not given). With ``wanted`` (ascending segment document numbers), only
+    the blocks whose id range holds one of them are read and decoded."""
+    if directory is None:
+        directory = w3_directory(matcher)
+    if wanted is None:
+        selected: Any = range(len(directory))
+    else:  # the first block whose last id is at or past each wanted document
+        at = np.searchsorted(directory.lasts, wanted)
+        selected = np.unique(at[at < len(directory)]).tolist()
+    postfile = matcher._postfile
+    starts, sizes = directory.starts, directory.sizes
+    counts, compressed = directory.counts, directory.compressed
+    for block in selected:
+        data = postfile.get(int(starts[block]), int(sizes[block]))
+        yield _decode_block(data, int(counts[block]), bool(compressed[block]))
 
 
 def _blocks(
-    matcher: Any, wanted: np.ndarray | None = None
+    matcher: Any,
+    wanted: np.ndarray | None = None,
+    directories: DirectoryCache | None = None,
+    key: tuple[Any, ...] = (),
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every (ids, weights) block of a posting list (one block for non-W3 matchers);
     with ``wanted`` (ascending segment numbers), W3 blocks holding none of them may be
-    left out."""
+    left out. A W3 list's directory is kept in ``directories`` under ``key``."""
     if type(matcher) is W3LeafMatcher and not matcher._byteids:
-        yield from _w3_blocks(matcher, wanted)
+        directory = directories.get(key) if directories is not None else None
+        if directory is None:
+            directory = w3_directory(matcher)
+            if directories is not None:
+                directories.put(key, directory)
+        yield from _w3_blocks(matcher, wanted, directory)
         return
     if type(matcher) is not W3LeafMatcher:
         ids, weights = [], []
@@ -228,11 +315,17 @@ def _blocks(
 
 
 def read_postings(
-    reader: IndexReader, fieldname: str, btext: bytes, wanted: np.ndarray | None = None
+    reader: IndexReader,
+    fieldname: str,
+    btext: bytes,
+    wanted: np.ndarray | None = None,
+    directories: DirectoryCache | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Live document numbers (ascending, global) holding ``btext`` in ``fieldname``
     and the term's weight (frequency) in each; with ``wanted`` (ascending global
-    numbers), only those of them, reading only the blocks that may hold them."""
+    numbers), only those of them, reading only the blocks that may hold them.
+    ``directories`` keeps each list's block directory for later reads (one cache
+    per reader: keys are segment offsets)."""
     docs: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     for leaf, offset in reader.leaf_readers():
@@ -246,7 +339,8 @@ def read_postings(
             continue
         matcher, deleted = _leaf(leaf, fieldname, btext)
         dropped = np.fromiter(deleted, dtype=np.int64) if deleted else None
-        for ids, block_weights in _blocks(matcher, local):
+        key = (offset, fieldname, btext)
+        for ids, block_weights in _blocks(matcher, local, directories, key):
             if local is not None:  # membership by binary search: ``local`` is sorted
                 at = np.minimum(np.searchsorted(local, ids), len(local) - 1)
                 kept = local[at] == ids

@@ -45,7 +45,12 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
 
-from indexer.whoosh.postings import live_documents, read_numeric_column, read_postings
+from indexer.whoosh.postings import (
+    DirectoryCache,
+    live_documents,
+    read_numeric_column,
+    read_postings,
+)
 from search.deadline import Deadline
 from search.relevance import DEFAULT_RANKING, RankingParams, lucene_idf
 from search.whoosh.evaluation import MATCHING, Evaluation, Unsupported
@@ -55,6 +60,10 @@ __all__ = ["MATCHING", "Evaluation", "QueryScorer", "TermPostings", "Unsupported
 
 #: Postings kept cached per snapshot (12 bytes each).
 CACHED_POSTINGS = 2_000_000
+#: Blocks whose place in the postings file stays known per snapshot (about 33 bytes
+#: each: `indexer.whoosh.postings.BlockDirectory`), so reading a common word for a few
+#: documents decodes only their blocks.
+CACHED_BLOCKS = 300_000
 #: Document frequencies of words over several fields kept per snapshot.
 CACHED_IDFS = 100_000
 #: Phrases whose matching documents stay cached per snapshot.
@@ -117,6 +126,7 @@ class QueryScorer:
         self._lock = threading.Lock()
         self._live: Vector | None = None
         self._phrases: OrderedDict[tuple[Any, ...], Vector] = OrderedDict()
+        self.directories = DirectoryCache(CACHED_BLOCKS)
 
     def live(self) -> Vector:
         """A boolean vector: True for every document not deleted (made once)."""
@@ -231,7 +241,7 @@ class QueryScorer:
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-        docs, weights = read_postings(self.reader, fieldname, btext)
+        docs, weights = read_postings(self.reader, fieldname, btext, None, self.directories)
         idf = None
         if field.scorable and len(docs):
             idf = lucene_idf(self.doc_count, self.reader.doc_frequency(fieldname, btext))
@@ -259,7 +269,7 @@ class QueryScorer:
         frequency = self.reader.doc_frequency(fieldname, btext)
         if not self.reads_sparsely(len(docs), frequency):
             return self.term(fieldname, text)
-        held, weights = read_postings(self.reader, fieldname, btext, docs)
+        held, weights = read_postings(self.reader, fieldname, btext, docs, self.directories)
         idf = lucene_idf(self.doc_count, frequency) if field.scorable and frequency else None
         return TermPostings(held.astype(np.int32), weights, idf)
 
