@@ -138,11 +138,22 @@ def _tokens_at(
 def _fast_matches(
     text: str, matcher: TermMatcher, parts: AnalysisParts, candidates: re.Pattern[str] | None
 ) -> list[tuple[int, int, str]]:
-    return [
-        (start, end, stem)
-        for start, end, _, stem in _kept_tokens(text, parts, candidates)
-        if matcher.matches(stem)
-    ]
+    """(start, end, stem) of the tokens whose stem ``matcher`` matches; each distinct
+    word is filtered, stemmed and matched once (a body repeats its words)."""
+    token = parts.pattern
+    found = token.finditer(text) if candidates is None else _tokens_at(text, token, candidates)
+    seen: dict[str, str | None] = {}
+    hits = []
+    for match in found:
+        word = match[0].lower()
+        if word in seen:
+            stem = seen[word]
+        else:
+            stem = parts.stem_word(word) if parts.kept(word) else None
+            stem = seen[word] = stem if stem is not None and matcher.matches(stem) else None
+        if stem is not None:
+            hits.append((match.start(), match.end(), stem))
+    return hits
 
 
 def _all_tokens(text: str, analyzer: Analyzer) -> list[tuple[int, int, str, str]]:
@@ -273,6 +284,12 @@ def _best_window(
             break  # the best window found so far
         start = sentences[first][0]
         low = bisect_left(starts, start)
+        if low == len(starts) or starts[low] >= max(sentences[first][1], start + SNIPPET_CHARS):
+            # No hit within any window from here: each scores (0, 0), so only the
+            # first such window could be picked, as the loop below would.
+            if best_score < (0, 0):
+                best, best_score = sentences[first], (0, 0)
+            continue
         for last in range(first, len(sentences)):
             end = sentences[last][1]
             if end - start > SNIPPET_CHARS and last > first:
