@@ -110,20 +110,22 @@ def add_scores(
         text = fields_term_text(query)
         if text is not None:
             fieldnames = tuple(part.fieldname for part in query.subqueries)
-            totals += fields_scores(scorer, fieldnames, text, docs) * boost
+            terms = [evaluation.term_for(fieldname, text, docs) for fieldname in fieldnames]
+            totals += fields_scores(scorer, fieldnames, text, docs, terms) * boost
             return
         phrase = _phrase_words(query)
         if phrase is not None:
             for word in phrase[0]:  # repeated words count again, as in Whoosh
-                totals += fields_scores(scorer, phrase[1], word, docs) * boost
+                terms = [evaluation.term_for(fieldname, word, docs) for fieldname in phrase[1]]
+                totals += fields_scores(scorer, phrase[1], word, docs, terms) * boost
             return
         _add_any(evaluation, query.subqueries, docs, totals, boost)
     elif kind is wq.Term:
-        term = scorer.term_for(query.fieldname, query.text, docs)
+        term = evaluation.term_for(query.fieldname, query.text, docs)
         totals += term_scores(scorer, term, query.fieldname, docs) * boost
     elif kind is wq.Phrase:
         for word in query.words:  # repeated words count again, as in Whoosh
-            term = scorer.term_for(query.fieldname, word, docs)
+            term = evaluation.term_for(query.fieldname, word, docs)
             totals += term_scores(scorer, term, query.fieldname, docs) * boost
     elif kind is wq.And:
         for child in query.subqueries:

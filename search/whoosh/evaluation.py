@@ -21,7 +21,7 @@ from search.whoosh.fields_query import FieldsQuery
 from search.whoosh.phrases import verify_phrase
 
 if TYPE_CHECKING:
-    from search.whoosh.scorer import QueryScorer
+    from search.whoosh.scorer import QueryScorer, TermPostings
 
 __all__ = ["MATCHING", "Evaluation", "Unsupported"]
 
@@ -45,6 +45,19 @@ class Evaluation:
         self.deadline = deadline
         self.docs: Vector = np.zeros(0, dtype=np.int64)
         self._masks: dict[int, Vector] = {}
+        self._reads: dict[tuple[str, object], tuple[Vector | None, TermPostings]] = {}
+
+    def term_for(self, fieldname: str, text: object, docs: Vector | None) -> TermPostings:
+        """`QueryScorer.term_for`, remembered for this query: a term read for some
+        documents serves again for any of them (the conjunction reads a word for its
+        candidates, scoring and feedback then ask for the matches among them)."""
+        key = (fieldname, text)
+        known = self._reads.get(key)
+        if known is not None and _among(docs, known[0]):
+            return known[1]
+        term = self.scorer.term_for(fieldname, text, docs)
+        self._reads[key] = (docs, term)
+        return term
 
     # -- which documents -------------------------------------------------------
 
@@ -144,7 +157,7 @@ class Evaluation:
         found = self.scorer.empty()
         parts = [query] if type(query) is wq.Term else query.subqueries
         for part in parts:
-            found[self.scorer.term_for(part.fieldname, part.text, candidates).docs] = True
+            found[self.term_for(part.fieldname, part.text, candidates).docs] = True
         return found
 
     def _phrase(self, query: wq.Phrase) -> Vector:
@@ -186,6 +199,16 @@ class Evaluation:
         if len(docs):
             add_scores(self, self.query, docs, totals, 1.0)
         return totals
+
+
+def _among(docs: Vector | None, read_for: Vector | None) -> bool:
+    """Whether every one of ``docs`` (ascending; None: all) is in ``read_for`` (None: all)."""
+    if read_for is None:
+        return True
+    if docs is None or len(docs) > len(read_for):
+        return False
+    at = np.searchsorted(read_for, docs)
+    return bool(np.all(at < len(read_for))) and bool(np.array_equal(read_for[at], docs))
 
 
 def _is_term_set(query: wq.Query) -> bool:

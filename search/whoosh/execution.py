@@ -184,11 +184,13 @@ def with_feedback(
     docs: np.ndarray,
     scores: np.ndarray,
     deadline: Deadline,
+    evaluation: Evaluation | None = None,
 ) -> np.ndarray:
     """``scores`` re-ranked by pseudo-relevance feedback (`search.whoosh.feedback`) from the
     best-scored matches, one per near-duplicate story; unchanged when feedback is
     off, the query has fewer than ``feedback_min_words`` words, or the scores do not
-    tell the matches apart."""
+    tell the matches apart. ``evaluation``: the query's, whose postings reads serve
+    the feedback words too."""
     params = snapshot.scorer.params
     if not (params.feedback_docs and params.feedback_terms and params.feedback_weight):
         return scores
@@ -205,7 +207,8 @@ def with_feedback(
         texts.append(f"{fields.get('title', '')}\n{fields.get('body', '')}")
     counts, holding = feedback_words(texts, searcher.schema["body"].analyzer)
     terms = bo1_terms(snapshot.scorer, counts, holding, params.feedback_terms)
-    return expand_scores(snapshot.scorer, docs, scores, terms)
+    read = evaluation.term_for if evaluation is not None else None
+    return expand_scores(snapshot.scorer, docs, scores, terms, read)
 
 
 def _ranked_page(
@@ -223,7 +226,9 @@ def _ranked_page(
     passing = matches.counts.passing
     if matches.evaluation is not None and request.sort == "relevance":
         scores = matches.evaluation.scores(passing)
-        scores = with_feedback(snapshot, parsed.query, passing, scores, deadline)
+        scores = with_feedback(
+            snapshot, parsed.query, passing, scores, deadline, matches.evaluation
+        )
         if request.recency:
             model = recency_model(
                 snapshot.tables.days, snapshot.tables.newest_day, now, snapshot.scorer.params

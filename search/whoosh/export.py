@@ -55,7 +55,7 @@ def export_order(snapshot: Snapshot, request: SearchRequest, now: datetime) -> n
         order = docs[ordered_positions(snapshot, docs, ordered.sort, len(docs))]
     elif evaluation is not None:
         scores = evaluation.scores(docs)
-        scores = with_feedback(snapshot, parsed.query, docs, scores, deadline)
+        scores = with_feedback(snapshot, parsed.query, docs, scores, deadline, evaluation)
         if ordered.recency:
             scores = scores * _recency(snapshot, now).factors(docs)
         order = docs[np.lexsort((docs, -scores))]

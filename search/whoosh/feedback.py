@@ -24,7 +24,7 @@ matches are re-ranked, and each added word is read only where it may meet them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from math import log2
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ from indexer.analysis import analysis_parts
 from search.whoosh.bm25f import fields_scores
 
 if TYPE_CHECKING:
-    from search.whoosh.scorer import QueryScorer
+    from search.whoosh.scorer import QueryScorer, TermPostings
 
 __all__ = [
     "FEEDBACK_FIELDS",
@@ -134,23 +134,29 @@ def bo1_terms(
 
 
 def expand_scores(
-    scorer: QueryScorer, docs: np.ndarray, scores: np.ndarray, terms: list[tuple[str, float]]
+    scorer: QueryScorer,
+    docs: np.ndarray,
+    scores: np.ndarray,
+    terms: list[tuple[str, float]],
+    read: Callable[[str, str, np.ndarray], TermPostings] | None = None,
 ) -> np.ndarray:
     """``scores`` (aligned with ``docs``, ascending) plus the feedback words' weighted
     BM25F, each computed only on the documents holding the word, for the
-    `FEEDBACK_DEPTH` best-scored of ``docs``."""
+    `FEEDBACK_DEPTH` best-scored of ``docs``. ``read`` reads a word's postings for
+    documents (default `QueryScorer.term_for`; the query's evaluation reuses its reads)."""
     weight = scorer.params.feedback_weight
     expanded = scores.copy()
     if not len(docs):
         return expanded
     if len(docs) > FEEDBACK_DEPTH:  # the best by the query's own score, ascending
         best = np.sort(np.argpartition(-scores, FEEDBACK_DEPTH - 1)[:FEEDBACK_DEPTH])
-        expanded[best] = expand_scores(scorer, docs[best], scores[best], terms)
+        expanded[best] = expand_scores(scorer, docs[best], scores[best], terms, read)
         return expanded
+    read = read or scorer.term_for
     for word, share in terms:
         holding = np.zeros(len(docs), dtype=bool)
-        read = [scorer.term_for(fieldname, word, docs) for fieldname in FEEDBACK_FIELDS]
-        for term in read:  # which matches hold the word (no set union)
+        postings_read = [read(fieldname, word, docs) for fieldname in FEEDBACK_FIELDS]
+        for term in postings_read:  # which matches hold the word (no set union)
             postings = term.docs
             if not len(postings):
                 continue
@@ -165,6 +171,6 @@ def expand_scores(
         if holding.any():
             found = docs[holding]
             expanded[holding] += (
-                weight * share * fields_scores(scorer, FEEDBACK_FIELDS, word, found, read)
+                weight * share * fields_scores(scorer, FEEDBACK_FIELDS, word, found, postings_read)
             )
     return expanded
