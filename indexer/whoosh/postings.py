@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import pickle
+import re
 import threading
 import zlib
 from collections import OrderedDict
@@ -131,6 +132,22 @@ def _parse_int(data: bytes, at: int) -> tuple[int, int]:
     return int.from_bytes(data[at + 1 : at + 1 + size], "little", signed=size == 4), at + 1 + size
 
 
+#: A run of pickled integers (``K``, ``M``, ``J``, each with its bytes).
+_INT_RUN = re.compile(rb"(?:K.|M..|J....)*", re.DOTALL)
+
+
+def _parse_ints(data: bytes, at: int, count: int) -> tuple[np.ndarray, int]:
+    """``count`` pickled integers of mixed sizes from ``at``, as a vector, and where
+    they end: a regex finds the run, and the unpickler reads it as one tuple (both
+    in C). ValueError when the run does not hold exactly ``count`` (another layout,
+    or the data stops inside it)."""
+    end = _INT_RUN.match(data, at).end()  # type: ignore[union-attr]  # matches empty at worst
+    values = pickle.loads(b"\x80\x02(" + data[at:end] + b"t.")
+    if len(values) != count:
+        raise ValueError("not a run of the integers expected")
+    return np.array(values, dtype=np.int64), end
+
+
 def _parse_block(data: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Ids and weights of one block's (decompressed) pickled data, read from the
     pickle's bytes in place: the values (positions, one pickled string each, the
@@ -153,11 +170,7 @@ def _parse_ids_and_weights(data: bytes, count: int) -> tuple[np.ndarray, np.ndar
         deltas = np.frombuffer(data, dtype=np.uint8, count=2 * rest, offset=at)[1::2]
         at += 2 * rest
     else:
-        values = []
-        for _ in range(rest):
-            value, at = _parse_int(data, at)
-            values.append(value)
-        deltas = np.array(values, dtype=np.int64)
+        deltas, at = _parse_ints(data, at, rest)
     if data[at] != _TUPLE or data[at + 1] != _BINPUT:
         raise ValueError("ids not followed by a memoised tuple")
     at += 3
