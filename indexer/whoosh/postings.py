@@ -353,18 +353,27 @@ def read_postings(
         matcher, deleted = _leaf(leaf, fieldname, btext)
         dropped = np.fromiter(deleted, dtype=np.int64) if deleted else None
         key = (offset, fieldname, btext)
-        for ids, block_weights in _blocks(matcher, local, directories, key):
-            if local is not None:  # membership by binary search: ``local`` is sorted
-                at = np.minimum(np.searchsorted(local, ids), len(local) - 1)
-                kept = local[at] == ids
-                ids, block_weights = ids[kept], block_weights[kept]
-            if dropped is not None:
-                kept = ~np.isin(ids, dropped)
-                ids, block_weights = ids[kept], block_weights[kept]
-            docs.append(ids + offset)
-            weights.append(block_weights)
+        blocks = list(_blocks(matcher, local, directories, key))
+        if not blocks:
+            continue
+        if len(blocks) == 1:
+            ids, block_weights = blocks[0]
+        else:  # the segment's blocks joined, then filtered once
+            ids = np.concatenate([block[0] for block in blocks])
+            block_weights = np.concatenate([block[1] for block in blocks])
+        if local is not None:  # membership by binary search: ``local`` is sorted
+            at = np.minimum(np.searchsorted(local, ids), len(local) - 1)
+            kept = local[at] == ids
+            ids, block_weights = ids[kept], block_weights[kept]
+        if dropped is not None:
+            kept = ~np.isin(ids, dropped)
+            ids, block_weights = ids[kept], block_weights[kept]
+        docs.append(ids + offset if offset else ids)
+        weights.append(block_weights)
     if not docs:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
+    if len(docs) == 1:
+        return docs[0], weights[0]
     return np.concatenate(docs), np.concatenate(weights)
 
 
