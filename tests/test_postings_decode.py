@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from corpus import Article
 from indexer import build_index, current_generation
-from indexer.whoosh import postings
+from indexer.whoosh import posting_blocks, postings
 from indexer.whoosh.storage import open_mapped_index
 
 DELTA = st.one_of(st.integers(0, 255), st.integers(256, 70_000), st.integers(70_000, 2**31 - 1))
@@ -45,14 +45,14 @@ def test_a_block_parses_to_what_unpickling_gives_or_is_handed_back(
     raw = pickle.dumps((tuple(deltas), weights, values), 2)  # what W3 blocks hold
     want_ids, want_weights = expected(deltas, weights)
     for cut in sorted({len(raw), *data.draw(st.lists(st.integers(0, len(raw)), max_size=8))}):
-        parsed = postings._parse_block(raw[:cut], len(deltas))
+        parsed = posting_blocks.parse_block(raw[:cut], len(deltas))
         if parsed is None:
             continue  # the caller decompresses the rest, or unpickles the whole block
         ids, found = parsed
         assert np.array_equal(ids, want_ids)
         assert np.array_equal(found, want_weights)
     if len(deltas) >= 4:  # the whole block of a usual layout is always parsed
-        parsed = postings._parse_block(raw, len(deltas))
+        parsed = posting_blocks.parse_block(raw, len(deltas))
         assert parsed is not None
         ids, found = parsed
         assert np.array_equal(ids, want_ids) and np.array_equal(found, want_weights)
