@@ -109,15 +109,20 @@ def _kept_tokens(
 ) -> Iterator[tuple[int, int, str, str]]:
     """(start, end, lowercased word, stem) of the indexed tokens of ``text`` that start
     where ``candidates`` matches (every indexed token when it is None)."""
-    token = parts.pattern
-    if candidates is None:
-        matches: Iterator[re.Match[str]] = token.finditer(text)
-    else:
-        matches = _tokens_at(text, token, candidates)
-    for match in matches:
+    for match in _token_matches(text, parts, candidates):
         word = match[0].lower()
         if parts.kept(word):
             yield match.start(), match.end(), word, parts.stem_word(word)
+
+
+def _token_matches(
+    text: str, parts: AnalysisParts, candidates: re.Pattern[str] | None
+) -> Iterator[re.Match[str]]:
+    """The tokens of ``text`` that start where ``candidates`` matches (every token when
+    it is None)."""
+    if candidates is None:
+        return parts.pattern.finditer(text)
+    return _tokens_at(text, parts.pattern, candidates)
 
 
 def _tokens_at(
@@ -140,11 +145,9 @@ def _fast_matches(
 ) -> list[tuple[int, int, str]]:
     """(start, end, stem) of the tokens whose stem ``matcher`` matches; each distinct
     word is filtered, stemmed and matched once (a body repeats its words)."""
-    token = parts.pattern
-    found = token.finditer(text) if candidates is None else _tokens_at(text, token, candidates)
     seen: dict[str, str | None] = {}
     hits = []
-    for match in found:
+    for match in _token_matches(text, parts, candidates):
         word = match[0].lower()
         if word in seen:
             stem = seen[word]

@@ -54,9 +54,14 @@ def normalised_tf(scorer: QueryScorer, term: TermPostings, fieldname: str, docs:
     at = np.searchsorted(term.docs, docs)
     np.minimum(at, len(term.docs) - 1, out=at)
     tf = np.where(term.docs[at] == docs, term.weights[at], 0.0)
+    return tf / _length_norm(scorer, fieldname, docs)
+
+
+def _length_norm(scorer: QueryScorer, fieldname: str, docs: Vector) -> Vector:
+    """``1 - b + b * length / average length`` of ``fieldname`` for each of ``docs``."""
     b = scorer.params.field_b(fieldname)
     lengths = scorer.lengths(fieldname)[docs] / scorer.average_length(fieldname)
-    return tf / ((1.0 - b) + b * lengths)
+    return (1.0 - b) + b * lengths
 
 
 def term_scores(scorer: QueryScorer, term: TermPostings, fieldname: str, docs: Vector) -> Vector:
@@ -190,9 +195,7 @@ def _add_words_everywhere(
 
 def _normalised_own_tf(scorer: QueryScorer, term: TermPostings, fieldname: str) -> Vector:
     """`normalised_tf` of ``term`` for the documents holding it (its own postings)."""
-    b = scorer.params.field_b(fieldname)
-    lengths = scorer.lengths(fieldname)[term.docs] / scorer.average_length(fieldname)
-    return term.weights / ((1.0 - b) + b * lengths)
+    return term.weights / _length_norm(scorer, fieldname, term.docs)
 
 
 def _add_any(
