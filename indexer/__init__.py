@@ -9,9 +9,26 @@ schema lives in `indexer.whoosh.schema`. Must not import flask. Importing it che
 Whoosh version first (`indexer.whoosh.version`) and changes nothing in Whoosh.
 """
 
-from indexer.generations import IndexBusy, current_generation
-from indexer.whoosh.build import BuildResult, build_from_paths, build_index, optimize_index
-from indexer.whoosh.update import update_from_paths
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from indexer.generations import IndexBusy, current_generation
+    from indexer.whoosh.build import BuildResult, build_from_paths, build_index, optimize_index
+    from indexer.whoosh.update import update_from_paths
+
+#: Where each name this package exports lives. They are imported when first used:
+#: an indexing worker process imports `indexer.whoosh.pipeline`, which needs none
+#: of them, and would otherwise pay for every reader of `corpus` at start-up.
+_EXPORTS = {
+    "BuildResult": "indexer.whoosh.build",
+    "IndexBusy": "indexer.generations",
+    "build_from_paths": "indexer.whoosh.build",
+    "build_index": "indexer.whoosh.build",
+    "current_generation": "indexer.generations",
+    "optimize_index": "indexer.whoosh.build",
+    "update_from_paths": "indexer.whoosh.update",
+}
 
 __all__ = [
     "BuildResult",
@@ -22,3 +39,13 @@ __all__ = [
     "optimize_index",
     "update_from_paths",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import an exported name on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

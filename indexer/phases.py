@@ -10,7 +10,7 @@ Every writing command calls `announce` as it enters a phase, with a stable name:
 ``indexing N%``               N = 10, 20 ... 90: share of the input bytes sent to the index
 ``merging``                   optimize: about to merge the served generation's segments
 ``writing segments``          every document sent; segments and the TOC being written
-``spelling``                  counting words for the spelling model
+``spelling``                  writing the spelling model (a recount, or the counts of a build)
 ``verifying``                 reading the new generation back
 ``publishing``                about to swap ``CURRENT`` (nothing swapped yet)
 ``published``                 ``CURRENT`` names the new generation

@@ -3,9 +3,11 @@
 `write_spelling_model` is called by every build and update after the articles are
 committed and before the generation is verified and published, so the model is
 swapped in with the index it describes (an optimize keeps its base's model, since
-the articles are the same). It reads the stored title and body of every live
-article once (the backend hands them over) and writes ``spelling.bin`` into the
-generation folder:
+the articles are the same). It counts the title and body of every live article
+once and writes ``spelling.bin`` into the generation folder. A build from nothing
+counts in its indexing workers as they index (`WordCounter.state`, `WordCounter.absorb`,
+`indexer.whoosh.pipeline`); a recount reads the stored texts back (the backend hands
+them over). The file holds:
 
 ``words``
     every distinct word of two or more letters as written (letters only; a
@@ -79,6 +81,20 @@ class ModelStats:
     seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class CounterState:
+    """What a `WordCounter` counted, in a form a process can send to another:
+    the written words, their counts, the pair keys over their numbers and the
+    pairs' counts, the tokens read and the pruning floor (`WordCounter.pruned_below`)."""
+
+    cased_words: list[str]
+    unigrams: np.ndarray
+    pair_keys: np.ndarray
+    pair_counts: np.ndarray
+    tokens: int
+    pruned_below: int
+
+
 def _classify(token: str) -> tuple[str | None, bool, bool]:
     """(word as written or None, a break before it, a break after it) of one token."""
     match = _TOKEN.fullmatch(token)
@@ -142,11 +158,7 @@ class WordCounter:
         afters: list[int] = []
         for token in new_tokens:
             word, before, after = _classify(token)
-            number = -1
-            if word is not None:
-                number = self._cased.setdefault(word, len(self.cased_words))
-                if number == len(self.cased_words):
-                    self.cased_words.append(word)
+            number = -1 if word is None else self._number(word)
             self._codes[token] = len(self._code_word) + len(numbers)
             numbers.append(number)
             befores.append(before)
@@ -155,14 +167,25 @@ class WordCounter:
         self._code_before = np.concatenate([self._code_before, np.asarray(befores, dtype=bool)])
         self._code_after = np.concatenate([self._code_after, np.asarray(afters, dtype=bool)])
 
+    def _number(self, word: str) -> int:
+        """The number of a written word, given the next one when it is new."""
+        number = self._cased.setdefault(word, len(self.cased_words))
+        if number == len(self.cased_words):
+            self.cased_words.append(word)
+        return number
+
     def _merge(self) -> None:
         if not self._pending:
             return
         keys = np.concatenate([self._keys, *self._pending])
         weights = np.concatenate([self._counts, np.ones(self._pending_size, dtype=np.int64)])
+        self._pending, self._pending_size = [], 0
+        self._add_pairs(keys, weights)
+
+    def _add_pairs(self, keys: np.ndarray, weights: np.ndarray) -> None:
+        """Hold the distinct ``keys``, each counted the sum of its ``weights``."""
         self._keys, inverse = np.unique(keys, return_inverse=True)
         self._counts = np.bincount(inverse, weights=weights).astype(np.int64)
-        self._pending, self._pending_size = [], 0
         if len(self._keys) > MAX_HELD_PAIRS:
             self._prune()
 
@@ -183,6 +206,30 @@ class WordCounter:
         """Sorted pair keys of written words (``first << 32 | second``) and their counts."""
         self._merge()
         return self._keys, self._counts
+
+    def state(self) -> CounterState:
+        """What this counter counted, to be sent to another process and `absorb`-ed."""
+        keys, counts = self.pairs()
+        unigrams = self.unigrams().copy()
+        words = list(self.cased_words)
+        return CounterState(words, unigrams, keys, counts, self.tokens, self.pruned_below)
+
+    def absorb(self, other: CounterState) -> None:
+        """Add the counts of another counter (over other texts) to this one's: the
+        result counts what both counted, as if one counter had read every text."""
+        self._merge()
+        numbers = np.asarray([self._number(word) for word in other.cased_words], dtype=np.int64)
+        if len(self._unigrams) < len(self.cased_words):
+            grown = np.zeros(len(self.cased_words), dtype=np.int64)
+            grown[: len(self._unigrams)] = self._unigrams
+            self._unigrams = grown
+        self._unigrams[numbers] += other.unigrams  # numbers are distinct
+        keys = (numbers[other.pair_keys >> 32] << 32) | numbers[other.pair_keys & 0xFFFFFFFF]
+        self._add_pairs(
+            np.concatenate([self._keys, keys]), np.concatenate([self._counts, other.pair_counts])
+        )
+        self.tokens += other.tokens
+        self.pruned_below = max(self.pruned_below, other.pruned_below)
 
 
 def _first_per_group(
@@ -323,10 +370,24 @@ def write_spelling_model(generation: Path, texts: Iterable[list[str]]) -> ModelS
         counter.add(batch)
         strings += len(batch)
     arrays, meta = model_arrays(counter)
+    return save_model(generation, arrays, meta, strings // 2, started)
+
+
+def save_model(
+    generation: Path,
+    arrays: dict[str, np.ndarray],
+    meta: dict[str, Any],
+    articles: int,
+    started: float,
+) -> ModelStats:
+    """Write `model_arrays`' ``arrays`` and ``meta``, counted over ``articles`` live
+    articles since ``started`` (``time.perf_counter``), as the ``spelling.bin`` of
+    ``generation``. A build's indexing workers count as they index
+    (`indexer.whoosh.pipeline`), so a build only folds their counts and saves."""
     size = write_arrays(generation / MODEL_NAME, arrays, meta, MAGIC)
     return ModelStats(
-        articles=strings // 2,
-        tokens=counter.tokens,
+        articles=articles,
+        tokens=int(meta["tokens"]),
         words=int(arrays["counts"].size),
         pairs=int(arrays["pair_keys"].size),
         deletes=int(arrays["delete_hashes"].size),
@@ -338,6 +399,7 @@ def write_spelling_model(generation: Path, texts: Iterable[list[str]]) -> ModelS
 __all__ = [
     "MODEL_NAME",
     "MAGIC",
+    "CounterState",
     "ModelStats",
     "WordCounter",
     "delete_hash",
@@ -345,5 +407,6 @@ __all__ = [
     "model_arrays",
     "model_file_arrays",
     "read_model",
+    "save_model",
     "write_spelling_model",
 ]

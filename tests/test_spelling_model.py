@@ -12,7 +12,14 @@ from spelling_corpus import spelling_articles
 from corpus.article import Article
 from indexer import build_index, optimize_index
 from indexer.generations import current_generation
-from indexer.spelling_model import MODEL_NAME, WordCounter, deletes, model_arrays
+from indexer.spelling_model import (
+    MODEL_NAME,
+    WordCounter,
+    deletes,
+    model_arrays,
+    read_model,
+    write_spelling_model,
+)
 from search.correction import correct_query
 from search.spelling import SpellingModel
 
@@ -212,3 +219,54 @@ def test_a_capitalised_form_must_outnumber_the_lower_case_one() -> None:
     shown = {blob[a:b].decode() for a, b in zip(offsets, offsets[1:], strict=False)}
     assert "voters" in shown and "Voters" not in shown  # a headline's capital ties: lower wins
     assert "NATO" in shown  # written that way more often than not
+
+
+#: Arrays of a model that do not depend on the order texts were counted in (the
+#: written form and the pair flags pick among equal counts by first appearance).
+_ORDER_FREE = (
+    "words",
+    "counts",
+    "pair_keys",
+    "pair_counts",
+    "delete_hashes",
+    "delete_words",
+)
+
+
+def _texts(articles: list[Article]) -> list[str]:
+    return [text for article in articles for text in (article.title, article.body)]
+
+
+def test_counts_kept_apart_then_absorbed_equal_one_count_over_every_text() -> None:
+    texts = _texts(spelling_articles())
+    whole = WordCounter()
+    whole.add(texts)
+    first, second, total = WordCounter(), WordCounter(), WordCounter()
+    first.add(texts[1::2])  # the bodies ...
+    second.add(texts[0::2])  # ... and the titles, counted elsewhere
+    total.absorb(first.state())
+    total.absorb(second.state())
+    total.absorb(WordCounter().state())  # a worker that indexed nothing
+    expected, expected_meta = model_arrays(whole)
+    found, found_meta = model_arrays(total)
+    assert found_meta == expected_meta and total.tokens > 0
+    for name in _ORDER_FREE:
+        assert found[name].tolist() == expected[name].tolist(), name
+    assert len(expected["pair_keys"]) > 10 and len(expected["delete_hashes"]) > 100
+
+
+def test_a_parallel_build_counts_the_words_as_it_indexes_them(tmp_path: Path) -> None:
+    articles = spelling_articles()
+    build_index(articles, tmp_path / "ix", workers=2)
+    generation = current_generation(tmp_path / "ix")
+    assert generation is not None
+    found, found_meta = read_model(generation / MODEL_NAME, mapped=False)
+    recount = tmp_path / "recount"
+    recount.mkdir()
+    write_spelling_model(recount, [_texts(articles)])
+    expected, expected_meta = read_model(recount / MODEL_NAME, mapped=False)
+    assert found_meta == expected_meta
+    for name in _ORDER_FREE:
+        assert found[name].tolist() == expected[name].tolist(), name
+    model = SpellingModel.open(generation)
+    assert model is not None and model.count("hurricane") == 28

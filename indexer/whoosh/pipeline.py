@@ -11,6 +11,10 @@ segments (with its own deletions and merges) plus every worker's segment, which
 is Whoosh's ``multisegment`` commit (`FastSegmentWriter.commit_with`, the steps
 ``whoosh.multiproc.MpWriter`` takes).
 
+A build from nothing also counts each document's words for the spelling model in
+the worker that indexes it; a worker sends its counts before it writes its
+segment, and the main process folds them while the segments are written.
+
 Memory is bounded by ``limit_mb`` per writer (Whoosh flushes a sorted run to a
 temp file when its posting pool reaches it) plus ``QUEUE_BATCHES_PER_WORKER``
 batches of ``batch_size`` documents in flight. Peak RSS is about
@@ -35,6 +39,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from indexer.errors import IndexerError
+from indexer.spelling_model import CounterState, WordCounter
 from indexer.whoosh.fixes import FastSegmentWriter
 
 #: Batches of documents waiting per worker; with ``batch_size`` this bounds memory.
@@ -63,8 +68,25 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(generation: str, limit_mb: int, jobs: Any, results: Any, parent_pid: int) -> None:
-    """Body of a worker process: add every batch from ``jobs``, then write a segment."""
+def spelling_texts(batch: list[dict[str, Any]]) -> list[str]:
+    """The title and body of each document of ``batch``, as the spelling model counts
+    them (`indexer.spelling_model.write_spelling_model`: two strings per article)."""
+    texts: list[str] = []
+    for document in batch:
+        texts += (document.get("title", ""), document.get("body", ""))
+    return texts
+
+
+def _worker_main(
+    generation: str,
+    limit_mb: int,
+    jobs: Any,
+    results: Any,
+    parent_pid: int,
+    count_words: bool = False,
+) -> None:
+    """Body of a worker process: add every batch from ``jobs`` (counting its words for
+    the spelling model when ``count_words``), then write a segment."""
     _die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before the signal was armed
         os._exit(1)
@@ -73,6 +95,7 @@ def _worker_main(generation: str, limit_mb: int, jobs: Any, results: Any, parent
     try:
         ix = whoosh_index.open_dir(generation)
         writer = FastSegmentWriter(ix, _lk=False, limitmb=limit_mb)
+        counter = WordCounter() if count_words else None
         count = 0
         while True:
             try:
@@ -85,10 +108,15 @@ def _worker_main(generation: str, limit_mb: int, jobs: Any, results: Any, parent
                 break
             for document in batch:
                 writer.add_document(**document)
+            if counter is not None:
+                counter.add(spelling_texts(batch))
             count += len(batch)
             # What was pooled so far lives until the segment is written: keep the
             # cyclic collector from walking it again and again (15 % of a worker).
             gc.freeze()
+        if counter is not None:  # the parent folds the counts while this writes
+            results.put(("words", counter.state(), count))
+            counter = None
         segment = writer.finish_segment()
         results.put(("ok", segment, count))
     except BaseException:  # reported to the parent, which raises
@@ -106,11 +134,15 @@ class IndexFeeder:
         workers: int = 1,
         limit_mb: int = 256,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        count_words: bool = False,
     ) -> None:
         self.workers = max(1, workers)
         self.batch_size = batch_size
         self.added = 0
         self.writer = FastSegmentWriter(ix, limitmb=limit_mb)
+        #: With ``count_words``: the words of every document added, for the spelling
+        #: model (`indexer.spelling_model`), complete once `commit` has collected them.
+        self.word_counter = WordCounter() if count_words else None
         self._batch: list[dict[str, Any]] = []
         self._processes: list[Any] = []
         self._received: list[tuple[str, Any, int]] = []
@@ -121,14 +153,23 @@ class IndexFeeder:
             for _ in range(self.workers):
                 process = context.Process(
                     target=_worker_main,
-                    args=(generation, limit_mb, self._jobs, self._results, os.getpid()),
+                    args=(
+                        generation,
+                        limit_mb,
+                        self._jobs,
+                        self._results,
+                        os.getpid(),
+                        count_words,
+                    ),
                     daemon=True,
                 )
                 process.start()
                 self._processes.append(process)
 
     def delete_ids(self, ids: Iterable[str]) -> int:
-        """Delete the documents with these article ids from the existing segments."""
+        """Delete the documents with these article ids from the existing segments
+        (the words counted no longer describe the live articles: the count is dropped)."""
+        self.word_counter = None
         deleted = 0
         for article_id in ids:
             deleted += self.writer.delete_by_term("id", article_id)
@@ -139,7 +180,8 @@ class IndexFeeder:
         self.added += 1
         if not self._processes:
             self.writer.add_document(**document)
-            return
+            if self.word_counter is None:
+                return
         self._batch.append(document)
         if len(self._batch) >= self.batch_size:
             self._send(self._batch)
@@ -158,6 +200,10 @@ class IndexFeeder:
                 raise WorkerFailed(f"an indexing worker died (exit status {process.exitcode})")
 
     def _send(self, item: list[dict[str, Any]] | None) -> None:
+        if not self._processes:  # one process: the batch is only counted
+            if item and self.word_counter is not None:
+                self.word_counter.add(spelling_texts(item))
+            return
         while True:
             try:
                 self._jobs.put(item, timeout=_POLL_SECONDS)
@@ -171,22 +217,27 @@ class IndexFeeder:
         optimize: bool = False,
         merge: bool = False,
         on_phase: Callable[[str], None] | None = None,
+        on_counted: Callable[[WordCounter], None] | None = None,
     ) -> None:
-        """Finish every segment and write the TOC (nothing is served yet)."""
-        if self._processes:
-            if self._batch:
-                self._send(self._batch)
-                self._batch = []
-            for _ in self._processes:
-                self._send(None)
+        """Finish every segment and write the TOC (nothing is served yet). With
+        ``count_words``, ``on_counted`` gets the complete `word_counter` as soon as
+        every worker has sent its counts, while the workers still write segments."""
+        if self._batch:
+            self._send(self._batch)
+            self._batch = []
+        for _ in self._processes:
+            self._send(None)
         if on_phase is not None:
             on_phase("writing segments")
-        segments = self._collect()
+        segments = self._collect(on_counted)
+        if not self._processes and self.word_counter is not None and on_counted is not None:
+            on_counted(self.word_counter)
         self.writer.commit_with(segments, optimize=optimize, merge=merge)
 
-    def _collect(self) -> list[Any]:
+    def _collect(self, on_counted: Callable[[WordCounter], None] | None) -> list[Any]:
         segments: list[Any] = []
         pending = len(self._processes)
+        counts_pending = pending if self.word_counter is not None else 0
         while pending:
             try:
                 if self._received:
@@ -202,6 +253,9 @@ class IndexFeeder:
                 continue
             if status == "error":
                 raise WorkerFailed(f"an indexing worker failed:\n{detail}")
+            if status == "words":
+                counts_pending = self._fold(detail, counts_pending, on_counted)
+                continue
             pending -= 1
             if detail is not None:
                 segments.append(detail)
@@ -209,6 +263,19 @@ class IndexFeeder:
             process.join(timeout=30)
         self._processes = []
         return segments
+
+    def _fold(
+        self,
+        state: CounterState,
+        pending: int,
+        on_counted: Callable[[WordCounter], None] | None,
+    ) -> int:
+        """Add one worker's word counts; call ``on_counted`` after the last one."""
+        if self.word_counter is not None:
+            self.word_counter.absorb(state)
+        if pending == 1 and on_counted is not None and self.word_counter is not None:
+            on_counted(self.word_counter)
+        return pending - 1
 
     def cancel(self) -> None:
         """Stop the workers and drop everything written (the folder is deleted by the caller)."""

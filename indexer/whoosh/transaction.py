@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from indexer.generations import (
 from indexer.phases import announce
 from indexer.progress import Progress
 from indexer.sources import Manifest
-from indexer.spelling_model import write_spelling_model
+from indexer.spelling_model import WordCounter, model_arrays, save_model, write_spelling_model
 from indexer.spelling_update import SpellingChange, write_adjusted_model
 from indexer.whoosh.pipeline import IndexFeeder
 from indexer.whoosh.schema import SCHEMA_VERSION, build_schema
@@ -181,6 +182,9 @@ class Transaction:
     index: Any
     committed: bool = False
     published: bool = False
+    #: The spelling model's arrays and meta from the words the feeder counted (a
+    #: build from nothing), made while the segments are written; None: recount.
+    counted_model: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def commit(self, *, on_phase: Callable[[str], None] | None = None, **options: Any) -> None:
         """Write the fed documents into segments (``options`` go to
@@ -192,9 +196,13 @@ class Transaction:
             if on_phase is not None:
                 on_phase(name)
 
-        self.feeder.commit(on_phase=phase, **options)
+        self.feeder.commit(on_phase=phase, on_counted=self._fold_model, **options)
         self.committed = True
         self.index.close()
+
+    def _fold_model(self, counter: WordCounter) -> None:
+        """Make the spelling model of the words the feeder counted."""
+        self.counted_model = model_arrays(counter)
 
     def publish(
         self,
@@ -215,6 +223,10 @@ class Transaction:
             progress.phase("adjusting the spelling model")
             announce("spelling")
             write_adjusted_model(self.generation, spelling)
+        elif spelling and self.counted_model is not None:
+            progress.phase("saving the spelling model")
+            announce("spelling")
+            save_model(self.generation, *self.counted_model, articles, time.perf_counter())
         elif spelling:
             progress.phase("counting words for spelling")
             announce("spelling")
@@ -251,7 +263,11 @@ def write_transaction(
             index = whoosh_index.create_in(str(generation), build_schema())
         else:
             index = whoosh_index.open_dir(str(generation))
-        feeder = IndexFeeder(index, str(generation), workers=workers, limit_mb=limit_mb)
+        # A generation written from nothing holds exactly what is fed: its words are
+        # counted as they are indexed, not read back from the stored fields.
+        feeder = IndexFeeder(
+            index, str(generation), workers=workers, limit_mb=limit_mb, count_words=base is None
+        )
         transaction = Transaction(index_dir, generation, feeder, index)
         try:
             yield transaction
