@@ -128,14 +128,27 @@ class AnalysisParts:
         return list(map(memo.__getitem__, words))
 
     def words(self, text: str) -> list[str]:
-        """The lowercase tokens of ``text``, stop words included, in order."""
+        """The lowercase tokens of ``text``, stop words included, in order (a list
+        the caller must not change: the same text tokenized by the same pattern
+        twice in a row, as a field and its unstemmed twin are, is tokenized once)."""
+        global _last_words
+        last = _last_words  # one tuple, replaced whole: safe between threads
+        if last[0] is text and last[1] is self.pattern:
+            return last[2]
         if text.isascii():
-            return self.pattern.findall(text.lower())
-        # Lowercasing may change what counts as a word character: tokenize first.
-        return [word.lower() for word in self.pattern.findall(text)]
+            words = self.pattern.findall(text.lower())
+        else:  # lowercasing may change what counts as a word character: tokenize first
+            words = [word.lower() for word in self.pattern.findall(text)]
+        _last_words = (text, self.pattern, words)
+        return words
 
 
 _PARTS: dict[int, tuple[Any, AnalysisParts | None]] = {}
+#: The text `AnalysisParts.words` tokenized last, the pattern and the tokens.
+_last_words: tuple[Any, Any, list[str]] = (None, None, [])
+#: Compiled token patterns by (expression, flags): chains with the same tokenizer
+#: share one, so `AnalysisParts.words` can tell that they tokenize alike.
+_PATTERNS: dict[tuple[str, int], re.Pattern[str]] = {}
 
 
 def analysis_parts(analyzer: Any) -> AnalysisParts | None:
@@ -158,7 +171,8 @@ def analysis_parts(analyzer: Any) -> AnalysisParts | None:
         and (len(items) == 3 or (isinstance(items[3], StemFilter) and not items[3].ignore))
     ):
         expression = items[0].expression
-        pattern = re.compile(expression.pattern.replace("(\\.?", "(?:\\.?"), expression.flags)
+        source = (expression.pattern.replace("(\\.?", "(?:\\.?"), expression.flags)
+        pattern = _PATTERNS.setdefault(source, re.compile(*source))
         if pattern.groups == 0:
             stop = items[2]
             stem = items[3]._stem if len(items) == 4 else _unstemmed

@@ -335,9 +335,10 @@ def model_arrays(
 
     hashes: list[int] = []
     owners: list[int] = []
+    candidates = (counts >= MIN_CANDIDATE_COUNT).tolist()
     for index, word in enumerate(words if with_deletes else ()):
-        if counts[index] >= MIN_CANDIDATE_COUNT:
-            found = [delete_hash(text) for text in deletes(word)]
+        if candidates[index]:
+            found = list(map(zlib.crc32, map(str.encode, deletes(word))))  # delete_hash
             hashes += found
             owners += [index] * len(found)
     hash_array = np.asarray(hashes, dtype=np.uint32)
