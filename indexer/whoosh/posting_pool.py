@@ -28,6 +28,7 @@ from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.system import pack_uint
 
+from indexer.whoosh.codec_fast import STORED_NAME, start_stored_column
 from indexer.whoosh.fast_text import FastText
 from indexer.whoosh.field_terms import field_items
 
@@ -310,6 +311,8 @@ def add_document(self: Any, **fields: Any) -> None:
     except Exception:
         perdocwriter.cancel_doc()
         raise
+    if direct and STORED_NAME not in columns:
+        start_stored_column(perdocwriter)
     perdocwriter.finish_doc()
     self._added = True
     self.docnum += 1
