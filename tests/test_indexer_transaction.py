@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 from corpus import Article
 from indexer import build_index
 from indexer.generations import current_generation, writer_lock
 from indexer.progress import Progress
 from indexer.whoosh.build import NothingIndexed
-from indexer.whoosh.schema import article_to_document
+from indexer.whoosh.pipeline import IndexFeeder
+from indexer.whoosh.schema import article_to_document, build_schema
 from indexer.whoosh.transaction import IndexVerificationError, write_transaction
 
 ARTICLES = [Article(id=f"a{n}", title=f"Title {n}", body=f"Body number {n}.") for n in range(5)]
@@ -78,3 +80,20 @@ def test_a_published_transaction_is_served_with_its_build_info(tmp_path: Path) -
     info = read_info(served)
     assert info["articles"] == 5 and info["command"] == "test" and info["sources"] == ["x"]
     assert (served / "spelling.bin").is_file()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_build_hands_over_its_word_counts_once_and_complete(tmp_path: Path, workers: int) -> None:
+    generation = tmp_path / "gen"
+    generation.mkdir()
+    index = whoosh_index.create_in(str(generation), build_schema())
+    feeder = IndexFeeder(index, str(generation), workers=workers, count_words=True)
+    for article in ARTICLES:
+        feeder.add(article_to_document(article))
+    handed: list[tuple[int, list[str]]] = []
+    feeder.commit(on_counted=lambda counter: handed.append((counter.tokens, counter.cased_words)))
+    index.close()
+    # "Title n" and "Body number n." five times: three words a time ("n" is no word)
+    assert [(tokens, sorted(words)) for tokens, words in handed] == [
+        (15, ["Body", "Title", "number"])
+    ]

@@ -229,8 +229,9 @@ class IndexFeeder:
             self._send(None)
         if on_phase is not None:
             on_phase("writing segments")
+        in_process = not self._processes
         segments = self._collect(on_counted)
-        if not self._processes and self.word_counter is not None and on_counted is not None:
+        if in_process and self.word_counter is not None and on_counted is not None:
             on_counted(self.word_counter)
         self.writer.commit_with(segments, optimize=optimize, merge=merge)
 
