@@ -25,7 +25,7 @@ from bench.served import Connection, start
 from bench.timeline_bench import SINGLE, report, timed
 from corpus import ReadReport, read_paths
 from indexer import build_index
-from search.parameters import TERMS_SAMPLE
+from search.research_parameters import TERMS_SAMPLE
 
 SHOWN = ["oil prices", "coffee", "interest rates"]
 BAR = 50.0

@@ -31,7 +31,8 @@ from search.cli_options import (
 )
 from search.errors import InvalidParameter
 from search.export import export_chunks, parse_export_request
-from search.parameters import EXPORT, EXPORT_PARAMETERS, PARAMETERS, SEARCH, parse_request
+from search.parameters import PARAMETERS, SEARCH, parse_request
+from search.research_parameters import EXPORT, EXPORT_PARAMETERS
 
 
 @click.group(cls=DefaultCommandGroup)

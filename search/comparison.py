@@ -1,6 +1,6 @@
 """Timelines of up to five queries side by side: the request, the JSON and the CSV.
 
-`parse_comparison` reads the timeline parameters (`search.parameters.TIMELINE_PARAMETERS`:
+`parse_comparison` reads the timeline parameters (`search.research_parameters.TIMELINE_PARAMETERS`:
 ``q`` repeated, the search filters, ``interval``, ``format``); `compare` asks a backend
 for one `search.timeline.Timeline` per query, all under the same filters, so they share
 one axis; `Comparison` answers in one fixed shape for one to five queries:
@@ -29,14 +29,8 @@ from typing import Any, Protocol
 from search.csv_cells import download_name, neutral_cell
 from search.errors import InvalidParameter
 from search.models import SearchRequest
-from search.parameters import (
-    MAX_COMPARED,
-    TIMELINE,
-    TIMELINE_PARAMETERS,
-    parameters_of,
-    parse_arguments,
-    validate,
-)
+from search.parameters import parameters_of, parse_arguments, validate
+from search.research_parameters import MAX_COMPARED, TIMELINE, TIMELINE_PARAMETERS
 from search.timeline import Timeline
 
 __all__ = ["Comparison", "ComparisonRequest", "compare", "parse_comparison", "series_label"]

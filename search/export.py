@@ -1,6 +1,6 @@
 """Export: every article a search matches, as CSV or JSONL, streamed in chunks.
 
-`parse_export_request` reads the export parameters (`search.parameters.EXPORT_PARAMETERS`:
+`parse_export_request` reads the export parameters (`search.research_parameters.EXPORT_PARAMETERS`:
 ``q``, the filters, ``op``, ``sort``, ``recency``, ``collapse``, then ``format`` and
 ``fields``). A backend's ``export`` answers an `ArticleStream`: the matching articles in
 the search's order, read a chunk at a time, so memory stays flat however many match;
@@ -32,14 +32,12 @@ from corpus.article import Article, format_utc
 from search.csv_cells import download_name, neutral_cell
 from search.errors import InvalidParameter
 from search.models import SearchRequest
-from search.parameters import (
+from search.parameters import parameters_of, parse_arguments, validate
+from search.research_parameters import (
     EXPORT,
     EXPORT_DEFAULT_FIELDS,
     EXPORT_FIELDS,
     EXPORT_PARAMETERS,
-    parameters_of,
-    parse_arguments,
-    validate,
 )
 
 __all__ = [

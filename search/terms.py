@@ -37,15 +37,8 @@ from typing import Any
 
 from indexer.analysis import AnalysisParts
 from search.models import SearchRequest
-from search.parameters import (
-    TERMS,
-    TERMS_LIMIT,
-    TERMS_PARAMETERS,
-    TERMS_SAMPLE,
-    parameters_of,
-    parse_arguments,
-    validate,
-)
+from search.parameters import parameters_of, parse_arguments, validate
+from search.research_parameters import TERMS, TERMS_LIMIT, TERMS_PARAMETERS, TERMS_SAMPLE
 
 __all__ = [
     "TermsRequest",

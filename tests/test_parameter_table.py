@@ -23,17 +23,9 @@ from search import InvalidParameter, SearchRequest, validate
 from search.cli import cli
 from search.cli_options import request_options
 from search.facet_specs import FACET_NAMES, FACETS
-from search.parameters import (
-    API_SEARCH,
-    EXPORT,
-    EXPORT_PARAMETERS,
-    PARAMETERS,
-    SEARCH,
-    SUGGEST,
-    Parameter,
-    parameters_of,
-)
+from search.parameters import API_SEARCH, PARAMETERS, SEARCH, SUGGEST, Parameter, parameters_of
 from search.parameters import parse_arguments as parse_table
+from search.research_parameters import EXPORT, EXPORT_PARAMETERS
 from webui.openapi import openapi_document, query_parameters
 from webui.params import request_to_search_request
 

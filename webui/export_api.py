@@ -1,6 +1,6 @@
 """``GET /api/export``: every article a search matches, as a CSV or JSONL download.
 
-The parameters are `search.parameters.EXPORT_PARAMETERS` (``q``, the search filters,
+The parameters are `search.research_parameters.EXPORT_PARAMETERS` (``q``, the search filters,
 ``op``, ``sort``, ``recency``, ``collapse``, ``format``, ``fields``); the file is
 described in `search.export`. The body is streamed a chunk at a time, so a worker's
 memory stays flat whatever the number of rows; ``X-Total-Count`` says how many rows
@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, current_app, request
 
 from search.export import ArticleStream, export_chunks, parse_export_request
-from search.parameters import EXPORT, EXPORT_PARAMETERS, names_of
+from search.parameters import names_of
+from search.research_parameters import EXPORT, EXPORT_PARAMETERS
 from webui import SERVICE_KEY
 from webui.api import allow_cross_origin
 from webui.params import reject_unknown, request_values

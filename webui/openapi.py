@@ -12,21 +12,23 @@ from typing import Any
 
 from search.parameters import (
     API_SEARCH,
-    EXPORT,
-    EXPORT_PARAMETERS,
-    MAX_COMPARED,
     MONTH_PATTERN,
     PARAMETERS,
     SEARCH,
     SUGGEST,
     SWITCH_OFF,
     SWITCH_ON,
+    Parameter,
+    parameters_of,
+)
+from search.research_parameters import (
+    EXPORT,
+    EXPORT_PARAMETERS,
+    MAX_COMPARED,
     TERMS,
     TERMS_PARAMETERS,
     TIMELINE,
     TIMELINE_PARAMETERS,
-    Parameter,
-    parameters_of,
 )
 from webui.openapi_schemas import (
     ARTICLE,

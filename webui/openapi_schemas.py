@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from search.facet_specs import FACET_LIMIT, FACETS
 from search.models import MAX_PER_PAGE, SORTS
-from search.parameters import (
-    MAX_COMPARED,
-    TIMELINE_INTERVALS,
-)
+from search.research_parameters import MAX_COMPARED, TIMELINE_INTERVALS
 
 #: How each facet order reads in the document.
 ORDER_WORDS = {

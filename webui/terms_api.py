@@ -1,6 +1,6 @@
 """``GET /api/terms``: the words and phrases characteristic of a search's best matches.
 
-The parameters are `search.parameters.TERMS_PARAMETERS` (``q``, the search filters,
+The parameters are `search.research_parameters.TERMS_PARAMETERS` (``q``, the search filters,
 ``op``, ``collapse``, ``limit``, ``sample``); the shape is
 `search.terms.SignificantTerms.to_json_dict` and the OpenAPI document's
 ``TermsResponse``. Errors are the one JSON error shape (`webui.errors`).
@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from search.parameters import TERMS, TERMS_PARAMETERS, names_of
+from search.parameters import names_of
+from search.research_parameters import TERMS, TERMS_PARAMETERS
 from search.terms import parse_terms_request
 from webui import SERVICE_KEY
 from webui.api import allow_cross_origin

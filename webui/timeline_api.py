@@ -1,6 +1,6 @@
 """``GET /api/timeline``: matches per period for up to five queries, as JSON or CSV.
 
-The parameters are `search.parameters.TIMELINE_PARAMETERS` (``q`` repeated, the search
+The parameters are `search.research_parameters.TIMELINE_PARAMETERS` (``q`` repeated, the search
 filters, ``interval``, ``format``); the shapes are described in `search.comparison` and
 in the OpenAPI document. Errors are the one JSON error shape (`webui.errors`).
 """
@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from search.comparison import compare, parse_comparison
-from search.parameters import TIMELINE, TIMELINE_PARAMETERS, names_of
+from search.parameters import names_of
+from search.research_parameters import TIMELINE, TIMELINE_PARAMETERS
 from webui import SERVICE_KEY
 from webui.api import allow_cross_origin
 from webui.params import reject_unknown, request_values

@@ -20,8 +20,13 @@ from werkzeug.datastructures import MultiDict
 
 from search import InvalidParameter, SearchRequest
 from search.comparison import Comparison, ComparisonRequest, check_queries, compare, series_label
-from search.parameters import MAX_COMPARED, TIMELINE, TIMELINE_INTERVALS, TIMELINE_PARAMETERS
 from search.parameters import names_of as parameter_names
+from search.research_parameters import (
+    MAX_COMPARED,
+    TIMELINE,
+    TIMELINE_INTERVALS,
+    TIMELINE_PARAMETERS,
+)
 
 #: Parameters /api/timeline takes (the CSV link keeps only these).
 TIMELINE_PARAMS = parameter_names(TIMELINE, TIMELINE_PARAMETERS)
