@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from whoosh import query as wq
 
-from search.whoosh.fields_query import FieldsQuery, fields_term_text
+from search.whoosh.fields_query import FieldsQuery, fields_term_text, plain_word_terms
 
 if TYPE_CHECKING:
     from search.whoosh.scorer import Evaluation, QueryScorer, TermPostings
@@ -146,15 +146,12 @@ def add_scores(
 
 
 def _plain_word(query: wq.Query) -> tuple[tuple[str, ...], str] | None:
-    """(fields, word) of a word searched in the default fields (a `FieldsQuery` of
-    plain terms) or of a term in one field; None for any other node."""
-    if type(query) is FieldsQuery:
-        text = fields_term_text(query)
-        if text is not None:
-            return tuple(part.fieldname for part in query.subqueries), text
-    elif type(query) is wq.Term and isinstance(query.text, str):
-        return (query.fieldname,), query.text
-    return None
+    """(fields, word) of a plain word (`plain_word_terms`: searched in the default
+    fields, or a term in one field); None for any other node."""
+    terms = plain_word_terms(query)
+    if terms is None or not isinstance(terms[0].text, str):
+        return None
+    return tuple(term.fieldname for term in terms), terms[0].text
 
 
 def _add_words_everywhere(

@@ -17,7 +17,7 @@ from whoosh import query as wq
 
 from search.deadline import Deadline
 from search.whoosh.bm25f import add_scores
-from search.whoosh.fields_query import FieldsQuery
+from search.whoosh.fields_query import FieldsQuery, term_parts
 from search.whoosh.phrases import verify_phrase
 
 if TYPE_CHECKING:
@@ -110,12 +110,8 @@ class Evaluation:
         asks for them); other parts are combined from their vectors."""
         found = self.scorer.empty()
         for part in subqueries:
-            kind = type(part)
-            if kind is FieldsQuery and all(type(q) is wq.Term for q in part.subqueries):
-                terms = part.subqueries
-            elif kind is wq.Term:
-                terms = [part]
-            else:
+            terms = term_parts(part)
+            if terms is None:
                 found |= self.mask(part)
                 continue
             for term in terms:

@@ -81,6 +81,26 @@ def fields_term_text(query: FieldsQuery) -> str | None:
     return texts.pop()
 
 
+def term_parts(query: wq.Query) -> list[wq.Term] | None:
+    """The terms of a `wq.Term`, or of a `FieldsQuery` made of terms only (whatever
+    their words); None for any other node."""
+    if type(query) is wq.Term:
+        return [query]
+    if type(query) is FieldsQuery and all(type(part) is wq.Term for part in query.subqueries):
+        return list(query.subqueries)
+    return None
+
+
+def plain_word_terms(query: wq.Query) -> list[wq.Term] | None:
+    """The terms of a plain word: a `wq.Term`, or a `FieldsQuery` of one word in
+    distinct fields (`fields_term_text`, what BM25F scores); None for any other node."""
+    if type(query) is wq.Term:
+        return [query]
+    if type(query) is FieldsQuery and fields_term_text(query) is not None:
+        return list(query.subqueries)
+    return None
+
+
 def merge_repeats(queries: Iterable[wq.Query]) -> list[wq.Query]:
     """``queries`` with repeats (equal but for their boost) folded into the first,
     whose boost becomes the sum of theirs."""

@@ -54,7 +54,7 @@ from indexer.whoosh.postings import (
 from search.deadline import Deadline
 from search.relevance import DEFAULT_RANKING, RankingParams, lucene_idf
 from search.whoosh.evaluation import MATCHING, Evaluation, Unsupported
-from search.whoosh.fields_query import FieldsQuery, fields_term_text
+from search.whoosh.fields_query import plain_word_terms
 
 __all__ = ["MATCHING", "Evaluation", "QueryScorer", "TermPostings", "Unsupported"]
 
@@ -282,11 +282,8 @@ class QueryScorer:
         """How many documents a plain word may match: a `wq.Term`'s document frequency,
         or the sum over the fields of a `FieldsQuery` of one word; None for any other
         node."""
-        if type(query) is wq.Term:
-            parts = [query]
-        elif type(query) is FieldsQuery and fields_term_text(query) is not None:
-            parts = list(query.subqueries)
-        else:
+        parts = plain_word_terms(query)
+        if parts is None:
             return None
         total = 0
         for part in parts:
