@@ -36,6 +36,7 @@ from bench.synthetic import FUNCTION_WORDS, SyntheticCorpus
 from bench.timeline_bench import percentile
 from corpus import ReadReport, read_paths
 from indexer import build_index
+from indexer.whoosh.pipeline import default_workers
 
 BAR_MS = 50.0
 #: The bar at 200,000 synthetic articles.
@@ -234,9 +235,10 @@ def main(argv: list[str] | None = None) -> int:
                 if not paths:
                     print("Reuters-21578 not found beside the repository: skipped")
                     return 0
-                build_index(read_paths(paths, ReadReport(), "reuters"), index_dir)
+                articles = read_paths(paths, ReadReport(), "reuters")
             else:
-                build_index(SyntheticCorpus().articles(args.size), index_dir)
+                articles = SyntheticCorpus().articles(args.size)
+            build_index(articles, index_dir, workers=default_workers())
             print(f"built the index in {time.perf_counter() - started:.0f} s")
         server = start("broadsheet", index_dir, REPO, "oil")
         try:
