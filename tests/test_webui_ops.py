@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -117,6 +118,17 @@ def test_gunicorn_config_defaults() -> None:
     assert config["bind"] == "127.0.0.1:8000"
     assert 1 <= config["workers"] <= 8 and config["timeout"] > 0 and config["accesslog"]
     assert config["worker_class"] == "webui.worker.HeadBufferingWorker"
+
+
+def test_a_started_gunicorn_worker_freezes_what_it_holds() -> None:
+    config: dict = {}
+    exec(compile((REPO / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)
+    assert gc.get_freeze_count() == 0
+    try:
+        config["post_worker_init"](None)
+        assert gc.get_freeze_count() > 10_000  # this test process's modules, at least
+    finally:
+        gc.unfreeze()
 
 
 @pytest.mark.slow
