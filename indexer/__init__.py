@@ -12,6 +12,8 @@ Whoosh version first (`indexer.whoosh.version`) and changes nothing in Whoosh.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+import indexer.whoosh  # noqa: F401  (first: stops at once on an unsupported Whoosh)
+
 if TYPE_CHECKING:
     from indexer.generations import IndexBusy, current_generation
     from indexer.whoosh.build import BuildResult, build_from_paths, build_index, optimize_index
