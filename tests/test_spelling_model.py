@@ -77,8 +77,8 @@ def test_pairs_do_not_cross_punctuation() -> None:
 
 
 def test_pairs_held_while_counting_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("indexer.spelling_model.PENDING_PAIRS", 50)
-    monkeypatch.setattr("indexer.spelling_model.MAX_HELD_PAIRS", 200)
+    monkeypatch.setattr("indexer.word_counts.PENDING_PAIRS", 50)
+    monkeypatch.setattr("indexer.word_counts.MAX_HELD_PAIRS", 200)
     counter = WordCounter()
     letters = "abcdefghijklmnopqrstuvwxyz"
     for batch in range(40):

@@ -1,13 +1,11 @@
 """Whoosh's W3 posting lists written a whole term at a time: the same posting lists.
 
-Whoosh flushes a segment by walking every posting through
-``FieldWriter.add_postings``: one ``add`` and ``W3PostingsWriter.add_posting`` call
-per posting, a block object per 128 postings, a ``W3TermInfo`` and an
-``OrderedHashWriter.add`` per term (about 40 % of a build's CPU). `write_terms`
-writes the same files from `CompactPostingPool.iter_terms`, which already holds
-each term's postings as one flat list: each block is encoded from list slices, and
-a term's blocks, its term-info row and its hash-table entry are written with one
-call each.
+Whoosh flushes a segment one ``add_posting`` call per posting, a block object per
+128 postings, a ``W3TermInfo`` and an ``OrderedHashWriter.add`` per term (about 40 %
+of a build's CPU). `write_terms` writes the same files from
+`CompactPostingPool.iter_terms`, which holds each term's postings as one flat list:
+blocks are encoded from list slices, and a term's blocks, term-info row and
+hash-table entry are written with one call each.
 
 With ``min_compress=0`` the bytes are the ones Whoosh 2.7.5 writes
 (``whoosh.codec.whoosh3``, pinned): the same pickled block tuples, the same zlib
@@ -48,10 +46,8 @@ _MAGIC = whoosh3.WHOOSH3_HEADER_MAGIC
 #: info compression 0, which every W3 reader honours): zlib makes them longer.
 DEFAULT_MIN_COMPRESS = 96
 MIN_COMPRESS = DEFAULT_MIN_COMPRESS
-#: Deflate level of posting blocks, written by Intel's ISA-L (`isal`) instead of zlib:
-#: the same zlib stream every W3 reader inflates, written 2.2x faster than zlib's level 3
-#: for 6 % more bytes (Reuters posting blocks, bench/PROFILE.md). Whoosh's exact bytes
-#: (``min_compress=0``) still come from zlib at the codec's level.
+#: Deflate level of posting blocks, by Intel's ISA-L (`isal`): zlib streams written 2.2x
+#: faster than zlib's level 3, 6 % larger (bench/PROFILE.md); exact bytes still use zlib.
 ISAL_LEVEL = 1
 #: The column of each document's stored fields (Whoosh's name).
 STORED_NAME = "_stored"

@@ -20,7 +20,7 @@ temp file when its posting pool reaches it) plus ``QUEUE_BATCHES_PER_WORKER``
 batches of ``batch_size`` documents in flight. Peak RSS is about
 ``workers x (limit_mb + ~120 MB)`` plus the reader process, plus, in a build from
 nothing, each worker's word counts for the spelling model (at most
-`indexer.spelling_model.MAX_HELD_PAIRS` pairs, 16 bytes each, and the words): a
+`indexer.word_counts.MAX_HELD_PAIRS` pairs, 16 bytes each, and the words): a
 1,000,000-article build peaked at 2.5 GB with 2 workers, 2.2 GB before they counted.
 
 Workers exit by themselves when the main process dies (Linux parent-death
@@ -42,8 +42,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from indexer.errors import IndexerError
-from indexer.spelling_model import CounterState, WordCounter
 from indexer.whoosh.fixes import FastSegmentWriter
+from indexer.word_counts import CounterState, WordCounter
 
 #: Batches of documents waiting per worker; with ``batch_size`` this bounds memory.
 QUEUE_BATCHES_PER_WORKER = 2
