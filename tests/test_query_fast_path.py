@@ -67,6 +67,18 @@ def test_anything_but_plain_words_goes_to_the_parser(text: str) -> None:
     assert plain_words_query(text, parser, DEFAULT_FIELD_BOOSTS) is None
 
 
+def test_a_long_query_that_is_almost_plain_words_is_told_apart_at_once() -> None:
+    """The fuzz found a query of repeated words and one word with ``_`` that the old
+    plain-words pattern backtracked on for minutes (doubling with each word). Forty
+    words would not finish at all with that pattern; the one it has now reads them
+    in one pass."""
+    parser = query_parser(SCHEMA, "and")
+    for tail in ("corrected_query", "oil*", "(opec)", "a:b", '"x"'):
+        text = "election " * 40 + tail
+        assert plain_words_query(text, parser, DEFAULT_FIELD_BOOSTS) is None
+    assert plain_words_query("election " * 40, parser, DEFAULT_FIELD_BOOSTS) is not None
+
+
 def test_parse_query_uses_the_fast_path_and_keeps_its_notices(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -42,7 +42,11 @@ __all__ = [
 
 #: A query of plain words only: letters and digits between spaces, nothing the
 #: parser's plugins read as syntax (no quotes, fields, wildcards, brackets, signs).
-_PLAIN_WORDS = re.compile(r"\s*(?:[^\W_]+\s*)+", re.UNICODE)
+#: Each word must end in a space or the end, so a text matches one way only: the
+#: earlier ``\s*(?:[^\W_]+\s*)+`` could split a word anywhere and backtracked
+#: exponentially on words followed by anything else (``election`` three times and
+#: ``corrected_query`` took minutes, beyond the reach of the search time limit).
+_PLAIN_WORDS = re.compile(r"\s*[^\W_]+(?:\s+[^\W_]+)*\s*", re.UNICODE)
 #: Words the parser reads as operators (case-sensitive, as Whoosh's OperatorsPlugin).
 _OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
