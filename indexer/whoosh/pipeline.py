@@ -187,7 +187,7 @@ class IndexFeeder:
                 return
         self._batch.append(document)
         if len(self._batch) >= self.batch_size:
-            self._send(self._batch)
+            self._hand_over(self._batch)
             self._batch = []
 
     def _check_workers(self) -> None:
@@ -202,11 +202,15 @@ class IndexFeeder:
             if process.exitcode is not None and process.exitcode != 0:
                 raise WorkerFailed(f"an indexing worker died (exit status {process.exitcode})")
 
+    def _hand_over(self, batch: list[dict[str, Any]]) -> None:
+        """A full batch goes to the workers; with one process, which has added its
+        documents already, it is only counted for the spelling model."""
+        if self._processes:
+            self._send(batch)
+        elif self.word_counter is not None:
+            self.word_counter.add(spelling_texts(batch))
+
     def _send(self, item: list[dict[str, Any]] | None) -> None:
-        if not self._processes:  # one process: the batch is only counted
-            if item and self.word_counter is not None:
-                self.word_counter.add(spelling_texts(item))
-            return
         while True:
             try:
                 self._jobs.put(item, timeout=_POLL_SECONDS)
@@ -226,7 +230,7 @@ class IndexFeeder:
         ``count_words``, ``on_counted`` gets the complete `word_counter` as soon as
         every worker has sent its counts, while the workers still write segments."""
         if self._batch:
-            self._send(self._batch)
+            self._hand_over(self._batch)
             self._batch = []
         for _ in self._processes:
             self._send(None)
