@@ -99,14 +99,15 @@ def group_pids(pgid: int) -> list[int]:
     return pids
 
 
-def group_cpu_s(pgid: int) -> float:
-    """User + system CPU seconds of every live process in group ``pgid``."""
-    total = 0
+def cpu_s_by_pid(pgid: int) -> dict[int, float]:
+    """User + system CPU seconds of each live process in group ``pgid``."""
+    seconds = {}
     for pid in group_pids(pgid):
         fields = _stat_fields(pid)
         if fields:
-            total += int(fields[11]) + int(fields[12])  # fields 14, 15: utime, stime
-    return total / CLOCK_TICKS
+            ticks = int(fields[11]) + int(fields[12])  # fields 14, 15: utime, stime
+            seconds[pid] = ticks / CLOCK_TICKS
+    return seconds
 
 
 def status_kb(pid: int, field: str) -> int:

@@ -24,7 +24,7 @@ def _warm(corpus: dict, target: str, variant: str, key: str = "p50") -> float | 
 
 
 def _cold(corpus: dict, target: str, variant: str, key: str = "p50") -> float | None:
-    """A cold-pass (round 1) statistic."""
+    """A cold-pass statistic (`bench.stats.split_cold_warm`)."""
     return corpus["latency"].get(target, {}).get(variant, {}).get("cold", {}).get(key)
 
 

@@ -3,7 +3,8 @@
 Builds every engine's index of each corpus in a subprocess (articles/s on wall and
 CPU time, peak RSS), starts one query process per in-process engine plus the two
 served ones (Broadsheet under gunicorn with 2 workers, the minimal FTS5 HTTP
-server), then runs rounds in which the engines take turns (round 1 = cold pass),
+server), then runs rounds in which the engines take turns (the cold pass: round 1, or a
+served worker's first),
 then a bounded load test of each server. Writes ``bench/results/<stamp>.json`` and
 ``.md`` and prints the markdown. See bench/README.md.
 """

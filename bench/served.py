@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.procs import group_cpu_s, group_pids, status_kb, stop_group
+from bench.procs import cpu_s_by_pid, group_pids, status_kb, stop_group
 
 
 def free_port() -> int:
@@ -70,7 +70,11 @@ class Server:
 
     def cpu_s(self) -> float:
         """CPU seconds used so far by the whole process group (master and workers)."""
-        return group_cpu_s(self.process.pid)
+        return sum(self.cpu_s_by_pid().values())
+
+    def cpu_s_by_pid(self) -> dict[int, float]:
+        """CPU seconds used so far by each process of the group."""
+        return cpu_s_by_pid(self.process.pid)
 
     def worker_rss_kb(self) -> tuple[int, int]:
         """(largest VmRSS, largest VmHWM) among the group's processes other than a master."""
@@ -130,10 +134,12 @@ def start(name: str, index_dir: Path, cwd: Path, first_query: str, timeout: floa
 
 
 def latency_pass(server: Server, queries: list[str], budget_s: float) -> dict:
-    """One client, one query at a time: per-request wall ms and server CPU ms per request."""
+    """One client, one query at a time: per-request wall ms, server CPU ms per request
+    and ``worker``, the pid that used the most CPU (the one that took the connection:
+    with 2 gunicorn workers, a pass may go to either; `bench.stats.split_cold_warm`)."""
     conn = Connection("127.0.0.1", server.port, timeout=60)
     latencies: list[float] = []
-    cpu0 = server.cpu_s()
+    before = server.cpu_s_by_pid()
     deadline = time.monotonic() + budget_s
     try:
         for query in queries:
@@ -144,11 +150,13 @@ def latency_pass(server: Server, queries: list[str], budget_s: float) -> dict:
                 break
     finally:
         conn.close()
-    cpu_ms = (server.cpu_s() - cpu0) * 1000
+    after = server.cpu_s_by_pid()
+    used = {pid: seconds - before.get(pid, 0.0) for pid, seconds in after.items()}
     rss, hwm = server.worker_rss_kb()
     return {
         "lat_ms": latencies,
-        "cpu_ms": cpu_ms,
+        "cpu_ms": sum(used.values()) * 1000,
+        "worker": max(used, key=used.__getitem__, default=0),
         "truncated": len(queries) - len(latencies),
         "rss_kb": rss,
         "hwm_kb": hwm,

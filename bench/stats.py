@@ -37,10 +37,21 @@ def latency_summary(passes: list[dict]) -> dict[str, Any]:
 
 
 def split_cold_warm(passes: list[dict]) -> dict[str, dict[str, Any]]:
-    """Round 1 is the cold pass (every query new to the process); later rounds are warm."""
-    out = {"cold": latency_summary(passes[:1])}
-    if len(passes) > 1:
-        out["warm"] = latency_summary(passes[1:])
+    """Cold passes are those in which every query was new to the process that answered;
+    the rest are warm. In-process engines: round 1 is cold. Served passes name the
+    ``worker`` that took them, and each worker's first pass is cold: with 2 gunicorn
+    workers, round 2 may go to the worker that has not seen the queries yet."""
+    seen: set[Any] = set()
+    cold: list[dict] = []
+    warm: list[dict] = []
+    for number, one in enumerate(passes):
+        worker = one.get("worker", "process")
+        first = worker not in seen if "worker" in one else number == 0
+        seen.add(worker)
+        (cold if first else warm).append(one)
+    out = {"cold": latency_summary(cold)}
+    if warm:
+        out["warm"] = latency_summary(warm)
     return out
 
 
