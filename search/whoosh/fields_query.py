@@ -111,12 +111,19 @@ def merge_repeats(queries: Iterable[wq.Query]) -> list[wq.Query]:
     order: list[wq.Query] = []
     boosts: dict[wq.Query, float] = {}
     for query in queries:
-        key = query.with_boost(1.0)
+        key = query if _unboosted(query) else query.with_boost(1.0)
         if key not in boosts:
             order.append(key)
             boosts[key] = 0.0
         boosts[key] += query.boost
     return [key.with_boost(boosts[key]) if boosts[key] != 1.0 else key for key in order]
+
+
+def _unboosted(query: wq.Query) -> bool:
+    """Whether ``query.with_boost(1.0)`` would equal ``query``: its boost is 1 and it
+    keeps its boost itself (wrappers and pairs pass it to their parts). The copy,
+    a deep copy, took a third of a millisecond per word of a query."""
+    return query.boost == 1.0 and type(query).with_boost is wq.Query.with_boost
 
 
 class RepeatsOr(wq.Or):
