@@ -94,6 +94,8 @@ def missing_words(
     searcher = snapshot.searcher
     reader = searcher.reader()
     docnums = [searcher.document_number(id=hit.id) for hit in hits]
+    known = [position for position, docnum in enumerate(docnums) if docnum is not None]
+    numbers = np.asarray([docnums[position] for position in known], dtype=np.int64)
     lacking: list[list[str]] = [[] for _ in hits]
     dropped: list[str] = []
     for clause in query_clauses(parsed.text):
@@ -102,11 +104,11 @@ def missing_words(
         alone = parse_query(clause, searcher.schema, "and", now, reader, deadline)
         if alone.is_empty or alone.query is wq.NullQuery:
             continue  # stop words only: no hit can have or lack it
+        has = np.zeros(len(hits), dtype=bool)  # a hit no longer in the index lacks it
         try:
-            found = snapshot.scorer.evaluate(alone.query, deadline).docs
+            has[known] = snapshot.scorer.matching(alone.query, numbers, deadline)
         except (Unsupported, SearchTimedOut):
             continue
-        has = np.isin(np.asarray([d if d is not None else -1 for d in docnums]), found)
         for position, present in enumerate(has.tolist()):
             if not present:
                 lacking[position].append(clause)

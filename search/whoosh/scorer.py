@@ -341,6 +341,12 @@ class QueryScorer:
         evaluation.docs = np.flatnonzero(evaluation.mask(query))
         return evaluation
 
+    def matching(self, query: wq.Query, docs: Vector, deadline: Deadline | None = None) -> Vector:
+        """Whether each of ``docs`` (document numbers) matches ``query``: booleans, in
+        their order (`evaluate` without listing every match)."""
+        evaluation = Evaluation(self, query, deadline or Deadline.unlimited())
+        return evaluation.mask(query)[docs]
+
     def scores(self, query: wq.Query) -> dict[int, float]:
         """``{docnum: score}`` for every live document ``query`` matches."""
         evaluation = self.evaluate(query)
