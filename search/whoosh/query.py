@@ -75,7 +75,7 @@ def query_parser(schema: Schema, op: str) -> QueryParser:
     return parser
 
 
-#: Each thread's parsers (`_parser`): schema id -> (schema, op, parser).
+#: Each thread's parsers (`_parser`): (schema id, op) -> (schema, parser).
 _PARSERS = threading.local()
 
 
