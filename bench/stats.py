@@ -44,11 +44,10 @@ def split_cold_warm(passes: list[dict]) -> dict[str, dict[str, Any]]:
     seen: set[Any] = set()
     cold: list[dict] = []
     warm: list[dict] = []
-    for number, one in enumerate(passes):
-        worker = one.get("worker", "process")
-        first = worker not in seen if "worker" in one else number == 0
+    for one in passes:
+        worker = one.get("worker")  # None: an in-process engine, one process
+        (warm if worker in seen else cold).append(one)
         seen.add(worker)
-        (cold if first else warm).append(one)
     out = {"cold": latency_summary(cold)}
     if warm:
         out["warm"] = latency_summary(warm)
