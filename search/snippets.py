@@ -16,9 +16,9 @@ in ``title`` (an article's paragraphs by what it matches in ``body``).
 Finding the matches is the costly part, so it is done cheaply but exactly: a
 word can only stem to a query stem ``s`` if it starts with ``s``'s first
 ``max(1, min(4, len(s) - 2))`` letters (true of every word of the Reuters, demo
-and synthetic vocabularies for both Snowball English stemmers). One
-case-insensitive regex finds the words starting with those prefixes, and only
-they are lowercased, stop-filtered and stemmed (`indexer.analysis`). Analyzers
+and synthetic vocabularies for both Snowball English stemmers). One regex finds the
+whole tokens starting with those prefixes in any case, and only they are
+lowercased, stop-filtered and stemmed (`indexer.analysis`). Analyzers
 that are not a plain tokenize-lowercase-stop-stem chain use the analyzer itself.
 """
 
@@ -40,11 +40,15 @@ from search.deadline import Deadline
 SNIPPET_CHARS = 300
 #: Only this much of a long body is analysed for matches (bounded work per hit).
 MAX_ANALYZED_CHARS = 50_000
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+|\n\s*\n")
+#: A sentence's end: its closing mark (kept in the sentence) or a blank line, and the
+#: quotes, brackets and spaces after it.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*\s+|\n\s*\n")
 _WILDCARD = re.compile(r"[*?\[]")
 _WORD_CHAR = re.compile(r"[\w*]")
 #: Candidate-word regexes of recent queries (one query's snippets share one).
-_CANDIDATES: dict[tuple[frozenset[str], tuple[str, ...]], re.Pattern[str] | None] = {}
+_CANDIDATES: dict[
+    tuple[frozenset[str], tuple[str, ...], re.Pattern[str]], re.Pattern[str] | None
+] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +80,11 @@ def _prefix(stem: str) -> str:
     return stem[: max(1, min(4, len(stem) - 2))]
 
 
-def candidate_pattern(matcher: TermMatcher) -> re.Pattern[str] | None:
-    """A case-insensitive regex for the starts of words that may match ``matcher``;
-    None when no safe prefix exists (a leading wildcard, non-ASCII terms)."""
-    key = (matcher.terms, matcher.patterns)
+def candidate_pattern(matcher: TermMatcher, token: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A regex for the whole tokens (of the ``token`` pattern) that begin with the
+    letters of a word that may match ``matcher``, in any case; None when no safe
+    prefix exists (a leading wildcard, non-ASCII terms)."""
+    key = (matcher.terms, matcher.patterns, token)
     if key in _CANDIDATES:
         return _CANDIDATES[key]
     prefixes = {_prefix(term) for term in matcher.terms if term}
@@ -87,21 +92,15 @@ def candidate_pattern(matcher: TermMatcher) -> re.Pattern[str] | None:
         literal = _WILDCARD.split(pattern, 1)[0]
         prefixes.add(_prefix(literal) if literal else "")
     compiled = None
-    if prefixes and "" not in prefixes and all(p.isascii() for p in prefixes):
+    safe = prefixes and "" not in prefixes and all(p.isascii() for p in prefixes)
+    if safe and not token.pattern.startswith("(?"):  # no global inline flags to move
         alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
-        compiled = re.compile(rf"(?<![\w*])(?:{alternatives})", re.IGNORECASE)
+        source = rf"(?<![\w*])(?=(?i:{alternatives}))(?:{token.pattern})"
+        compiled = re.compile(source, token.flags)
     if len(_CANDIDATES) > 256:
         _CANDIDATES.clear()
     _CANDIDATES[key] = compiled
     return compiled
-
-
-def _token_start(text: str, start: int) -> bool:
-    """False when ``start`` continues a dotted token (``U.S``): the tokenizer's
-    ``\\.?`` joins a word right after ``x.`` to the word before."""
-    return not (
-        start >= 2 and text[start - 1] == "." and _WORD_CHAR.match(text, start - 2) is not None
-    )
 
 
 def _kept_tokens(
@@ -118,26 +117,19 @@ def _kept_tokens(
 def _token_matches(
     text: str, parts: AnalysisParts, candidates: re.Pattern[str] | None
 ) -> Iterator[re.Match[str]]:
-    """The tokens of ``text`` that start where ``candidates`` matches (every token when
-    it is None)."""
+    """The tokens of ``text`` that ``candidates`` matches (from `candidate_pattern`;
+    every token when it is None). A match right after ``x.`` is not a token of its
+    own (the tokenizer's ``\\.?`` joins it to the word before: ``U.S``), so it is
+    left out, as are the words inside it."""
     if candidates is None:
         return parts.pattern.finditer(text)
-    return _tokens_at(text, parts.pattern, candidates)
-
-
-def _tokens_at(
-    text: str, token: re.Pattern[str], candidates: re.Pattern[str]
-) -> Iterator[re.Match[str]]:
-    """The whole tokens that begin at a ``candidates`` match (not inside a token)."""
-    end = 0
-    for candidate in candidates.finditer(text):
-        start = candidate.start()
-        if start < end or not _token_start(text, start):
-            continue
-        match = token.match(text, start)
-        if match is not None:
-            end = match.end()
-            yield match
+    return (
+        match
+        for match in candidates.finditer(text)
+        if (start := match.start()) < 2
+        or text[start - 1] != "."
+        or _WORD_CHAR.match(text, start - 2) is None
+    )
 
 
 def _fast_matches(
@@ -178,7 +170,7 @@ def _candidate_tokens(
     wide = TermMatcher(matcher.terms | words | matcher.exact, matcher.patterns)
     tokens: list[tuple[int, int, str, str]] = []
     follows: list[bool] = []
-    for start, end, word, stem in _kept_tokens(text, parts, candidate_pattern(wide)):
+    for start, end, word, stem in _kept_tokens(text, parts, candidate_pattern(wide, parts.pattern)):
         if word in wide.terms or wide.matches(stem):
             previous = tokens[-1][1] if tokens else None
             follows.append(
@@ -232,7 +224,7 @@ def find_matches(text: str, matcher: TermMatcher, analyzer: Analyzer) -> list[tu
             return _phrase_matches(tokens, [True] * len(tokens), matcher)
         return _phrase_matches(*_candidate_tokens(text, matcher, parts), matcher)
     if parts is not None:
-        return _fast_matches(text, matcher, parts, candidate_pattern(matcher))
+        return _fast_matches(text, matcher, parts, candidate_pattern(matcher, parts.pattern))
     hits = []
     for token in analyzer(text, chars=True, removestops=True, mode="index"):
         if matcher.matches(token.text):
@@ -269,9 +261,11 @@ def lead_snippet(body: str, chars: int = SNIPPET_CHARS) -> str:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``, its closing mark included."""
     spans, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        spans.append((start, match.start()))
+        end = match.start()
+        spans.append((start, end if text[end] == "\n" else end + 1))
         start = match.end()
     spans.append((start, len(text)))
     return [(a, b) for a, b in spans if b > a]

@@ -3,7 +3,8 @@
 Covered: `indexer.whoosh.fast_text.FastText` postings and spelling words against Whoosh's
 ``TEXT``; `indexer.whoosh.posting_pool.CompactPostingPool` order and spilling against a
 plain sort; snippet matching through the candidate regex
-against the analyzer itself (both stemmers); facet tables and counts on a small
+against the analyzer itself (both stemmers); sentence splitting against the lookbehind
+pattern it replaced; facet tables and counts on a small
 index.
 """
 
@@ -11,9 +12,12 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.analysis import LanguageAnalyzer, StandardAnalyzer
 from whoosh.fields import TEXT, Schema
@@ -226,3 +230,26 @@ def test_indexes_that_name_fasttext_by_its_old_module_still_open(tmp_path: Path)
     generation = current_generation(tmp_path / "index")
     toc = next(generation.glob("*.toc")).read_bytes()
     assert b"indexer.whoosh.fast_text" in toc  # new indexes name the new module
+
+
+#: The sentence end of issue 3's snippets: a lookbehind tried at every position.
+_LOOKBEHIND_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+|\n\s*\n")
+
+
+def _lookbehind_sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _LOOKBEHIND_SENTENCE_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=list("ab .!?…\"'”’)\n\t"), max_size=40))
+def test_sentences_split_where_the_lookbehind_splits(text: str) -> None:
+    """The sentence scan that starts at the closing mark splits every text where the
+    lookbehind pattern it replaced splits it."""
+    from search.snippets import _sentences
+
+    assert _sentences(text) == _lookbehind_sentences(text)
