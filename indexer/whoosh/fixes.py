@@ -29,7 +29,7 @@ override methods and read attributes of that release.
       a time instead of one Python call per posting (Whoosh's W3 format).
 
    What differs from Whoosh's own bytes, all read back the same by unmodified
-   Whoosh: posting blocks shorter than `indexer.whoosh.codec_fast.MIN_COMPRESS` are
+   Whoosh: posting blocks shorter than `indexer.whoosh.term_writer.MIN_COMPRESS` are
    stored uncompressed (zlib made them longer); a repeated position value is
    one shared object, which ``pickle`` writes as a back-reference; spelling
    postings (document 0 of the ``spell_*`` fields, kept once per word) hold
@@ -57,9 +57,10 @@ from typing import Any
 from whoosh import writing
 from whoosh.codec import whoosh3
 
-from indexer.whoosh import codec_fast, fast_text, field_terms, posting_pool, schema
-from indexer.whoosh.codec_fast import can_write_fast, field_lengths, flush_segment
+from indexer.whoosh import fast_text, field_terms, posting_pool, schema, term_writer
+from indexer.whoosh.codec_fast import can_write_fast, flush_segment
 from indexer.whoosh.posting_pool import CompactPostingPool, add_document
+from indexer.whoosh.term_writer import field_lengths
 
 _MISSING = object()
 
@@ -182,7 +183,7 @@ class FastSegmentWriter(writing.SegmentWriter):
 def exact_whoosh_bytes(exact: bool) -> None:
     """Write the bytes Whoosh writes (True), or the smaller equivalent (False, the
     default); see note 1. Broadsheet's own settings; for tests."""
-    codec_fast.MIN_COMPRESS = 0 if exact else codec_fast.DEFAULT_MIN_COMPRESS
+    term_writer.MIN_COMPRESS = 0 if exact else term_writer.DEFAULT_MIN_COMPRESS
     fast_text.SINGLE_VALUES_SIZE = 0 if exact else fast_text.DEFAULT_SINGLE_VALUES_SIZE
     fast_text._SINGLE_VALUES.clear()
     field_terms.EXACT = exact
