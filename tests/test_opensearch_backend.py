@@ -191,7 +191,7 @@ def test_terms_are_counted_against_the_archive(os_service) -> None:
 
 @pytest.mark.slow
 def test_a_date_bound_searches_only_its_years(os_service) -> None:
-    names = os_service.indices()
+    names = os_service.indices.opened()
     assert {name.rsplit("-", 1)[-1] for name in names} == {
         "2021",
         "2022",
@@ -200,7 +200,7 @@ def test_a_date_bound_searches_only_its_years(os_service) -> None:
         "undated",
     }
     request = SearchRequest(q="budget", date_from=datetime(2023, 1, 1, tzinfo=UTC), facets=False)
-    chosen = os_service.search_indices(request, translate("budget", now=NOW))
+    chosen = os_service.indices.for_search(request, translate("budget", now=NOW))
     assert sorted(chosen.split(",")) == sorted(n for n in names if n.endswith(("-2023", "-2024")))
     assert sorted(ids(os_service.search(request, now=NOW))) == ["t-budget-body", "t-budget-title"]
 
@@ -210,9 +210,9 @@ def test_a_closed_year_is_left_out_and_named(os_service) -> None:
     """An old year closed to save memory (``POST <index>/_close``): every read leaves it
     out, says so, and answers again in full once it is reopened."""
     client = os_service.client
-    (old,) = [name for name in os_service.indices() if name.endswith("-2021")]
+    (old,) = [name for name in os_service.indices.opened() if name.endswith("-2021")]
     client.indices.close(index=old)
-    os_service.forget_indices()  # the lookup is remembered for a few seconds
+    os_service.indices.forget()  # the lookup is remembered for a few seconds
     try:
         response = os_service.search(SearchRequest(q="budget"), now=NOW)
         assert ids(response) and "t-budget-old" not in ids(response)
@@ -227,7 +227,7 @@ def test_a_closed_year_is_left_out_and_named(os_service) -> None:
         client.cluster.health(
             index=old, wait_for_status="green", params={"timeout": "120s"}, request_timeout=150
         )
-        os_service.forget_indices()
+        os_service.indices.forget()
     assert "t-budget-old" in ids(os_service.search(SearchRequest(q="budget"), now=NOW))
 
 
@@ -388,9 +388,14 @@ def test_years_per_index_groups_years_and_routing_follows(opensearch_nodes: str)
     service = OpenSearchSearchService(opensearch_nodes, "decades")
     try:
         writer.rebuild(read_paths([ARTICLES], ReadReport()))
-        assert {name.rsplit("-", 1)[-1] for name in service.indices()} == {"2020to2029", "undated"}
+        assert {name.rsplit("-", 1)[-1] for name in service.indices.opened()} == {
+            "2020to2029",
+            "undated",
+        }
         since = SearchRequest(q="budget", date_from=datetime(2023, 1, 1, tzinfo=UTC), facets=False)
-        assert service.search_indices(since, translate("budget", now=NOW)).endswith("-2020to2029")
+        assert service.indices.for_search(since, translate("budget", now=NOW)).endswith(
+            "-2020to2029"
+        )
         assert sorted(ids(service.search(since, now=NOW))) == ["t-budget-body", "t-budget-title"]
         old = Article(
             id="t-1999",
@@ -399,8 +404,8 @@ def test_years_per_index_groups_years_and_routing_follows(opensearch_nodes: str)
             date=datetime(1999, 5, 1, tzinfo=UTC),
         )
         upsert_articles(writer.client, "decades", [old])
-        service.forget_indices()
-        assert any(name.endswith("-1990to1999") for name in service.indices())
+        service.indices.forget()
+        assert any(name.endswith("-1990to1999") for name in service.indices.opened())
         in_1999 = SearchRequest(
             q="budget",
             date_from=datetime(1999, 1, 1, tzinfo=UTC),

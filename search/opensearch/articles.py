@@ -26,7 +26,9 @@ __all__ = ["get_article", "related", "suggest"]
 def get_article(service: OpenSearchSearchService, article_id: str) -> Article | None:
     """The stored article with this id, or None."""
     body = {"query": {"ids": {"values": [article_id]}}, "size": 1}
-    found = service.call("lookup", service.client.search, index=service.readable(), body=body)
+    found = service.call(
+        "lookup", service.client.search, index=service.indices.readable(), body=body
+    )
     hits = found["hits"]["hits"]
     return document_to_article(hits[0]["_source"]) if hits else None
 
@@ -37,7 +39,7 @@ def related(service: OpenSearchSearchService, article_id: str, limit: int = 5) -
     found = service.call(
         "lookup",
         service.client.search,
-        index=service.readable(),
+        index=service.indices.readable(),
         body={"query": {"ids": {"values": [article_id]}}, "size": 1},
     )["hits"]["hits"]
     if not found:
@@ -64,7 +66,7 @@ def related(service: OpenSearchSearchService, article_id: str, limit: int = 5) -
         "_source": {"excludes": list(UNSHOWN_FIELDS)},
     }
     result = service.call(
-        "related search", service.client.search, index=service.readable(), body=body
+        "related search", service.client.search, index=service.indices.readable(), body=body
     )
     return tuple(hit_from(hit, snippets=False) for hit in result["hits"]["hits"])
 
@@ -90,6 +92,8 @@ def suggest(service: OpenSearchSearchService, prefix: str, limit: int = 10) -> l
             }
         },
     }
-    result = service.call("suggest", service.client.search, index=service.readable(), body=body)
+    result = service.call(
+        "suggest", service.client.search, index=service.indices.readable(), body=body
+    )
     words = [bucket["key"] for bucket in result["aggregations"]["words"]["buckets"]]
     return [f"{head} {word}".strip() for word in words[:limit]]

@@ -33,7 +33,6 @@ from corpus.article import Article
 from indexer.opensearch.schema import (
     DEFAULT_ALIAS,
     index_build,
-    index_years,
     make_client,
 )
 from search.errors import IndexUnavailable, InvalidParameter
@@ -41,6 +40,7 @@ from search.export import ArticleStream
 from search.models import Hit, IndexInfo, SearchRequest, SearchResponse
 from search.notices import relaxed_notice
 from search.opensearch import articles
+from search.opensearch.alias import AliasIndices
 from search.opensearch.mapping import (
     STORY_PRECISION,
     empty_response,
@@ -56,15 +56,12 @@ from search.opensearch.requests import (
     copies_from,
     query_body,
     search_body,
-    wanted_years,
 )
 from search.opensearch.spelling import corrected_text, suggester, worth_suggesting
 from search.parameters import validate
 from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
 
-#: Seconds the alias' indices are remembered before they are looked up again.
-ALIAS_TTL = 5.0
 #: Seconds a search may run on the shards (``timeout`` of each search; the web app's
 #: ``BROADSHEET_SEARCH_TIME_LIMIT``): past it, shards answer what they found so far.
 TIME_LIMIT_SECONDS = 1.5
@@ -93,7 +90,8 @@ class OpenSearchSearchService:
         self.time_limit = time_limit
         self.client = make_client(nodes, max(timeout, 2 * time_limit))
         self._lock = threading.Lock()
-        self._indices: tuple[float, tuple[str, ...], tuple[str, ...]] = (0.0, (), ())
+        #: Which indices reads address (`search.opensearch.alias`).
+        self.indices = AliasIndices(alias, self.client, self.call)
 
     # -- transport ---------------------------------------------------------------
 
@@ -119,66 +117,11 @@ class OpenSearchSearchService:
         except errors.ImproperlyConfigured as error:  # pragma: no cover - configuration
             raise IndexUnavailable(f"OpenSearch {action} failed: {error}") from error
 
-    def _lookup(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The open and the closed indices behind the alias (remembered `ALIAS_TTL` s)."""
-        checked, opened, closed = self._indices
-        if (opened or closed) and time.monotonic() - checked < ALIAS_TTL:
-            return opened, closed
-        found = sorted(self.call("alias lookup", self.client.indices.get_alias, name=self.alias))
-        rows = self.call(
-            "index lookup",
-            self.client.cat.indices,
-            index=",".join(found),
-            params={"h": "index,status", "format": "json", "expand_wildcards": "all"},
-        )
-        shut = {row["index"] for row in rows if row.get("status") == "close"}
-        opened = tuple(name for name in found if name not in shut)
-        closed = tuple(name for name in found if name in shut)
-        self._indices = (time.monotonic(), opened, closed)
-        return opened, closed
-
-    def forget_indices(self) -> None:
-        """Look the alias' indices up again on the next read (after a rebuild, or a
-        year closed or opened)."""
-        self._indices = (0.0, (), ())
-
-    def indices(self) -> tuple[str, ...]:
-        """The open indices behind the alias (a year closed to save memory is left out)."""
-        return self._lookup()[0]
-
-    def readable(self) -> str:
-        """What reads address: the alias, or its open indices while some are closed
-        (OpenSearch refuses a search that reaches a closed index)."""
-        opened, closed = self._lookup()
-        return ",".join(opened) if closed and opened else self.alias
-
-    def closed_notices(self) -> tuple[str, ...]:
-        """A notice naming the closed years behind the alias (none when all are open)."""
-        closed = self._lookup()[1]
-        if not closed:
-            return ()
-        years = sorted(_years_label(index_years(name)) for name in closed)
-        return (
-            f"The articles of these years are in closed (archived) indices and were not "
-            f"searched: {', '.join(years)}; reopen them to search them.",
-        )
-
-    def search_indices(self, request: SearchRequest, query: OpenSearchQuery) -> str:
-        """The indices a search needs: those of the years its date bounds reach, and
-        its year selection when no facet is counted (undated articles only when
-        nothing names years)."""
-        needed = wanted_years(request, query, use_selection=not request.facets)
-        if needed is None:
-            return self.readable()
-        chosen = [name for name in self.indices() if needed(index_years(name))]
-        # None at all: the alias still answers (nothing matches, with the right shape).
-        return ",".join(chosen) if chosen else self.readable()
-
     # -- lifecycle and status ----------------------------------------------------
 
     def generation(self) -> str | None:
         """The build the alias points at (changes on every rebuild)."""
-        builds = {index_build(name, self.alias) for name in self.indices()}
+        builds = {index_build(name, self.alias) for name in self.indices.opened()}
         builds.discard(None)
         return ",".join(sorted(b for b in builds if b)) or None
 
@@ -194,11 +137,13 @@ class OpenSearchSearchService:
 
     def doc_count(self) -> int:
         """Articles behind the alias."""
-        return int(self.call("count", self.client.count, index=self.readable())["count"])
+        return int(self.call("count", self.client.count, index=self.indices.readable())["count"])
 
     def index_info(self) -> IndexInfo:
         """Count, build and primary store size of what the alias serves."""
-        stats = self.call("stats", self.client.indices.stats, index=self.readable(), metric="store")
+        stats = self.call(
+            "stats", self.client.indices.stats, index=self.indices.readable(), metric="store"
+        )
         size = int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
         return IndexInfo(self.doc_count(), self.generation() or "", size, None)
 
@@ -284,7 +229,7 @@ class OpenSearchSearchService:
         checked = suggester(query.text) if spell else None
         if checked:
             body["suggest"] = checked
-        index = self.search_indices(request, query)
+        index = self.indices.for_search(request, query)
         try:
             return self._search(index, body)
         except InvalidParameter:
@@ -304,8 +249,10 @@ class OpenSearchSearchService:
             stale = isinstance(error, IndexUnavailable) or "index_closed" in str(error)
             if index == self.alias or not stale:
                 raise
-            self.forget_indices()  # a rebuild, or a year closed or opened since
-            result = self.call("search", self.client.search, index=self.readable(), body=body)
+            self.indices.forget()  # a rebuild, or a year closed or opened since
+            result = self.call(
+                "search", self.client.search, index=self.indices.readable(), body=body
+            )
         return result
 
     def search(self, request: SearchRequest, now: datetime | None = None) -> SearchResponse:
@@ -318,7 +265,7 @@ class OpenSearchSearchService:
         started = time.perf_counter()
         moment = now or datetime.now(UTC)
         query = translate(request.q, request.op, moment)
-        notices = list(query.notices) + list(self.closed_notices())
+        notices = list(query.notices) + list(self.indices.closed_notices())
         result = None
         relaxed = False
         corrected: str | None = None
@@ -362,7 +309,7 @@ class OpenSearchSearchService:
         if body is None:
             return {}
         try:
-            result = self._search(self.search_indices(request, query), body)
+            result = self._search(self.indices.for_search(request, query), body)
         except InvalidParameter:
             return {}
         return copies_from(result)
@@ -374,7 +321,7 @@ class OpenSearchSearchService:
             return 0
         selected = facet_filters(request)
         body = {"query": {"bool": {"must": [scored], "filter": selected}}}
-        index = self.search_indices(request, query)
+        index = self.indices.for_search(request, query)
         try:
             return int(self.call("count", self.client.count, index=index, body=body)["count"])
         except InvalidParameter:
@@ -416,13 +363,6 @@ class OpenSearchSearchService:
             sort="newest" if not query.text and request.sort == "relevance" else "",
             articles=articles if request.collapse and articles != total else None,
         )
-
-
-def _years_label(years: tuple[int, int] | None) -> str:
-    if years is None:
-        return "undated"
-    first, last = years
-    return f"{first:04d}" if first == last else f"{first:04d}-{last:04d}"
 
 
 __all__ = ["TIME_LIMIT_SECONDS", "OpenSearchSearchService"]

@@ -4,7 +4,7 @@
 bounds; recency as a ``function_score``) that the search, the timeline, the export and
 the terms share; `search_body` adds the sort, the page, the facet selections and
 counts, collapsing and highlighting. `wanted_years` says which yearly indices a search
-needs (`search.opensearch.backend.OpenSearchSearchService.search_indices`).
+needs (`search.opensearch.alias.AliasIndices.for_search`).
 """
 
 from __future__ import annotations

@@ -96,12 +96,15 @@ def opensearch_timeline(
     """``request``'s matches per period (see the module docstring)."""
     moment = now or datetime.now(UTC)
     query, notices = _filtered(service, request, moment)
-    notices += service.closed_notices()
+    notices += service.indices.closed_notices()
     bounds = SearchRequest(date_from=request.date_from, date_to=request.date_to)
     everything = {"bool": {"filter": request_filters(bounds)}}
-    searches: list[dict[str, Any]] = [{"index": service.readable()}, _day_histogram(everything)]
+    searches: list[dict[str, Any]] = [
+        {"index": service.indices.readable()},
+        _day_histogram(everything),
+    ]
     if query is not None:
-        searches += [{"index": service.readable()}, _day_histogram(query)]
+        searches += [{"index": service.indices.readable()}, _day_histogram(query)]
     responses = service.call("timeline", service.client.msearch, body=searches)["responses"]
     for response in responses:
         if "error" in response:
@@ -161,7 +164,7 @@ def opensearch_export(
     query_text = translate(request.q, request.op, moment).text
     order = request.sort if query_text or request.sort != "relevance" else "newest"
     pit = service.call(
-        "export", service.client.create_pit, index=service.readable(), keep_alive=KEEP_ALIVE
+        "export", service.client.create_pit, index=service.indices.readable(), keep_alive=KEEP_ALIVE
     )["pit_id"]
 
     def page_after(pit_id: str, after: list[Any] | None) -> dict[str, Any]:
@@ -207,7 +210,7 @@ def opensearch_terms(
     request = asked.search
     moment = now or datetime.now(UTC)
     query, notices = _filtered(service, request, moment)
-    notices += service.closed_notices()
+    notices += service.indices.closed_notices()
     if query is None:
         return SignificantTerms(request.q, 0, 0, (), tuple(notices))
     body = {
@@ -234,7 +237,9 @@ def opensearch_terms(
             }
         },
     }
-    result = service.call("terms", service.client.search, index=service.readable(), body=body)
+    result = service.call(
+        "terms", service.client.search, index=service.indices.readable(), body=body
+    )
     sample = result["aggregations"]["sample"]
     size = int(sample["doc_count"])
     words = sample["words"]
