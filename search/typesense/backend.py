@@ -32,7 +32,6 @@ from indexer.typesense.schema import (
     DEFAULT_ALIAS,
     make_client,
     parse_nodes,
-    ts_document_to_article,
 )
 from search.errors import IndexUnavailable, InvalidParameter
 from search.export import ArticleStream
@@ -44,14 +43,14 @@ from search.relevance import DEFAULT_FIELD_BOOSTS
 from search.snippets import make_snippet
 from search.terms import SignificantTerms, TermsRequest
 from search.timeline import Timeline
+from search.typesense import articles
 from search.typesense.mapping import (
+    EXCLUDED_FIELDS,
     SNIPPET_ANALYZER,
     facet_counts,
     filter_by,
     hit_from_document,
-    merge_related,
     no_snapshot,
-    related_key_words,
     term_matcher,
 )
 from search.typesense.query import translate
@@ -65,7 +64,6 @@ APPROXIMATE_OR_NOTICE = (
     "on the Typesense backend, matching any word drops words from the ends of the query, "
     "so articles that have only a middle word of three or more may be missing"
 )
-EXCLUDED_FIELDS = "title_words,id_sort,date_sort,dated,origin,language"
 _SORTS = {
     "relevance": "_text_match:desc,id_sort:asc",
     "newest": "dated:desc,date_sort:desc,id_sort:asc",
@@ -73,7 +71,6 @@ _SORTS = {
     "views": "views:desc,id_sort:asc",
 }
 _NON_WORD = re.compile(r"\W+", re.UNICODE)
-_SUGGEST_WORD = re.compile(r"^\w+$", re.UNICODE)
 
 
 class TypesenseSearchService:
@@ -101,7 +98,7 @@ class TypesenseSearchService:
         self.prefix = prefix
         self.num_typos = num_typos
         self._api_key = api_key
-        self._client = make_client(nodes, api_key, timeout)
+        self.client = make_client(nodes, api_key, timeout)
         self._lock = threading.Lock()
         weights = [max(1, round(DEFAULT_FIELD_BOOSTS[field] * 2)) for field in ("title", "body")]
         self._weights = ",".join(str(weight) for weight in weights)
@@ -121,9 +118,9 @@ class TypesenseSearchService:
         except TypesenseError as error:
             raise IndexUnavailable(f"Typesense {action} failed: {error}") from error
 
-    def _multi_search(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def multi_search(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
         body = [{"collection": self.alias, **search} for search in searches]
-        results: list[dict[str, Any]] = self._call("search", self._client.multi_search, body)
+        results: list[dict[str, Any]] = self._call("search", self.client.multi_search, body)
         for result in results:
             if "error" in result:
                 code = int(result.get("code", 500))
@@ -138,7 +135,7 @@ class TypesenseSearchService:
 
     def generation(self) -> str | None:
         """The collection the alias points at now (changes on every rebuild)."""
-        target: str | None = self._call("alias lookup", self._client.alias_target, self.alias)
+        target: str | None = self._call("alias lookup", self.client.alias_target, self.alias)
         return target
 
     def highlight(self, texts: tuple[str, ...], q: str) -> tuple[str, ...]:
@@ -151,7 +148,7 @@ class TypesenseSearchService:
 
     def doc_count(self) -> int:
         """Number of articles in the served collection."""
-        info = self._call("count", self._client.collection, self.alias)
+        info = self._call("count", self.client.collection, self.alias)
         return int(info["num_documents"])
 
     def index_info(self) -> IndexInfo:
@@ -162,7 +159,7 @@ class TypesenseSearchService:
         """``{"status": "ok"|"degraded"|"unavailable", "backend", "docs", "generation",
         "nodes": [{"node", "ok"}]}``; "degraded" when some node does not answer."""
         nodes = [
-            {"node": f"{node['host']}:{node['port']}", "ok": self._client.health(index)}
+            {"node": f"{node['host']}:{node['port']}", "ok": self.client.health(index)}
             for index, node in enumerate(self.nodes)
         ]
         healthy = sum(1 for node in nodes if node["ok"])
@@ -184,69 +181,23 @@ class TypesenseSearchService:
     def close(self) -> None:
         """Close the HTTP connections."""
         with self._lock:
-            self._client.close()
+            self.client.close()
 
     # -- single articles ---------------------------------------------------------
 
     def get_article(self, article_id: str) -> Article | None:
         """The stored article with this id, or None."""
-        try:
-            return ts_document_to_article(self._client.document(self.alias, article_id))
-        except NotFound:
-            self.doc_count()  # raises IndexUnavailable when the alias itself is missing
-            return None
-        except TypesenseError as error:
-            raise IndexUnavailable(f"Typesense lookup failed: {error}") from error
+        return articles.get_article(self, article_id)
 
     def related(self, article_id: str, limit: int = 5) -> tuple[Hit, ...]:
-        """Articles sharing this one's key body words (one search per word, merged by
-        reciprocal rank), excluding itself and exact-text duplicates.
-
-        Typesense 0.24 has no "more like this"; this is the documented substitute.
-        """
-        article = self.get_article(article_id)
-        if article is None:
-            return ()
-        keys = related_key_words(article.body)
-        if not keys:
-            return ()
-        searches = [
-            {
-                "q": word,
-                "query_by": "body",
-                "num_typos": 0,
-                "prefix": False,
-                "drop_tokens_threshold": 0,
-                "per_page": limit + 5,
-                "exclude_fields": EXCLUDED_FIELDS,
-                "highlight_fields": "none",
-            }
-            for word in keys
-        ]
-        return merge_related(self._multi_search(searches), len(keys), article, limit)
+        """Articles sharing this one's key body words (`search.typesense.articles`)."""
+        return articles.related(self, article_id, limit)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[str]:
-        """Title words starting with the last word of ``prefix``, most frequent first,
-        completed onto the rest of ``prefix`` (a facet query on ``title_words``)."""
-        head, _, last = prefix.lower().rpartition(" ")
-        last = last.strip()
-        if len(last) < 2 or len(prefix) > 200 or not _SUGGEST_WORD.match(last):
-            return []
-        params = {
-            "q": "*",
-            "query_by": "title",
-            "facet_by": "title_words",
-            "facet_query": f"title_words:{last}",
-            "max_facet_values": max(limit * 3, 30),
-            "per_page": 0,
-        }
-        (result,) = self._multi_search([params])
-        counts = facet_counts(result, "title_words")
-        words = sorted(
-            ((count, word) for word, count in counts.items() if word.startswith(last)),
-            key=lambda item: (-item[0], item[1]),
-        )
-        return [f"{head} {word}".strip() for _, word in words[:limit]]
+        """Completions of the last word of ``prefix`` by the titles' words."""
+        return articles.suggest(self, prefix, limit)
+
+    # -- research endpoints ------------------------------------------------------
 
     def terms(self, asked: TermsRequest, now: datetime | None = None) -> SignificantTerms:
         """Not available: characteristic terms need each word's document frequency in
@@ -275,7 +226,7 @@ class TypesenseSearchService:
             "drop_tokens_threshold": DROP_ALL if request.op == "or" else 0,
             "typo_tokens_threshold": 0 if self.num_typos == 0 else 1,
         }
-        return typesense_timeline(self._multi_search, request, interval, settings)
+        return typesense_timeline(self.multi_search, request, interval, settings)
 
     # -- searching ---------------------------------------------------------------
 
@@ -330,7 +281,7 @@ class TypesenseSearchService:
         self, request: SearchRequest, q: str, drop_all: bool
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         extra = self._facet_searches(request, q, drop_all)
-        results = self._multi_search(
+        results = self.multi_search(
             [self._params(request, q, drop_all)] + [params for _, params in extra]
         )
         by_facet = {name: result for (name, _), result in zip(extra, results[1:], strict=True)}

@@ -25,6 +25,8 @@ from search.models import Hit, SearchRequest
 from search.snippets import TermMatcher, lead_snippet
 from search.typesense.query import STOP_WORDS
 
+#: Fields a search never needs back (sort keys, the completion words).
+EXCLUDED_FIELDS = "title_words,id_sort,date_sort,dated,origin,language"
 _NON_WORD = re.compile(r"\W+", re.UNICODE)
 _KEY_WORD = re.compile(r"\w{3,}", re.UNICODE)
 #: Key words of an article searched for its related articles.
