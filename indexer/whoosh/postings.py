@@ -16,6 +16,8 @@ whole into NumPy vectors.
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
@@ -74,17 +76,34 @@ def _w3_blocks(
     the blocks whose id range holds one of them are read and decoded."""
     if directory is None:
         directory = w3_directory(matcher)
-    if wanted is None:
-        selected: Any = range(len(directory))
-    else:  # the first block whose last id is at or past each wanted document
-        at = np.searchsorted(directory.lasts, wanted)
-        selected = np.unique(at[at < len(directory)]).tolist()
+    selected: Any = range(len(directory)) if wanted is None else _selected_blocks(directory, wanted)
     postfile = matcher._postfile
     starts, sizes = directory.starts, directory.sizes
     counts, compressed = directory.counts, directory.compressed
     for block in selected:
         data = postfile.get(int(starts[block]), int(sizes[block]))
         yield decode_block(data, int(counts[block]), bool(compressed[block]))
+
+
+def _directory(
+    matcher: W3LeafMatcher, directories: DirectoryCache | None, key: tuple[Any, ...]
+) -> BlockDirectory:
+    """The block directory of ``matcher``'s list: kept in ``directories`` under ``key``,
+    else made from its block headers (and kept)."""
+    directory = directories.get(key) if directories is not None else None
+    if directory is None:
+        directory = w3_directory(matcher)
+        if directories is not None:
+            directories.put(key, directory)
+    return directory
+
+
+def _selected_blocks(directory: BlockDirectory, wanted: np.ndarray) -> list[int]:
+    """The blocks whose id range may hold one of ``wanted`` (ascending segment numbers):
+    for each, the first block whose last id is at or past it."""
+    at = np.searchsorted(directory.lasts, wanted)
+    selected: list[int] = np.unique(at[at < len(directory)]).tolist()
+    return selected
 
 
 def _blocks(
@@ -97,12 +116,7 @@ def _blocks(
     with ``wanted`` (ascending segment numbers), W3 blocks holding none of them may be
     left out. A W3 list's directory is kept in ``directories`` under ``key``."""
     if type(matcher) is W3LeafMatcher and not matcher._byteids:
-        directory = directories.get(key) if directories is not None else None
-        if directory is None:
-            directory = w3_directory(matcher)
-            if directories is not None:
-                directories.put(key, directory)
-        yield from _w3_blocks(matcher, wanted, directory)
+        yield from _w3_blocks(matcher, wanted, _directory(matcher, directories, key))
         return
     if type(matcher) is not W3LeafMatcher:
         ids, weights = [], []
@@ -168,11 +182,16 @@ def read_postings(
 
 
 def read_values(
-    reader: IndexReader, fieldname: str, btext: bytes, wanted: np.ndarray
+    reader: IndexReader,
+    fieldname: str,
+    btext: bytes,
+    wanted: np.ndarray,
+    directories: DirectoryCache | None = None,
 ) -> dict[int, bytes]:
     """The encoded posting value (positions) of ``btext`` in ``fieldname`` for each
     document of ``wanted`` (ascending global numbers, all holding the term); decode
-    with the field format's ``decode_positions``."""
+    with the field format's ``decode_positions``. Of a W3 list, only the blocks that
+    may hold one of them are read (by its block directory, kept in ``directories``)."""
     found: dict[int, bytes] = {}
     for leaf, offset in reader.leaf_readers():
         end = offset + leaf.doc_count_all()
@@ -188,15 +207,39 @@ def read_values(
                     found[offset + doc] = matcher.value()
                 matcher.next()
             continue
-        while matcher.is_active():
-            ids, _ = _block_arrays(matcher)
+        if matcher._byteids or not (matcher._fixedsize is None or matcher._fixedsize < 0):
+            blocks = _matcher_value_blocks(matcher)
+        else:
+            directory = _directory(matcher, directories, (offset, fieldname, btext))
+            blocks = _w3_value_blocks(matcher, _selected_blocks(directory, local), directory)
+        for ids, values in blocks:
             hits = np.flatnonzero(np.isin(ids, local, assume_unique=True))
-            if len(hits):
-                matcher._read_values()
-                for i in hits.tolist():
-                    found[offset + int(ids[i])] = matcher._values[i]
-            matcher._next_block()
+            for i in hits.tolist():
+                found[offset + int(ids[i])] = values[i]
     return found
+
+
+def _w3_value_blocks(
+    matcher: W3LeafMatcher, selected: list[int], directory: BlockDirectory
+) -> Iterator[tuple[np.ndarray, Any]]:
+    """(ids, values) of the ``selected`` blocks of a W3 list whose values have no fixed
+    size (positions: one encoded string per posting), each block unpickled whole."""
+    postfile = matcher._postfile
+    for block in selected:
+        data = postfile.get(int(directory.starts[block]), int(directory.sizes[block]))
+        if directory.compressed[block]:
+            data = zlib.decompress(data)
+        deltas, _, values = pickle.loads(data)
+        yield np.cumsum(np.asarray(deltas, dtype=np.int64)), values
+
+
+def _matcher_value_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, Any]]:
+    """(ids, values) of every block of a W3 list, through Whoosh's own matcher."""
+    while matcher.is_active():
+        ids, _ = _block_arrays(matcher)
+        matcher._read_values()
+        yield ids, matcher._values
+        matcher._next_block()
 
 
 def _leaf_column(column: object, count: int, default: int) -> np.ndarray:

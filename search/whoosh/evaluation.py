@@ -185,6 +185,7 @@ class Evaluation:
             query.slop,
             candidates,
             lambda: self.deadline.stop_here("phrase checks"),
+            self.scorer.directories,
         )
 
     # -- how well --------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from whoosh.reading import IndexReader
 
-from indexer.whoosh.postings import decode_positions, read_values
+from indexer.whoosh.postings import DirectoryCache, decode_positions, read_values
 
 __all__ = ["verify_phrase"]
 
@@ -26,14 +26,18 @@ def verify_phrase(
     slop: int,
     candidates: np.ndarray,
     stop: Callable[[], bool],
+    directories: DirectoryCache | None = None,
 ) -> tuple[np.ndarray, bool]:
     """The ``candidates`` (a boolean vector of documents holding every word) where the
     words occur in order, each within ``slop`` positions of the one before; and
     whether every candidate was checked (false once ``stop()`` answered true, checked
-    every 256 documents: the matches found so far)."""
+    every 256 documents: the matches found so far). ``directories`` keeps the words'
+    block directories, so that only the blocks holding candidates are read."""
     field = reader.schema[fieldname]
     wanted = np.flatnonzero(candidates)
-    values = [read_values(reader, fieldname, field.to_bytes(word), wanted) for word in words]
+    values = [
+        read_values(reader, fieldname, field.to_bytes(word), wanted, directories) for word in words
+    ]
     slow = field.format.decode_positions
     steps = range(1, slop + 1)
     found = np.zeros(len(candidates), dtype=bool)
