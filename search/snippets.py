@@ -17,8 +17,9 @@ Finding the matches is the costly part, so it is done cheaply but exactly: a
 word can only stem to a query stem ``s`` if it starts with ``s``'s first
 ``max(1, min(4, len(s) - 2))`` letters (true of every word of the Reuters, demo
 and synthetic vocabularies for both Snowball English stemmers). One regex finds the
-whole tokens starting with those prefixes in any case, and only they are
-lowercased, stop-filtered and stemmed (`indexer.analysis`). Analyzers
+whole tokens starting with those prefixes in any case (over an ASCII text, one that
+starts with the prefixes themselves, run on the lowercased text: `Candidates`), and
+only they are lowercased, stop-filtered and stemmed (`indexer.analysis`). Analyzers
 that are not a plain tokenize-lowercase-stop-stem chain use the analyzer itself.
 """
 
@@ -46,10 +47,10 @@ MAX_ANALYZED_CHARS = 50_000
 _SENTENCE_END = re.compile(r"[.!?…\n](?:(?<=[.!?…])[\"'”’)]*\s+|(?<=\n)\s*\n)")
 _WILDCARD = re.compile(r"[*?\[]")
 _WORD_CHAR = re.compile(r"[\w*]")
-#: Candidate-word regexes of recent queries (one query's snippets share one).
-_CANDIDATES: dict[
-    tuple[frozenset[str], tuple[str, ...], re.Pattern[str]], re.Pattern[str] | None
-] = {}
+#: A token pattern of the form ``C+(?:\.?C+)*`` (C one character class): a token that
+#: starts with letters of C is those letters, then ``C*(?:\.?C+)*``.
+_RUN_TOKEN = re.compile(r"(\[[^\]]+\]|\\w)\+\(\?:\\\.\?\1\+\)\*")
+_LETTERS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +82,30 @@ def _prefix(stem: str) -> str:
     return stem[: max(1, min(4, len(stem) - 2))]
 
 
-def candidate_pattern(matcher: TermMatcher, token: re.Pattern[str]) -> re.Pattern[str] | None:
-    """A regex for the whole tokens (of the ``token`` pattern) that begin with the
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The regexes that find the whole tokens (of an analyzer's token pattern) that
+    begin with the letters of a word that may match a query (`candidate_pattern`)."""
+
+    #: Case-insensitive, for any text: a lookahead for the letters, then the token.
+    general: re.Pattern[str]
+    #: For lowercased ASCII text, when the token pattern is a run of one character
+    #: class (`_RUN_TOKEN`): the letters themselves first, each not preceded by a word
+    #: character, so that the scan skips in C to the next place one of them starts
+    #: (about 2.5x faster over news text); None otherwise.
+    lowered: re.Pattern[str] | None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The candidate tokens of ``text`` (positions as in ``text``)."""
+        if self.lowered is not None and text.isascii():
+            return self.lowered.finditer(text.lower())
+        return self.general.finditer(text)
+
+
+def candidate_pattern(matcher: TermMatcher, token: re.Pattern[str]) -> Candidates | None:
+    """The regexes for the whole tokens (of the ``token`` pattern) that begin with the
     letters of a word that may match ``matcher``, in any case; None when no safe
-    prefix exists (a leading wildcard, non-ASCII terms)."""
+    prefix exists (a leading wildcard, non-ASCII terms). The last 256 are kept."""
     key = (matcher.terms, matcher.patterns, token)
     if key in _CANDIDATES:
         return _CANDIDATES[key]
@@ -92,20 +113,31 @@ def candidate_pattern(matcher: TermMatcher, token: re.Pattern[str]) -> re.Patter
     for pattern in matcher.patterns:
         literal = _WILDCARD.split(pattern, 1)[0]
         prefixes.add(_prefix(literal) if literal else "")
-    compiled = None
+    found = None
     safe = prefixes and "" not in prefixes and all(p.isascii() for p in prefixes)
     if safe and not token.pattern.startswith("(?"):  # no global inline flags to move
-        alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
-        source = rf"(?<![\w*])(?=(?i:{alternatives}))(?:{token.pattern})"
-        compiled = re.compile(source, token.flags)
+        ordered = sorted(prefixes, key=len, reverse=True)
+        alternatives = "|".join(map(re.escape, ordered))
+        general = re.compile(rf"(?<![\w*])(?=(?i:{alternatives}))(?:{token.pattern})", token.flags)
+        lowered = None
+        run = _RUN_TOKEN.fullmatch(token.pattern)
+        if run is not None and all(_LETTERS.fullmatch(p) for p in ordered):
+            starts = "|".join(rf"{p}(?<![\w*]{p})" for p in map(re.escape, ordered))
+            tail = run[1]
+            lowered = re.compile(rf"(?:{starts}){tail}*(?:\.?{tail}+)*", token.flags)
+        found = Candidates(general, lowered)
     if len(_CANDIDATES) > 256:
         _CANDIDATES.clear()
-    _CANDIDATES[key] = compiled
-    return compiled
+    _CANDIDATES[key] = found
+    return found
+
+
+#: Candidate regexes of recent queries (one query's snippets share them).
+_CANDIDATES: dict[tuple[frozenset[str], tuple[str, ...], re.Pattern[str]], Candidates | None] = {}
 
 
 def _kept_tokens(
-    text: str, parts: AnalysisParts, candidates: re.Pattern[str] | None
+    text: str, parts: AnalysisParts, candidates: Candidates | None
 ) -> Iterator[tuple[int, int, str, str]]:
     """(start, end, lowercased word, stem) of the indexed tokens of ``text`` that start
     where ``candidates`` matches (every indexed token when it is None)."""
@@ -116,7 +148,7 @@ def _kept_tokens(
 
 
 def _token_matches(
-    text: str, parts: AnalysisParts, candidates: re.Pattern[str] | None
+    text: str, parts: AnalysisParts, candidates: Candidates | None
 ) -> Iterator[re.Match[str]]:
     """The tokens of ``text`` that ``candidates`` matches (from `candidate_pattern`;
     every token when it is None). A match right after ``x.`` is not a token of its
@@ -134,7 +166,7 @@ def _token_matches(
 
 
 def _fast_matches(
-    text: str, matcher: TermMatcher, parts: AnalysisParts, candidates: re.Pattern[str] | None
+    text: str, matcher: TermMatcher, parts: AnalysisParts, candidates: Candidates | None
 ) -> list[tuple[int, int, str]]:
     """(start, end, stem) of the tokens whose stem ``matcher`` matches; each distinct
     word is filtered, stemmed and matched once (a body repeats its words)."""

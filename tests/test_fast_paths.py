@@ -253,3 +253,21 @@ def test_sentences_split_where_the_lookbehind_splits(text: str) -> None:
     from search.snippets import _sentences
 
     assert _sentences(text) == _lookbehind_sentences(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=list("aAbBoOpPsS.*- '9_"), max_size=60),
+    st.sets(st.text(alphabet=list("abops9_"), min_size=1, max_size=4), min_size=1, max_size=4),
+)
+def test_lowered_candidate_scan_equals_the_general_one(text: str, stems: set[str]) -> None:
+    """Over ASCII text, the scan that starts at the candidate letters (on the lowercased
+    text) finds the same tokens as the case-insensitive lookahead scan."""
+    from search.snippets import candidate_pattern
+
+    parts = analysis_parts(english_analyzer())
+    assert parts is not None
+    candidates = candidate_pattern(TermMatcher(frozenset(stems), ()), parts.pattern)
+    assert candidates is not None and candidates.lowered is not None
+    general = [match.span() for match in candidates.general.finditer(text)]
+    assert [match.span() for match in candidates.finditer(text)] == general
