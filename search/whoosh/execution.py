@@ -20,6 +20,7 @@ from whoosh.searching import Searcher
 
 from indexer.whoosh.dedup import DuplicateGroups
 from indexer.whoosh.schema import to_whoosh_date
+from indexer.whoosh.stored_fields import StoredFields
 from search.deadline import Deadline
 from search.facet_specs import FACET_NAMES, selections
 from search.models import FacetValue, Hit, SearchRequest
@@ -55,6 +56,8 @@ class Snapshot:
     tables: FacetTables
     groups: DuplicateGroups
     scorer: QueryScorer
+    #: Each document's stored fields, by document number (`indexer.whoosh.stored_fields`).
+    stored: StoredFields
 
 
 @dataclass(slots=True)
@@ -200,12 +203,11 @@ def with_feedback(
         return scores
     groups = snapshot.groups.group if snapshot.groups.any_groups else None
     best = docs[best_positions(docs, scores, params.feedback_docs, groups, deadline)]
-    searcher = snapshot.searcher
     texts = []
     for docnum in best.tolist():
-        fields = searcher.stored_fields(docnum)
+        fields = snapshot.stored(docnum)
         texts.append(f"{fields.get('title', '')}\n{fields.get('body', '')}")
-    counts, holding = feedback_words(texts, searcher.schema["body"].analyzer)
+    counts, holding = feedback_words(texts, snapshot.searcher.schema["body"].analyzer)
     terms = bo1_terms(snapshot.scorer, counts, holding, params.feedback_terms)
     read = evaluation.term_for if evaluation is not None else None
     return expand_scores(snapshot.scorer, docs, scores, terms, read)
@@ -285,7 +287,7 @@ def execute(
     start = request.first
     hits = []
     for docnum, score in ranked_docs[start : start + request.per_page]:
-        fields = searcher.stored_fields(docnum)
+        fields = snapshot.stored(docnum)
         body = fields.get("body", "")
         if not request.snippets:
             snippet = ""
@@ -297,7 +299,7 @@ def execute(
         group = int(snapshot.groups.group[docnum]) if request.collapse else -1
         if group >= 0:
             others = [d for d in counts.members(group) if d != docnum]
-            duplicates = tuple(searcher.stored_fields(d)["id"] for d in others)
+            duplicates = tuple(snapshot.stored(d)["id"] for d in others)
         title_html = ""
         if request.snippets:
             title_html = highlight(fields.get("title", ""), title_matcher, analyzer)

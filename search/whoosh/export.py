@@ -79,9 +79,8 @@ def export_articles(
 ) -> Iterator[Article]:
     """The articles ``docs`` number in ``snapshot`` (pinned by the caller), in order,
     read ``chunk`` at a time under the served lock."""
-    searcher = snapshot.searcher
     for begin in range(0, len(docs), chunk):
         numbers = docs[begin : begin + chunk].tolist()
         with served.lock:
-            batch = [article_from_fields(searcher.stored_fields(doc)) for doc in numbers]
+            batch = [article_from_fields(snapshot.stored(doc)) for doc in numbers]
         yield from batch

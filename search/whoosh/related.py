@@ -66,7 +66,7 @@ def related_articles(
             continue
         if group:
             seen_groups.add(group)
-        fields = searcher.stored_fields(other)
+        fields = snapshot.stored(other)
         snippet = lead_snippet(fields.get("body", ""))
         hits.append(hit_from_fields(fields, float(scores[position]), snippet))
         if len(hits) == limit or deadline.stop_here("related articles"):

@@ -31,6 +31,7 @@ from whoosh.searching import Searcher
 from indexer.generations import current_generation
 from indexer.whoosh.dedup import DuplicateGroups
 from indexer.whoosh.storage import open_mapped_index
+from indexer.whoosh.stored_fields import StoredFields
 from indexer.whoosh.tables import compute_tables, read_tables
 from search.errors import IndexDamaged, IndexUnavailable
 from search.relevance import DEFAULT_RANKING, RankingParams
@@ -184,7 +185,7 @@ def _load(generation: Path, index: object, searcher: Searcher, ranking: RankingP
     tables = FacetTables.from_tables(stored)
     groups = DuplicateGroups.from_groups(stored.groups)
     scorer = QueryScorer(reader, ranking, {"date": tables.stamps})
-    return Snapshot(generation, index, searcher, tables, groups, scorer)
+    return Snapshot(generation, index, searcher, tables, groups, scorer, StoredFields(reader))
 
 
 def _open(generation: Path, ranking: RankingParams) -> Snapshot:

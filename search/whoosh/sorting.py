@@ -59,7 +59,7 @@ def _ids(snapshot: Snapshot, docs: np.ndarray) -> list[str]:
     if reader.has_column("id"):
         column = reader.column_reader("id")
         return [str(column[int(doc)]) for doc in docs.tolist()]
-    return [snapshot.searcher.stored_fields(int(doc))["id"] for doc in docs.tolist()]
+    return [snapshot.stored(int(doc))["id"] for doc in docs.tolist()]
 
 
 def _by_key_then_id(snapshot: Snapshot, docs: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -89,7 +89,7 @@ def significant_terms(
     scores = evaluation.scores(docs) if evaluation is not None else None
     counts = SampleCounts(parts)
     for doc in _sample(snapshot, docs, scores, sample, request.collapse, deadline):
-        fields = searcher.stored_fields(doc)
+        fields = snapshot.stored(doc)
         # The full stop between title and body is a clause mark: no phrase spans them.
         counts.add(f"{fields.get('title', '')}\n.\n{fields.get('body', '')}")
     excluded = set(parts.index_stems(parts.words(request.q)))
