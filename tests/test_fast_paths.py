@@ -15,6 +15,7 @@ import random
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -164,6 +165,29 @@ def test_facets_and_collapse_on_a_small_index(tmp_path: Path) -> None:
         assert flat.total == 2
         assert {v.value: v.count for v in flat.facets["tags"]}["Gold"] == 1
         assert {v.value: v.count for v in flat.facets["source"]} == {"Wire": 1, "Other": 1}
+    finally:
+        service.close()
+
+
+def test_tag_counts_of_many_and_of_few_documents_equal_a_gather(tmp_path: Path) -> None:
+    """`FacetTables.count_values` counts a multi-valued facet over many documents by
+    marking them and over few by gathering their values: the same counts either way."""
+    rng = random.Random(4)
+    names = [f"T{n}" for n in range(12)]
+    articles = [
+        Article(id=f"d{n}", title=f"t {n}", body="words", tags=tuple(rng.sample(names, n % 4)))
+        for n in range(80)
+    ]
+    build_index(articles, tmp_path / "index")
+    service = SearchService(tmp_path / "index")
+    try:
+        tables = service.served.current().tables
+        documents = len(tables.multi["tags"][0]) - 1
+        for size in (1, 3, 9, 10, 40, documents):  # under and over one in DENSE_COUNT
+            docs = np.array(sorted(rng.sample(range(documents), size)), dtype=np.int64)
+            values, _ = tables.values_of("tags", docs)
+            gathered = np.bincount(values, minlength=len(tables.names("tags")))
+            assert tables.count_values("tags", docs).tolist() == gathered.tolist()
     finally:
         service.close()
 

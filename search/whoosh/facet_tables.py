@@ -27,6 +27,8 @@ __all__ = ["FacetTables"]
 NO_DATE = 2**63
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
 _DAY_LONG = 86_400_000_000  # Whoosh's date longs count microseconds
+#: `FacetTables.count_values` marks documents once they are at least one in this many.
+DENSE_COUNT = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class FacetTables:
     views_known: bool = False
     #: Per facet, each value's number (made on first use, once per reader).
     _numbers: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
+    #: Per multi-valued facet, each document's number of values (made on first use).
+    _lengths: dict[str, np.ndarray] = field(default_factory=dict, compare=False)
 
     @classmethod
     def load(cls, reader: IndexReader) -> FacetTables:
@@ -127,6 +131,24 @@ class FacetTables:
         firsts = np.cumsum(counts) - counts
         places = np.arange(len(owners)) - firsts[owners] + starts[owners]
         return ids[places], owners
+
+    def count_values(self, facet: str, docs: np.ndarray) -> np.ndarray:
+        """How many of ``docs`` (distinct document numbers) hold each value number of
+        the multi-valued ``facet``. Few documents: their values are gathered
+        (`values_of`); many (one in `DENSE_COUNT` or more): every value entry is kept
+        or not by its document's mark, which reads the tables once in order."""
+        offsets, ids = self.multi[facet]
+        size = len(self.values[facet])
+        documents = len(offsets) - 1
+        if len(docs) * DENSE_COUNT < documents:
+            values, _ = self.values_of(facet, docs)
+            return np.bincount(values, minlength=size)
+        lengths = self._lengths.get(facet)
+        if lengths is None:
+            lengths = self._lengths[facet] = np.diff(offsets)
+        chosen = np.zeros(documents, dtype=bool)
+        chosen[docs] = True
+        return np.bincount(ids[np.repeat(chosen, lengths)], minlength=size)
 
 
 def _date_facets(

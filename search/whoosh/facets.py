@@ -69,6 +69,8 @@ def _counts(
     """Documents (stories, with ``groups``) of ``docs`` holding each value number."""
     size = len(tables.names(name))
     if FACETS_BY_NAME[name].multi_valued:
+        if groups is None:
+            return tables.count_values(name, docs)
         values, owners = tables.values_of(name, docs)
     else:
         values, owners = tables.numbers(name, docs), np.arange(len(docs))
