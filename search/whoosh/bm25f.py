@@ -59,9 +59,7 @@ def normalised_tf(scorer: QueryScorer, term: TermPostings, fieldname: str, docs:
 
 def _length_norm(scorer: QueryScorer, fieldname: str, docs: Vector) -> Vector:
     """``1 - b + b * length / average length`` of ``fieldname`` for each of ``docs``."""
-    b = scorer.params.field_b(fieldname)
-    lengths = scorer.lengths(fieldname)[docs] / scorer.average_length(fieldname)
-    return (1.0 - b) + b * lengths
+    return scorer.length_norms(fieldname, docs)
 
 
 def term_scores(scorer: QueryScorer, term: TermPostings, fieldname: str, docs: Vector) -> Vector:
@@ -162,6 +160,7 @@ def _add_words_everywhere(
     values as `fields_scores` (several fields) and `term_scores` (one field),
     computed over each term's postings."""
     params = scorer.params
+    combined: Vector | None = None  # one word's weighted tf by document, zero between words
     for fieldnames, text, boost in words:
         if len(fieldnames) == 1:
             term = scorer.term(fieldnames[0], text)
@@ -173,7 +172,8 @@ def _add_words_everywhere(
                 tf = _normalised_own_tf(scorer, term, fieldnames[0])
                 dense[term.docs] += saturate(scorer, term.idf, tf) * boost
             continue
-        combined = np.zeros(len(dense))
+        if combined is None:
+            combined = np.zeros(len(dense))
         held = []
         for fieldname in fieldnames:
             term = scorer.term(fieldname, text)
@@ -188,6 +188,7 @@ def _add_words_everywhere(
             at = np.concatenate(held) if len(held) > 1 else held[0]
             idf = scorer.fields_idf(fieldnames, text)
             dense[at] += saturate(scorer, idf, combined[at]) * boost
+            combined[at] = 0.0
 
 
 def _normalised_own_tf(scorer: QueryScorer, term: TermPostings, fieldname: str) -> Vector:

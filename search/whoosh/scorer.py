@@ -119,7 +119,7 @@ class QueryScorer:
         self.columns = {name: np.asarray(values) for name, values in (columns or {}).items()}
         self.doc_count = reader.doc_count_all()
         self.limit = cached_postings
-        self._lengths: dict[str, Vector] = {}
+        self._norms: dict[str, Vector] = {}
         self._averages: dict[str, float] = {}
         self._idfs: dict[tuple[tuple[str, ...], object], float] = {}
         self._frequencies: dict[tuple[tuple[str, ...], str], float] = {}
@@ -144,10 +144,12 @@ class QueryScorer:
 
     # -- statistics ------------------------------------------------------------
 
-    def lengths(self, fieldname: str) -> Vector:
-        """Every document's length of ``fieldname`` as Whoosh stores it (one byte, lossy)."""
-        found = self._lengths.get(fieldname)
-        if found is None:
+    def length_norms(self, fieldname: str, docs: Vector) -> Vector:
+        """BM25's ``1 - b + b * length / average length`` of ``fieldname`` for each of
+        ``docs``, from every document's value computed once (Whoosh stores a length
+        as one lossy byte: the length is `_LENGTH_OF_BYTE` of it)."""
+        norms = self._norms.get(fieldname)
+        if norms is None:
 
             def column(leaf: IndexReader) -> object | None:
                 perdoc = getattr(leaf, "_perdoc", None)
@@ -156,8 +158,12 @@ class QueryScorer:
                 return perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
 
             codes = read_numeric_column(self.reader.leaf_readers(), column, 0)
-            found = self._lengths[fieldname] = _LENGTH_OF_BYTE[codes.astype(np.uint8)]
-        return found
+            lengths = _LENGTH_OF_BYTE[codes.astype(np.uint8)]
+            b = self.params.field_b(fieldname)
+            norms = self._norms[fieldname] = (1.0 - b) + b * (
+                lengths / self.average_length(fieldname)
+            )
+        return norms[docs]
 
     def average_length(self, fieldname: str) -> float:
         """The field's average length over all documents (``Searcher.avg_field_length``;
