@@ -170,8 +170,9 @@ def test_facets_and_collapse_on_a_small_index(tmp_path: Path) -> None:
 
 
 def test_tag_counts_of_many_and_of_few_documents_equal_a_gather(tmp_path: Path) -> None:
-    """`FacetTables.count_values` counts a multi-valued facet over many documents by
-    marking them and over few by gathering their values: the same counts either way."""
+    """`FacetTables.count_values` and `holds_any` read a multi-valued facet over many
+    documents by marking them and over few by gathering their values: the same
+    counts and selections either way."""
     rng = random.Random(4)
     names = [f"T{n}" for n in range(12)]
     articles = [
@@ -188,6 +189,12 @@ def test_tag_counts_of_many_and_of_few_documents_equal_a_gather(tmp_path: Path) 
             values, _ = tables.values_of("tags", docs)
             gathered = np.bincount(values, minlength=len(tables.names("tags")))
             assert tables.count_values("tags", docs).tolist() == gathered.tolist()
+            numbers = sorted(rng.sample(range(1, len(tables.names("tags"))), 2))
+            wanted = np.array(numbers, dtype=np.int64)
+            holding = np.zeros(len(docs), dtype=bool)
+            _, owners = tables.values_of("tags", docs)
+            holding[owners[np.isin(values, wanted)]] = True
+            assert tables.holds_any("tags", docs, wanted).tolist() == holding.tolist()
     finally:
         service.close()
 

@@ -28,7 +28,7 @@ NO_DATE = 2**63
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
 _DAY_LONG = 86_400_000_000  # Whoosh's date longs count microseconds
 #: `FacetTables.count_values` marks documents once they are at least one in this many.
-DENSE_COUNT = 8
+DENSE_COUNT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +131,22 @@ class FacetTables:
         firsts = np.cumsum(counts) - counts
         places = np.arange(len(owners)) - firsts[owners] + starts[owners]
         return ids[places], owners
+
+    def holds_any(self, facet: str, docs: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        """For each of ``docs`` (distinct document numbers): does it hold one of the
+        ``wanted`` value numbers of the multi-valued ``facet``? Few documents: their
+        values are gathered (`values_of`); many (one in `DENSE_COUNT` or more): the
+        table's entries of the wanted values are found, and their documents marked."""
+        offsets, ids = self.multi[facet]
+        if len(docs) * DENSE_COUNT < len(offsets) - 1:
+            values, owners = self.values_of(facet, docs)
+            found = np.zeros(len(docs), dtype=bool)
+            found[owners[np.isin(values, wanted)]] = True
+            return found
+        entries = np.flatnonzero(np.isin(ids, wanted))
+        holders = np.zeros(len(offsets) - 1, dtype=bool)
+        holders[np.searchsorted(offsets, entries, side="right") - 1] = True
+        return holders[docs]
 
     def count_values(self, facet: str, docs: np.ndarray) -> np.ndarray:
         """How many of ``docs`` (distinct document numbers) hold each value number of
