@@ -21,7 +21,7 @@ from whoosh.util.times import datetime_to_long
 from indexer.whoosh.tables import GenerationTables, KeywordTable, compute_tables
 from search.facet_specs import FACETS
 
-__all__ = ["FacetTables"]
+__all__ = ["FacetTables", "member_mask"]
 
 #: Raw ``date`` column values from here up mean "undated" (Whoosh stores 2**64 - 1).
 NO_DATE = 2**63
@@ -29,6 +29,8 @@ _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
 _DAY_LONG = 86_400_000_000  # Whoosh's date longs count microseconds
 #: `FacetTables.count_values` marks documents once they are at least one in this many.
 DENSE_COUNT = 4
+#: `member_mask` compares one by one up to this many wanted numbers.
+FEW_WANTED = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class FacetTables:
     stamps: np.ndarray
     #: Whether any document has a view count (else sorting by views means nothing).
     views_known: bool = False
+    #: The day of the oldest dated document, -1 when none is dated.
+    oldest_day: int = -1
     #: Per facet, each value's number (made on first use, once per reader).
     _numbers: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
     #: Per multi-valued facet, each document's number of values (made on first use).
@@ -87,8 +91,17 @@ class FacetTables:
                 multi[facet.name] = (table.offsets, table.ids)
             else:
                 values[facet.name], single[facet.name] = _single(table)
+        dated_days = days[days >= 0]
+        oldest = int(dated_days.min()) if len(dated_days) else -1
         return cls(
-            values, single, multi, days, int(days.max(initial=-1)), stamps, tables.views_known
+            values,
+            single,
+            multi,
+            days,
+            int(days.max(initial=-1)),
+            stamps,
+            tables.views_known,
+            oldest,
         )
 
     @property
@@ -99,8 +112,7 @@ class FacetTables:
     @property
     def oldest_date(self) -> date | None:
         """The day of the oldest dated document, None when none is dated."""
-        dated = self.days[self.days >= 0]
-        return date(1970, 1, 1) + timedelta(days=int(dated.min())) if len(dated) else None
+        return None if self.oldest_day < 0 else date(1970, 1, 1) + timedelta(days=self.oldest_day)
 
     def names(self, facet: str) -> tuple[str, ...]:
         """Value names of ``facet`` by number."""
@@ -141,12 +153,18 @@ class FacetTables:
         if len(docs) * DENSE_COUNT < len(offsets) - 1:
             values, owners = self.values_of(facet, docs)
             found = np.zeros(len(docs), dtype=bool)
-            found[owners[np.isin(values, wanted)]] = True
+            found[owners[member_mask(values, wanted)]] = True
             return found
-        entries = np.flatnonzero(np.isin(ids, wanted))
-        holders = np.zeros(len(offsets) - 1, dtype=bool)
-        holders[np.searchsorted(offsets, entries, side="right") - 1] = True
-        return holders[docs]
+        hits = member_mask(ids, wanted)
+        entries = np.flatnonzero(hits)
+        if len(entries) * 32 < len(ids):  # few: each entry's document by binary search
+            holders = np.zeros(len(offsets) - 1, dtype=bool)
+            holders[np.searchsorted(offsets, entries, side="right") - 1] = True
+            return holders[docs]
+        counted = np.int32 if len(ids) < 2**31 else np.int64
+        running = np.zeros(len(ids) + 1, dtype=counted)
+        np.cumsum(hits, out=running[1:], dtype=counted)  # wanted entries before each place
+        return (running[offsets[1:]] != running[offsets[:-1]])[docs]
 
     def count_values(self, facet: str, docs: np.ndarray) -> np.ndarray:
         """How many of ``docs`` (distinct document numbers) hold each value number of
@@ -165,6 +183,17 @@ class FacetTables:
         chosen = np.zeros(documents, dtype=bool)
         chosen[docs] = True
         return np.bincount(ids[np.repeat(chosen, lengths)], minlength=size)
+
+
+def member_mask(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``np.isin(values, wanted)``; for up to `FEW_WANTED` numbers, one comparison with
+    each (over millions of values, about three times faster than ``isin``)."""
+    if len(wanted) > FEW_WANTED:
+        return np.isin(values, wanted)
+    found = np.zeros(len(values), dtype=bool)
+    for number in wanted.tolist():  # Python ints compare in the values' own type
+        found |= values == number
+    return found
 
 
 def _date_facets(

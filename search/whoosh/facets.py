@@ -22,7 +22,7 @@ from indexer.whoosh.dedup import DuplicateGroups
 from search.deadline import Deadline
 from search.facet_specs import FACET_LIMIT, FACETS_BY_NAME, ordered_values
 from search.models import FacetValue
-from search.whoosh.facet_tables import FacetTables
+from search.whoosh.facet_tables import FacetTables, member_mask
 
 __all__ = ["FACET_LIMIT", "FacetCounts", "FacetTables", "count_facets"]
 
@@ -56,7 +56,7 @@ def _wanted(tables: FacetTables, name: str, values: frozenset[str]) -> np.ndarra
 def _passes(tables: FacetTables, name: str, docs: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """For each of ``docs``: does it hold one of the ``wanted`` values of ``name``?"""
     if not FACETS_BY_NAME[name].multi_valued:
-        return np.isin(tables.numbers(name, docs), wanted)
+        return member_mask(tables.numbers(name, docs), wanted)
     return tables.holds_any(name, docs, wanted)
 
 
