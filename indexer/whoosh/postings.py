@@ -16,6 +16,7 @@ whole into NumPy vectors.
 
 from __future__ import annotations
 
+import functools
 import pickle
 import zlib
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, ReaderClosed, SegmentReader
 
 from indexer.whoosh.posting_blocks import (
     BlockDirectory,
@@ -48,14 +49,35 @@ __all__ = [
 ]
 
 
-def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[Any, frozenset[int]]:
-    """The raw matcher of one segment's posting list and that segment's deleted documents."""
-    matcher = reader.postings(fieldname, btext)
-    deleted: frozenset[int] = frozenset()
-    if isinstance(matcher, FilterMatcher):  # deletions: applied by the caller
-        deleted = frozenset(reader.deleted_docs_set)
-        matcher = matcher.child
-    return matcher, deleted
+def _leaf(reader: IndexReader, fieldname: str, btext: bytes) -> tuple[Any, np.ndarray | None]:
+    """The raw matcher of one segment's posting list and a mask of that segment's
+    deleted documents (None when it has none): the caller drops them. Whoosh's own
+    ``postings`` wraps the matcher in a ``FilterMatcher``, which steps one posting at
+    a time past the deleted documents at the list's start (an update deletes whole
+    runs of them); a segment reader's matcher is asked for directly instead."""
+    deleted = reader.deleted_docs_set if reader.has_deletions() else None
+    terms = getattr(reader, "_terms", None)
+    if type(reader) is SegmentReader and terms is not None:
+        if reader.is_closed:
+            raise ReaderClosed
+        matcher = terms.matcher(fieldname, btext, reader.schema[fieldname].format, scorer=None)
+    else:
+        matcher = reader.postings(fieldname, btext)
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child
+    if not deleted:
+        return matcher, None
+    return matcher, _deleted_mask(deleted, reader.doc_count_all())
+
+
+@functools.lru_cache(maxsize=16)
+def _deleted_mask(deleted: frozenset[int], size: int) -> np.ndarray:
+    """True at each deleted document of a segment of ``size`` documents (kept for
+    the segment readers last asked about: their deleted sets are cached objects)."""
+    mask = np.zeros(size, dtype=bool)
+    mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = True
+    mask.flags.writeable = False
+    return mask
 
 
 def _block_arrays(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +177,6 @@ def read_postings(
         if fieldname not in leaf.schema or (fieldname, btext) not in leaf:
             continue
         matcher, deleted = _leaf(leaf, fieldname, btext)
-        dropped = np.fromiter(deleted, dtype=np.int64) if deleted else None
         key = (offset, fieldname, btext)
         blocks = list(_blocks(matcher, local, directories, key))
         if not blocks:
@@ -169,8 +190,8 @@ def read_postings(
             at = np.minimum(np.searchsorted(local, ids), len(local) - 1)
             kept = local[at] == ids
             ids, block_weights = ids[kept], block_weights[kept]
-        if dropped is not None:
-            kept = ~np.isin(ids, dropped)
+        if deleted is not None:
+            kept = ~deleted[ids]
             ids, block_weights = ids[kept], block_weights[kept]
         docs.append(ids + offset if offset else ids)
         weights.append(block_weights)
