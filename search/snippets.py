@@ -82,18 +82,37 @@ def _prefix(stem: str) -> str:
     return stem[: max(1, min(4, len(stem) - 2))]
 
 
-@dataclass(frozen=True, slots=True)
 class Candidates:
     """The regexes that find the whole tokens (of an analyzer's token pattern) that
-    begin with the letters of a word that may match a query (`candidate_pattern`)."""
+    begin with the letters of a word that may match a query (`candidate_pattern`).
 
-    #: Case-insensitive, for any text: a lookahead for the letters, then the token.
-    general: re.Pattern[str]
-    #: For lowercased ASCII text, when the token pattern is a run of one character
-    #: class (`_RUN_TOKEN`): the letters themselves first, each not preceded by a word
-    #: character, so that the scan skips in C to the next place one of them starts
-    #: (about 2.5x faster over news text); None otherwise.
-    lowered: re.Pattern[str] | None
+    ``general`` (case-insensitive, for any text: a lookahead for the letters, then the
+    token) is compiled from its source on first use when ``lowered`` exists: for
+    lowercased ASCII text, when the token pattern is a run of one character class
+    (`_RUN_TOKEN`), the letters themselves first, each not preceded by a word
+    character, so that the scan skips in C to the next place one of them starts (about
+    2.5x faster over news text). Compiling a pattern takes 0.1-0.2 ms, a query's first
+    snippets compile one.
+    """
+
+    __slots__ = ("_general", "_source", "_flags", "lowered")
+
+    def __init__(self, source: str, flags: int, lowered: re.Pattern[str] | None) -> None:
+        self._source = source
+        self._flags = flags
+        self._general: re.Pattern[str] | None = None
+        self.lowered = lowered
+        if lowered is None:
+            self._general = re.compile(source, flags)
+
+    @property
+    def general(self) -> re.Pattern[str]:
+        """The case-insensitive regex for any text (compiled on first use; a race
+        compiles it twice, to the same pattern)."""
+        general = self._general
+        if general is None:
+            general = self._general = re.compile(self._source, self._flags)
+        return general
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The candidate tokens of ``text`` (positions as in ``text``)."""
@@ -118,14 +137,14 @@ def candidate_pattern(matcher: TermMatcher, token: re.Pattern[str]) -> Candidate
     if safe and not token.pattern.startswith("(?"):  # no global inline flags to move
         ordered = sorted(prefixes, key=len, reverse=True)
         alternatives = "|".join(map(re.escape, ordered))
-        general = re.compile(rf"(?<![\w*])(?=(?i:{alternatives}))(?:{token.pattern})", token.flags)
+        general = rf"(?<![\w*])(?=(?i:{alternatives}))(?:{token.pattern})"
         lowered = None
         run = _RUN_TOKEN.fullmatch(token.pattern)
         if run is not None and all(_LETTERS.fullmatch(p) for p in ordered):
             starts = "|".join(rf"{p}(?<![\w*]{p})" for p in map(re.escape, ordered))
             tail = run[1]
             lowered = re.compile(rf"(?:{starts}){tail}*(?:\.?{tail}+)*", token.flags)
-        found = Candidates(general, lowered)
+        found = Candidates(general, token.flags, lowered)
     if len(_CANDIDATES) > 256:
         _CANDIDATES.clear()
     _CANDIDATES[key] = found
