@@ -54,12 +54,7 @@ def normalised_tf(scorer: QueryScorer, term: TermPostings, fieldname: str, docs:
     at = np.searchsorted(term.docs, docs)
     np.minimum(at, len(term.docs) - 1, out=at)
     tf = np.where(term.docs[at] == docs, term.weights[at], 0.0)
-    return tf / _length_norm(scorer, fieldname, docs)
-
-
-def _length_norm(scorer: QueryScorer, fieldname: str, docs: Vector) -> Vector:
-    """``1 - b + b * length / average length`` of ``fieldname`` for each of ``docs``."""
-    return scorer.length_norms(fieldname, docs)
+    return tf / scorer.length_norms(fieldname, docs)
 
 
 def term_scores(scorer: QueryScorer, term: TermPostings, fieldname: str, docs: Vector) -> Vector:
@@ -193,7 +188,7 @@ def _add_words_everywhere(
 
 def _normalised_own_tf(scorer: QueryScorer, term: TermPostings, fieldname: str) -> Vector:
     """`normalised_tf` of ``term`` for the documents holding it (its own postings)."""
-    return term.weights / _length_norm(scorer, fieldname, term.docs)
+    return term.weights / scorer.length_norms(fieldname, term.docs)
 
 
 def _add_any(
